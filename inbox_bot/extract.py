@@ -1,0 +1,227 @@
+"""Read the first pages of text out of a document's bytes: PDF, Word, OpenDocument, Excel, plain text.
+
+Each reader takes bytes and returns a plain `Extracted` value and never raises, so the whole step can later
+move into a sandboxed subprocess with time and memory limits without changing its callers. Parsers of hostile
+files are where crashes and slowness live: that is why this code is kept apart from everything else.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
+
+import docx
+from defusedxml import ElementTree as SafeTree
+from pypdf import PdfReader
+from pypdf.constants import PasswordType
+
+MAX_PAGES = 3  # the first pages tell what a document is; reading more only costs time
+MAX_CHARS = 20_000
+MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part of an ODT/XLSX; a real one is far smaller
+
+_ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str = ""
+    pages: int | None = None
+    problem: str | None = None
+
+
+def extract_text(family: str, data: bytes) -> Extracted:
+    """Text of a file whose structure has already been checked to be `family` (pdf, docx, odt, xlsx, text)."""
+    reader = _READERS.get(family)
+    return reader(data) if reader else Extracted()
+
+
+def _short(error: BaseException) -> str:
+    message = " ".join(str(error).split()) or type(error).__name__
+    return message[:80]
+
+
+def _cap(parts: list[str]) -> str:
+    return "\n".join(part for part in parts if part.strip())[:MAX_CHARS].replace("\x00", "")
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def extract_pdf(data: bytes) -> Extracted:
+    # pypdf warns about every oddity of real-world PDFs; they say nothing to the operator and, under a
+    # warnings-as-errors policy, would turn a readable file into a crash.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted and not _opens_without_password(reader):
+                return Extracted(problem="password-protected PDF")
+            pages = len(reader.pages)
+            texts = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
+        except Exception as error:  # a parser of hostile bytes can fail in any way: report, never crash
+            return Extracted(problem=f"corrupt or unreadable PDF: {_short(error)}")
+    return Extracted(text=_cap(texts), pages=pages)
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    # Many PDFs are encrypted only to restrict printing or copying: they open with the empty password.
+    try:
+        return reader.decrypt("") != PasswordType.NOT_DECRYPTED
+    except Exception:  # e.g. AES without a crypto library: as unreadable as a real password
+        return False
+
+
+# ---------------------------------------------------------------- Word
+
+
+def extract_docx(data: bytes) -> Extracted:
+    try:
+        document = docx.Document(io.BytesIO(data))
+        parts: list[str] = [paragraph.text for paragraph in document.paragraphs]
+        for table in document.tables:
+            parts.extend(_row_texts(table.rows))
+            if sum(map(len, parts)) > MAX_CHARS:
+                break
+    except Exception as error:
+        return Extracted(problem=f"corrupt or unreadable Word file: {_short(error)}")
+    return Extracted(text=_cap(parts))
+
+
+def _row_texts(rows: object) -> list[str]:
+    lines: list[str] = []
+    for row in rows:  # type: ignore[attr-defined]  # python-docx ships no type hints
+        cells: list[str] = []
+        for cell in row.cells:
+            # a merged cell shows up once per grid column it spans
+            if not cells or cells[-1] != cell.text:
+                cells.append(cell.text)
+        lines.append("\t".join(cells))
+    return lines
+
+
+# ---------------------------------------------------------------- OpenDocument
+
+
+def extract_odt(data: bytes) -> Extracted:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = _parse(_read_part(archive, "content.xml"))
+        parts = [
+            _odf_text(element)
+            for element in root.iter()
+            if element.tag in (f"{_ODF_TEXT}p", f"{_ODF_TEXT}h")
+        ]
+    except Exception as error:
+        return Extracted(problem=f"corrupt or unreadable OpenDocument file: {_short(error)}")
+    return Extracted(text=_cap(parts))
+
+
+def _odf_text(element: Element) -> str:
+    # ODF writes runs of spaces, tabs and line breaks as elements: itertext() would glue words together.
+    out = [element.text or ""]
+    for child in element:
+        if child.tag in (f"{_ODF_TEXT}s", f"{_ODF_TEXT}tab", f"{_ODF_TEXT}line-break"):
+            out.append(" ")
+        elif child.tag not in (f"{_ODF_TEXT}p", f"{_ODF_TEXT}h"):  # nested ones are read on their own
+            out.append(_odf_text(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- Excel
+
+
+def extract_xlsx(data: bytes) -> Extracted:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            shared = _shared_strings(archive) if "xl/sharedStrings.xml" in names else []
+            sheets = sorted(
+                (name for name in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)),
+                key=lambda name: int(re.sub(r"\D", "", name)),
+            )
+            parts: list[str] = []
+            for name in sheets[:MAX_PAGES]:
+                parts.extend(_sheet_rows(_parse(_read_part(archive, name)), shared))
+    except Exception as error:
+        return Extracted(problem=f"corrupt or unreadable Excel file: {_short(error)}")
+    return Extracted(text=_cap(parts))
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    root = _parse(_read_part(archive, "xl/sharedStrings.xml"))
+    return ["".join(t.text or "" for t in item.iter(f"{_XLSX}t")) for item in root.iter(f"{_XLSX}si")]
+
+
+def _sheet_rows(root: Element, shared: list[str]) -> list[str]:
+    rows = []
+    for row in root.iter(f"{_XLSX}row"):
+        cells = [_cell_text(cell, shared) for cell in row.iter(f"{_XLSX}c")]
+        rows.append("\t".join(cell for cell in cells if cell))
+    return rows
+
+
+def _cell_text(cell: Element, shared: list[str]) -> str:
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter(f"{_XLSX}t"))
+    value = cell.findtext(f"{_XLSX}v") or ""
+    if kind == "s":
+        index = int(value)
+        return shared[index] if 0 <= index < len(shared) else ""
+    return value
+
+
+# ---------------------------------------------------------------- shared XML helpers
+
+
+def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    # zipfile never inflates past the declared size; the declared size is what we bound here.
+    if archive.getinfo(name).file_size > MAX_XML_BYTES:
+        raise ValueError(f"{name} is larger than {MAX_XML_BYTES // (1024 * 1024)} MB")
+    return archive.read(name)
+
+
+def _parse(xml: bytes) -> Element:
+    # defusedxml refuses entity expansion (billion laughs) and external entities
+    root: Element = SafeTree.fromstring(xml)
+    return root
+
+
+# ---------------------------------------------------------------- plain text
+
+
+def extract_plain(data: bytes) -> Extracted:
+    head = data[: MAX_CHARS * 4]
+    text = _decode(head)
+    if re.search(r"<(!doctype\s+html|html|body)\b", text[:2048], re.IGNORECASE):
+        text = html.unescape(re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]+>", " ", text))
+    return Extracted(text=_cap([text]))
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start > len(data) - 4:  # only the cut at MAX_CHARS split a character
+            return data[: error.start].decode("utf-8-sig")
+    # French mail clients on Windows still write Windows-1252; this never fails, at worst it garbles
+    return data.decode("cp1252", errors="replace")
+
+
+_READERS: dict[str, Callable[[bytes], Extracted]] = {
+    "pdf": extract_pdf,
+    "docx": extract_docx,
+    "odt": extract_odt,
+    "xlsx": extract_xlsx,
+    "text": extract_plain,
+}

@@ -1,0 +1,81 @@
+"""Takes mail from the configured sources, triages it and records it: the job `run --once` does.
+
+Recording comes before anything else is done to a mail, and a mail already recorded (same bytes) is skipped,
+so running twice records nothing twice and a run interrupted at any point is safe to start again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from inbox_bot.attachments import ArchiveLimits
+from inbox_bot.config import Settings
+from inbox_bot.models import RawMail, Rule, TriageResult
+from inbox_bot.pipeline import Pipeline, Triaged, in_order_of_receipt
+from inbox_bot.sources.files import read_paths
+from inbox_bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    recorded: list[TriageResult] = field(default_factory=list)
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        return Counter(result.verdict.value for result in self.recorded)
+
+
+def archive_limits(settings: Settings) -> ArchiveLimits:
+    archives = settings.limits.archives
+    return ArchiveLimits(
+        max_total_uncompressed=archives.max_total_uncompressed_mb * 1024 * 1024,
+        max_ratio=archives.max_ratio,
+        max_members=archives.max_members,
+        max_depth=archives.max_depth,
+    )
+
+
+def build_pipeline(settings: Settings, rules: dict[str, Rule]) -> Pipeline:
+    return Pipeline(rules, archive_limits(settings))
+
+
+def record_mail(pipeline: Pipeline, store: Store, raw: RawMail) -> Triaged | None:
+    """Triage and record one mail unless its bytes are already recorded; None when it was."""
+    if store.mail_id_by_hash(raw.sha256) is not None:
+        return None
+    triaged = pipeline.triage(raw, store)
+    store.record(raw, triaged.result, triaged.attachments)
+    return triaged
+
+
+def record_all(pipeline: Pipeline, store: Store, mails: Iterable[RawMail], report: RunReport) -> None:
+    for raw in in_order_of_receipt(mails):
+        try:
+            triaged = record_mail(pipeline, store, raw)
+        except Exception as exc:  # storage failed for this mail: say so, keep going, retry next run
+            log.exception("%s: could not be recorded", raw.source)
+            report.failures.append(f"{raw.source}: {type(exc).__name__}: {exc}")
+            continue
+        if triaged is None:
+            report.skipped += 1
+        else:
+            report.recorded.append(triaged.result)
+
+
+def run_folder_sources(settings: Settings, pipeline: Pipeline, store: Store) -> RunReport:
+    report = RunReport()
+    for source in settings.sources:
+        try:
+            mails = list(read_paths([source.path]))
+        except Exception as exc:
+            log.error("source %s: %s", source.name, exc)
+            report.failures.append(f"source {source.name}: {exc}")
+            continue
+        record_all(pipeline, store, mails, report)
+    return report

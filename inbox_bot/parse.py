@@ -1,0 +1,249 @@
+"""Raw bytes to a ParsedMail, with mail-parser. Every mail is untrusted: nothing here may raise."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import email.utils
+import logging
+import re
+from datetime import UTC, datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesHeaderParser
+from typing import Any
+
+import mailparser
+
+from inbox_bot.models import MailPart, ParsedMail, RawMail, ReceivedSource
+
+log = logging.getLogger(__name__)
+
+# mail-parser logs every header it reads at DEBUG and warns on each defect: that is our input, not our problem.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
+
+CLOUD_LINK = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:drive\.google\.com|docs\.google\.com|wetransfer\.com|we\.tl|dropbox\.com|"
+    r"dropboxusercontent\.com|onedrive\.live\.com|1drv\.ms|sharepoint\.com|mega\.nz|icloud\.com|box\.com|"
+    r"swisstransfer\.com|fromsmash\.com|transfernow\.net|filetransfer\.io)[^\s<>\"')\]]*",
+    re.IGNORECASE,
+)
+MACHINE_SENDERS = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|noreply-[\w.-]+|bounces?(\+[^@]*)?|notifications?)@",
+    re.IGNORECASE,
+)
+AUTO_SUBJECT = re.compile(
+    r"^(out of (the )?office|absence|absent|automatic reply|auto(matic)?[- ]?reply|r[ée]ponse automatique|"
+    r"undeliverable|undelivered mail|delivery (status notification|failure)|mail delivery (failed|system)|"
+    r"returned mail|non remis|message non (distribu|remis)|failure notice|warning: could not send|"
+    r"read:|lu :|delivery delayed)",
+    re.IGNORECASE,
+)
+HTML_TAG = re.compile(r"<[^>]+>")
+MAX_BODY_CHARS = 200_000
+
+
+def parse(mail: RawMail) -> ParsedMail:
+    """Parse a raw mail; a mail that cannot be parsed still comes back, with its problems listed."""
+    try:
+        parsed = mailparser.parse_from_bytes(mail.raw)
+        return _from_parser(mail, parsed)
+    except (Exception, RecursionError) as exc:
+        log.warning("%s: mail could not be parsed: %s", mail.source, exc)
+        return _headers_only(mail, f"the mail could not be parsed ({type(exc).__name__}: {str(exc)[:120]})")
+
+
+def _from_parser(mail: RawMail, parsed: Any) -> ParsedMail:
+    message: Message = parsed.message
+    received_at, source = receipt_time(message, mail)
+    sender_name, sender = _sender(message)
+    body = _body_text(parsed)
+    parts, problems = _parts(parsed)
+    return ParsedMail(
+        message_id=_message_id(message, mail),
+        subject=header_text(message.get("Subject")),
+        sender=sender,
+        sender_name=sender_name,
+        recipients=_recipients(message),
+        received_at=received_at,
+        received_source=source,
+        body=body,
+        auto_signals=auto_signals(message, sender),
+        links=sorted(set(CLOUD_LINK.findall(body))),
+        parts=parts,
+        problems=problems,
+        in_reply_to=header_text(message.get("In-Reply-To")),
+        references=header_text(message.get("References")),
+        return_path=_return_path(message),
+        authentication_results=[header_text(v) for v in message.get_all("Authentication-Results") or []],
+    )
+
+
+def _headers_only(mail: RawMail, problem: str) -> ParsedMail:
+    """What little can be read when the body defeats the parser: headers, leniently."""
+    try:
+        message = BytesHeaderParser().parsebytes(mail.raw[:1_000_000])
+        received_at, source = receipt_time(message, mail)
+        sender_name, sender = _sender(message)
+        subject = header_text(message.get("Subject"))
+        recipients = _recipients(message)
+        message_id = _message_id(message, mail)
+        signals = auto_signals(message, sender)
+    except Exception:  # the headers themselves are hostile: keep only what the source vouches for
+        received_at, source = _fallback_time(mail)
+        sender_name, sender, subject, recipients, signals = "", "", "", [], []
+        message_id = f"<sha256-{mail.sha256}@inbox-bot.invalid>"
+    return ParsedMail(
+        message_id=message_id,
+        subject=subject,
+        sender=sender,
+        sender_name=sender_name,
+        recipients=recipients,
+        received_at=received_at,
+        received_source=source,
+        body="",
+        auto_signals=signals,
+        problems=[problem],
+    )
+
+
+def header_text(value: object) -> str:
+    """A header as readable text: encoded words decoded, folding and control characters removed."""
+    if value is None:
+        return ""
+    text = str(value)
+    with contextlib.suppress(ValueError, LookupError, UnicodeError, binascii.Error):
+        text = str(make_header(decode_header(text)))
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _addresses(message: Message, *names: str) -> list[tuple[str, str]]:
+    values: list[str] = []
+    for name in names:
+        values.extend(header_text(v) for v in message.get_all(name) or [])
+    pairs = email.utils.getaddresses(values)
+    return [(name, address.strip().lower()) for name, address in pairs if "@" in address]
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    pairs = _addresses(message, "From") or _addresses(message, "Sender", "Reply-To")
+    return pairs[0] if pairs else ("", "")
+
+
+def _recipients(message: Message) -> list[str]:
+    pairs = _addresses(message, "To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
+    return sorted({address for _, address in pairs})
+
+
+def _message_id(message: Message, mail: RawMail) -> str:
+    value = header_text(message.get("Message-ID"))
+    match = re.search(r"<[^<>\s]{1,250}>", value)
+    # No usable Message-ID: the content hash names the mail, so duplicates still collapse.
+    return match.group(0) if match else f"<sha256-{mail.sha256}@inbox-bot.invalid>"
+
+
+def _return_path(message: Message) -> str | None:
+    value = message.get("Return-Path")
+    return None if value is None else header_text(value).strip("<> ").lower()
+
+
+def receipt_time(message: Message, mail: RawMail) -> tuple[datetime, ReceivedSource]:
+    """When our side received the mail: the server's own date, else the topmost Received header.
+
+    The Date header is written by the sender's machine; it is only the last resort.
+    """
+    if mail.server_received_at is not None:
+        return mail.server_received_at.astimezone(UTC), ReceivedSource.SERVER
+    topmost = topmost_received_time(message)
+    if topmost is not None:
+        return topmost, ReceivedSource.RECEIVED_HEADER
+    date = _parse_date(header_text(message.get("Date")))
+    if date is not None:
+        return date, ReceivedSource.DATE_HEADER
+    return _fallback_time(mail)
+
+
+def topmost_received_time(message: Message) -> datetime | None:
+    for value in message.get_all("Received") or []:
+        # Servers prepend: the first Received header with a date is the one our side added.
+        _, _, stamp = str(value).rpartition(";")
+        parsed = _parse_date(stamp)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _parse_date(text: str) -> datetime | None:
+    text = " ".join(text.split())
+    if not text:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:  # RFC 5322 "-0000": the sender did not know its zone; UTC is the convention
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _fallback_time(mail: RawMail) -> tuple[datetime, ReceivedSource]:
+    if mail.file_mtime is not None:
+        return mail.file_mtime.astimezone(UTC), ReceivedSource.FILE
+    return datetime(1970, 1, 1, tzinfo=UTC), ReceivedSource.FILE
+
+
+def auto_signals(message: Message, sender: str) -> list[str]:
+    """Why a mail looks machine-sent (RFC 3834 and the habits of real mailers); empty for a person's mail."""
+    signals = []
+    auto_submitted = header_text(message.get("Auto-Submitted")).lower()
+    if auto_submitted and auto_submitted != "no":
+        signals.append(f"Auto-Submitted: {auto_submitted}")
+    precedence = header_text(message.get("Precedence")).lower()
+    if precedence in {"bulk", "list", "junk", "auto_reply"}:
+        signals.append(f"Precedence: {precedence}")
+    for name in ("List-Id", "List-Unsubscribe", "X-Autoreply", "X-Autorespond", "Feedback-Type", "X-Failed-Recipients"):
+        if message.get(name) is not None:
+            signals.append(f"{name} header")
+    if _return_path(message) == "":
+        signals.append("empty Return-Path (a bounce or notification)")
+    if sender and MACHINE_SENDERS.match(sender):
+        signals.append(f"sent by {sender}")
+    if message.get_content_type() == "multipart/report":
+        signals.append("a delivery or read report (multipart/report)")
+    subject = header_text(message.get("Subject"))
+    if AUTO_SUBJECT.match(subject):
+        signals.append(f"subject {subject[:60]!r} is an automatic message")
+    return signals
+
+
+def _body_text(parsed: Any) -> str:
+    plain = "\n".join(str(p) for p in parsed.text_plain)
+    if not plain.strip():
+        plain = HTML_TAG.sub(" ", "\n".join(str(p) for p in parsed.text_html))
+    return plain[:MAX_BODY_CHARS]
+
+
+def _parts(parsed: Any) -> tuple[list[MailPart], list[str]]:
+    parts, problems = [], []
+    for item in parsed.attachments:
+        filename = header_text(item.get("filename")) or "unnamed"
+        payload = item.get("payload") or ""
+        try:
+            content = base64.b64decode(payload) if item.get("binary") else str(payload).encode("utf-8")
+        except (binascii.Error, ValueError):
+            problems.append(f"attachment {filename!r} is not valid base64")
+            continue
+        parts.append(
+            MailPart(filename=filename, content=content, declared_mime=str(item.get("mail_content_type") or ""))
+        )
+    return parts, problems
+
+
+def peek_received_at(mail: RawMail) -> tuple[datetime, ReceivedSource]:
+    """The receipt time from the headers alone, cheaply, for ordering mails before they are parsed."""
+    try:
+        header_block = mail.raw[:262_144]
+        return receipt_time(BytesHeaderParser().parsebytes(header_block), mail)
+    except Exception:  # hostile headers: order it by what the source vouches for
+        return _fallback_time(mail)

@@ -1,0 +1,144 @@
+"""One mail through the stages: parse -> read attachments -> classify -> match -> decide.
+
+A mail is untrusted input: whatever goes wrong inside, the pipeline answers with a verdict and a reason
+(`needs_review`), never an exception, so one bad mail costs one mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from inbox_bot.attachments import ArchiveLimits, read_attachments
+from inbox_bot.classify import classify
+from inbox_bot.decide import decide
+from inbox_bot.match import match
+from inbox_bot.models import (
+    Attachment,
+    DocumentKind,
+    DossierSoFar,
+    ParsedMail,
+    RawMail,
+    ReceivedSource,
+    Rule,
+    TriageResult,
+    Verdict,
+)
+from inbox_bot.parse import parse, peek_received_at
+
+log = logging.getLogger(__name__)
+
+
+class History(Protocol):
+    """What is already known of an applicant's dossier for a call."""
+
+    def dossier(self, call: str, applicant: str) -> DossierSoFar: ...
+
+
+@dataclass
+class Triaged:
+    raw: RawMail
+    result: TriageResult
+    attachments: list[Attachment]
+    parsed: ParsedMail | None
+
+
+@dataclass
+class MemoryHistory:
+    """The history of a dry run: what earlier mails of the same run brought."""
+
+    kinds: dict[tuple[str, str], set[DocumentKind]] = field(default_factory=lambda: defaultdict(set))
+    hashes: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    message_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def dossier(self, call: str, applicant: str) -> DossierSoFar:
+        key = (call, applicant)
+        return DossierSoFar(
+            kinds=frozenset(self.kinds[key]),
+            document_hashes=frozenset(self.hashes[key]),
+            message_ids=frozenset(self.message_ids[call]),
+        )
+
+    def remember(self, result: TriageResult) -> None:
+        if result.call is None:
+            return
+        key = (result.call, result.sender)
+        self.message_ids[result.call].add(result.message_id)
+        self.hashes[key].update(d.sha256 for d in result.documents)
+        if result.verdict in (Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW):
+            self.kinds[key].update(d.kind for d in result.documents if d.problem is None)
+
+
+class Pipeline:
+    def __init__(self, rules: Mapping[str, Rule], limits: ArchiveLimits | None = None) -> None:
+        self.rules = dict(rules)
+        self.limits = limits or ArchiveLimits()
+
+    def triage(self, raw: RawMail, history: History) -> Triaged:
+        try:
+            return self._triage(raw, history)
+        except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
+            log.exception("%s: triage failed", raw.source)
+            return self._failed(raw, f"inbox-bot could not triage this mail ({type(exc).__name__}: {exc})")
+
+    def _triage(self, raw: RawMail, history: History) -> Triaged:
+        parsed = parse(raw)
+        attachments = read_attachments([(p.filename, p.content) for p in parsed.parts], self.limits)
+        documents = [classify(a) for a in attachments]
+        matched = match(parsed, documents, [a.text for a in attachments], self.rules.values())
+        rule = self.rules.get(matched.call) if matched.call else None
+        so_far = history.dossier(rule.id, parsed.sender) if rule else DossierSoFar()
+        decision = decide(parsed, matched, documents, rule, so_far)
+        result = TriageResult(
+            file=raw.source,
+            message_id=parsed.message_id,
+            sender=parsed.sender,
+            sender_name=parsed.sender_name,
+            subject=parsed.subject,
+            call=matched.call,
+            verdict=decision.verdict,
+            missing=decision.missing,
+            documents=documents,
+            received_at=parsed.received_at,
+            received_source=parsed.received_source,
+            reasons=decision.reasons,
+        )
+        return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
+
+    def _failed(self, raw: RawMail, reason: str) -> Triaged:
+        received_at, source = peek_received_at(raw)
+        result = TriageResult(
+            file=raw.source,
+            message_id=f"<sha256-{raw.sha256}@inbox-bot.invalid>",
+            sender="",
+            sender_name="",
+            subject="",
+            call=None,
+            verdict=Verdict.NEEDS_REVIEW,
+            missing=[],
+            documents=[],
+            received_at=received_at,
+            received_source=source if isinstance(source, ReceivedSource) else ReceivedSource.FILE,
+            reasons=[reason],
+        )
+        return Triaged(raw=raw, result=result, attachments=[], parsed=None)
+
+
+def in_order_of_receipt(mails: Iterable[RawMail]) -> list[RawMail]:
+    """Dossiers build up mail by mail, so mails are judged in the order our side received them."""
+    return sorted(mails, key=lambda raw: (peek_received_at(raw)[0], raw.source))
+
+
+def dry_run(pipeline: Pipeline, mails: Iterable[RawMail]) -> Iterable[Triaged]:
+    history = MemoryHistory()
+    seen: set[str] = set()
+    for raw in in_order_of_receipt(mails):
+        if raw.sha256 in seen:  # the same file given twice is one mail
+            continue
+        seen.add(raw.sha256)
+        triaged = pipeline.triage(raw, history)
+        history.remember(triaged.result)
+        yield triaged

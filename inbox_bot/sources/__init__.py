@@ -1,0 +1,1 @@
+"""Where mails come from: files on disk (eml, folders, Maildir, mbox) and IMAP mailboxes."""
