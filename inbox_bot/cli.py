@@ -4,68 +4,29 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
 from inbox_bot import intake, views
-from inbox_bot.config import Settings, load_settings
-from inbox_bot.errors import InboxBotError, UsageError
-from inbox_bot.models import Rule, Verdict
+from inbox_bot.cli_common import VERDICTS, Context, friendly_errors
+from inbox_bot.errors import UsageError
 from inbox_bot.pipeline import dry_run
-from inbox_bot.rulebook import load_rules
 from inbox_bot.sources.files import read_paths
 from inbox_bot.store import Store
 from inbox_bot.timezones import morocco_time
 
-P = ParamSpec("P")
-R = TypeVar("R")
-VERDICTS = click.Choice([v.value for v in Verdict])
-
-
-class Context:
-    def __init__(self, config: Path | None, traceback: bool) -> None:
-        self.config_path = config
-        self.traceback = traceback
-        self._settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path)
-        return self._settings
-
-    def rules(self, directory: Path | None = None) -> dict[str, Rule]:
-        return load_rules(directory or self.settings.rules_dir)
-
-    def store(self) -> Store:
-        return Store(self.settings.database, self.settings.storage)
-
-
-def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """One place turns our errors into one clear line and an exit code that means something."""
-
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        context = click.get_current_context().find_object(Context)
-        try:
-            return command(*args, **kwargs)
-        except InboxBotError as exc:
-            if context is not None and context.traceback:
-                raise
-            click.echo(f"inbox-bot: {exc.one_line()}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.option("--config", "config", type=click.Path(path_type=Path), envvar="INBOX_BOT_CONFIG",
-              help="The TOML settings file (default: none, built-in defaults and INBOX_BOT_* variables).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    envvar="INBOX_BOT_CONFIG",
+    help="The TOML settings file (default: none, built-in defaults and INBOX_BOT_* variables).",
+)
 @click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv for debug).")
 @click.option("--traceback", is_flag=True, help="Show the full Python traceback of an error.")
 @click.pass_context
@@ -84,7 +45,12 @@ def main(ctx: click.Context, config: Path | None, verbose: int, traceback: bool)
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), help="Folder of rule files (default: ./rules or the config's).")
+@click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of rule files (default: ./rules or the config's).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per mail, in order of receipt.")
 @click.pass_obj
 @friendly_errors
@@ -124,8 +90,9 @@ def run(obj: Context, once: bool) -> None:
       inbox-bot --config config.example.toml run --once
     """
     if not once:
-        raise UsageError("the daemon needs IMAP mailboxes, which this version does not watch yet",
-                         fix="use `run --once`")
+        raise UsageError(
+            "the daemon needs IMAP mailboxes, which this version does not watch yet", fix="use `run --once`"
+        )
     settings = obj.settings
     pipeline = intake.build_pipeline(settings, obj.rules())
     store = obj.store()
@@ -133,8 +100,10 @@ def run(obj: Context, once: bool) -> None:
         report = intake.run_folder_sources(settings, pipeline, store)
     finally:
         store.close()
-    click.echo(f"recorded {len(report.recorded)} mail(s), {report.skipped} already recorded; "
-               f"{views.counts_line(dict(report.counts()))}")
+    click.echo(
+        f"recorded {len(report.recorded)} mail(s), {report.skipped} already recorded; "
+        f"{views.counts_line(dict(report.counts()))}"
+    )
     for failure in report.failures:
         click.echo(f"inbox-bot: {failure}", err=True)
     if report.failures:
@@ -144,8 +113,11 @@ def run(obj: Context, once: bool) -> None:
 @main.command(name="list")
 @click.option("--call", help="Only this call (rule id).")
 @click.option("--verdict", type=VERDICTS, help="Only this verdict.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-              help="Only mail received since this date (Morocco time).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="Only mail received since this date (Morocco time).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per mail.")
 @click.pass_obj
 @friendly_errors

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,7 +124,13 @@ class Store:
 
     # ------------------------------------------------------------ writing
 
-    def record(self, raw: RawMail, result: TriageResult, attachments: Sequence[Attachment]) -> int:
+    def record(
+        self,
+        raw: RawMail,
+        result: TriageResult,
+        attachments: Sequence[Attachment],
+        also: Callable[[int], None] | None = None,
+    ) -> int:
         """Keep the mail, its files and its decision; return its id. Recording the same bytes twice is a no-op."""
         existing = self.mail_id_by_hash(raw.sha256)
         if existing is not None:
@@ -144,6 +150,8 @@ class Store:
                     "reasons": result.reasons,
                 },
             )
+            if also is not None:  # e.g. the reply to send, so decision and reply commit together
+                also(mail_id)
         return mail_id
 
     def _insert_mail(self, raw: RawMail, result: TriageResult, raw_path: str) -> int:
