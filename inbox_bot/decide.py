@@ -57,9 +57,9 @@ def decide(
     for verdict_check in (_duplicate, _late, _unreadable, _limits):
         found = verdict_check(mail, documents, rule, so_far, missing)
         if found is not None:
-            verdict, why = found
-            if verdict is not None:
-                return Decision(verdict=verdict, missing=missing, reasons=[*reasons, *why])
+            settled, why = found
+            if settled is not None:
+                return Decision(verdict=settled, missing=missing, reasons=[*reasons, *why])
             reasons.extend(why)
     if missing:
         names = ", ".join(KIND_LABELS_FR[k] for k in missing)

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import re
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from xml.etree.ElementTree import Element
 
 import docx
 from defusedxml import ElementTree as SafeTree
-from pypdf import PdfReader
-from pypdf.constants import PasswordType
+from pypdf import PasswordType, PdfReader
 
 MAX_PAGES = 3  # the first pages tell what a document is; reading more only costs time
 MAX_CHARS = 20_000
 MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part of an ODT/XLSX; a real one is far smaller
+
+# pypdf logs every oddity of real-world PDFs; with no logging configured Python would print them all on
+# stderr. A NullHandler keeps them out of the CLI's output yet lets an application that configures logging
+# still see them.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -94,9 +100,9 @@ def extract_docx(data: bytes) -> Extracted:
     return Extracted(text=_cap(parts))
 
 
-def _row_texts(rows: object) -> list[str]:
+def _row_texts(rows: Iterable[Any]) -> list[str]:  # python-docx ships no type hints
     lines: list[str] = []
-    for row in rows:  # type: ignore[attr-defined]  # python-docx ships no type hints
+    for row in rows:
         cells: list[str] = []
         for cell in row.cells:
             # a merged cell shows up once per grid column it spans

@@ -20,6 +20,7 @@ from inbox_bot.models import (
     Attachment,
     DocumentKind,
     DossierSoFar,
+    MatchResult,
     ParsedMail,
     RawMail,
     ReceivedSource,
@@ -88,7 +89,11 @@ class Pipeline:
         parsed = parse(raw)
         attachments = read_attachments([(p.filename, p.content) for p in parsed.parts], self.limits)
         documents = [classify(a) for a in attachments]
-        matched = match(parsed, documents, [a.text for a in attachments], self.rules.values())
+        matched = (
+            MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes
+            if parsed.auto_signals
+            else match(parsed, documents, [a.text for a in attachments], self.rules.values())
+        )
         rule = self.rules.get(matched.call) if matched.call else None
         so_far = history.dossier(rule.id, parsed.sender) if rule else DossierSoFar()
         decision = decide(parsed, matched, documents, rule, so_far)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 from sqlite_utils.db import Table
@@ -80,16 +80,18 @@ class Store:
         )
 
     def deadline_override(self, call: str, applicant: str) -> datetime | None:
-        if not self.db["extensions"].exists():
+        if not self.db.table("extensions").exists():
             return None
-        rows = list(
-            self.db.query(
-                "select until from extensions where call = ? and (applicant is null or applicant = ?) "
-                "order by applicant is null, id desc limit 1",
-                [call, applicant],
-            )
-        )
-        return datetime.fromisoformat(rows[0]["until"]) if rows else None
+        # The latest word for the whole call and the latest for this applicant (a later row corrects an
+        # earlier one); the applicant gets the later of the two, so a call-wide extension never shortens theirs.
+        latest: dict[bool, datetime] = {}
+        for row in self.db.query(
+            "select applicant, until from extensions where call = ? and (applicant is null or applicant = ?) "
+            "order by id",
+            [call, applicant],
+        ):
+            latest[row["applicant"] is None] = datetime.fromisoformat(row["until"])
+        return max(latest.values()) if latest else None
 
     def mails(
         self, *, call: str | None = None, verdict: str | None = None, since: datetime | None = None
@@ -173,7 +175,7 @@ class Store:
             "size": len(raw.raw),
             "recorded_at": utc_now().isoformat(),
         }
-        return int(self.db["mails"].insert(row).last_pk)
+        return int(cast(int, self.db.table("mails").insert(row).last_pk))
 
     def _insert_documents(
         self, mail_id: int, result: TriageResult, attachments: Sequence[Attachment], stored: dict[str, str]
@@ -197,10 +199,10 @@ class Store:
             for d in result.documents
         ]
         if rows:
-            self.db["documents"].insert_all(rows)
+            self.db.table("documents").insert_all(rows)
 
     def add_event(self, mail_id: int | None, kind: str, detail: dict[str, Any]) -> None:
-        self.db["events"].insert(
+        self.db.table("events").insert(
             {
                 "mail_id": mail_id,
                 "at": utc_now().isoformat(),

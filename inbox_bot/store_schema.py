@@ -10,7 +10,7 @@ MIGRATIONS = Migrations("inbox-bot")
 
 @MIGRATIONS()
 def m001_mails_documents_events(db: Database) -> None:
-    db["mails"].create(
+    db.table("mails").create(
         {
             "id": int,
             "sha256": str,
@@ -33,10 +33,10 @@ def m001_mails_documents_events(db: Database) -> None:
         pk="id",
         not_null={"sha256", "source", "message_id", "received_at", "verdict", "raw_path"},
     )
-    db["mails"].create_index(["sha256"], unique=True)
-    db["mails"].create_index(["call", "sender"])
-    db["mails"].create_index(["message_id"])
-    db["documents"].create(
+    db.table("mails").create_index(["sha256"], unique=True)
+    db.table("mails").create_index(["call", "sender"])
+    db.table("mails").create_index(["message_id"])
+    db.table("documents").create(
         {
             "id": int,
             "mail_id": int,
@@ -55,15 +55,99 @@ def m001_mails_documents_events(db: Database) -> None:
         pk="id",
         foreign_keys=[("mail_id", "mails", "id")],
     )
-    db["documents"].create_index(["mail_id"])
-    db["documents"].create_index(["sha256"])
-    db["events"].create(
+    db.table("documents").create_index(["mail_id"])
+    db.table("documents").create_index(["sha256"])
+    db.table("events").create(
         {"id": int, "mail_id": int, "at": str, "kind": str, "detail": str},
         pk="id",
         foreign_keys=[("mail_id", "mails", "id")],
     )
-    db["events"].create_index(["mail_id"])
-    db["extensions"].create(
+    db.table("events").create_index(["mail_id"])
+    db.table("extensions").create(
         {"id": int, "call": str, "applicant": str, "until": str, "note": str, "at": str},
         pk="id",
     )
+
+
+@MIGRATIONS()
+def m002_overrides_purged_counts(db: Database) -> None:
+    # A person's decision on one mail: its verdict, or the kind of one of its documents (by content hash,
+    # which survives a re-triage that rebuilds the document rows). The latest row for a field wins.
+    db.table("overrides").create(
+        {
+            "id": int,
+            "mail_id": int,
+            "call": str,
+            "applicant": str,
+            "field": str,  # "verdict" or "kind"
+            "document": str,  # sha256 of the document, for "kind"
+            "filename": str,
+            "value": str,
+            "note": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("mail_id", "mails", "id")],
+        not_null={"mail_id", "field", "value", "note", "at"},
+    )
+    db.table("overrides").create_index(["mail_id"])
+    # What is left of a purged call: anonymous counts, nothing that names a person.
+    db.table("purged_counts").create(
+        {"id": int, "call": str, "verdict": str, "mails": int, "applications": int, "purged_at": str},
+        pk="id",
+    )
+
+
+@MIGRATIONS()
+def m003_outbox_digests(db: Database) -> None:
+    """Mail inbox-bot sends (replies, digests, alerts) and the digests it sent.
+
+    A reply is written here in the same transaction as the decision that calls for it; the sender job moves it
+    queued -> sending (committed before the SMTP transaction) -> sent | queued again (retry) | failed, and a row
+    left in `sending` by a crash becomes `unknown`: never sent again without a person deciding.
+    """
+    db.table("outbox").create(
+        {
+            "id": int,
+            "mail_id": int,  # the mail answered; null for digests and alerts
+            "kind": str,  # receipt | incomplete | late | digest | alert
+            "call": str,
+            "organisation": str,
+            "applicant": str,  # the sender of the mail answered: the window "one of a kind" counts per applicant
+            "mail_from": str,  # SMTP envelope sender; "" is the null sender <>
+            "rcpt": str,  # JSON list of envelope recipients
+            "message_id": str,
+            "subject": str,
+            "message": bytes,  # the whole message, rendered once: what is sent is what was decided
+            "state": str,  # queued | sending | sent | failed | unknown
+            "attempts": int,
+            "next_attempt_at": str,
+            "claimed_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("mail_id", "mails", "id")],
+        not_null={"kind", "rcpt", "message_id", "message", "state", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db.table("outbox").create_index(["message_id"], unique=True)
+    db.table("outbox").create_index(["mail_id", "kind"], unique=True)  # at most one reply of a kind per application
+    db.table("outbox").create_index(["state", "next_attempt_at"])
+    db.table("outbox").create_index(["call", "applicant", "kind", "created_at"])
+    db.table("digests").create(
+        {
+            "id": int,
+            "organisation": str,
+            "created_at": str,
+            "since_mail_id": int,  # mails with since_mail_id < id <= last_mail_id were new in this digest
+            "last_mail_id": int,
+            "outbox_id": int,
+            "empty": int,
+        },
+        pk="id",
+        foreign_keys=[("outbox_id", "outbox", "id")],
+    )
+    db.table("digests").create_index(["organisation", "id"])

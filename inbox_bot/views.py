@@ -25,7 +25,9 @@ VERDICT_STYLES = {
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # Piped into a file or a pager, rich would fold every table at 80 columns.
+    wide = Console(highlight=False, soft_wrap=False)
+    return wide if wide.is_terminal else Console(highlight=False, soft_wrap=False, width=160)
 
 
 def print_json_lines(rows: Iterable[dict[str, Any]]) -> None:

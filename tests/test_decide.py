@@ -14,7 +14,10 @@ CHARGE = RULES["omp-charge-projet-2026"]
 MATCHED = MatchResult(call=CHARGE.id, reasons=["subject is the imposed subject"])
 
 
-def verdict_of(parsed, documents, *, rule=CHARGE, so_far=DossierSoFar(), matched=MATCHED):  # type: ignore[no-untyped-def]
+NOTHING_YET = DossierSoFar()
+
+
+def verdict_of(parsed, documents, *, rule=CHARGE, so_far=NOTHING_YET, matched=MATCHED):  # type: ignore[no-untyped-def]
     return decide(parsed, matched, documents, rule, so_far)
 
 

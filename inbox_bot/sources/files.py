@@ -60,10 +60,11 @@ def _read_path(path: Path) -> Iterator[RawMail]:
 
 
 def _read_maildir(path: Path) -> Iterator[RawMail]:
-    box = mailbox.Maildir(path, factory=None, create=False)
-    for key in sorted(box.keys()):
-        file = Path(path, box._lookup(key))
-        yield raw_mail(str(file), file.read_bytes(), mtime=file.stat().st_mtime)
+    # new/ then cur/: a file moves from one to the other when a reader sees it; its hash is its identity.
+    for sub in ("new", "cur"):
+        for file in sorted((path / sub).iterdir()):
+            if file.is_file() and not file.name.startswith("."):
+                yield raw_mail(str(file), file.read_bytes(), mtime=file.stat().st_mtime)
 
 
 def _read_mbox(path: Path) -> Iterator[RawMail]:

@@ -1,0 +1,85 @@
+"""`run --once` records the sample inbox in SQLite; running it again records nothing twice."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from inbox_bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = json.loads((ROOT / "examples" / "expected.json").read_text(encoding="utf-8"))
+
+
+def write_config(tmp_path: Path) -> Path:
+    config = tmp_path / "inbox-bot.toml"
+    config.write_text(
+        f'rules_dir = "{ROOT / "rules"}"\n'
+        'database = "var/db.sqlite"\nstorage = "var/storage"\n'
+        f'[[sources]]\nname = "sample"\npath = "{ROOT / "examples" / "inbox"}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def invoke(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_run_once_records_everything_once(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    first = invoke(config, "run", "--once")
+    assert f"recorded {len(EXPECTED)} mail(s), 0 already recorded" in first
+    second = invoke(config, "run", "--once")
+    assert f"recorded 0 mail(s), {len(EXPECTED)} already recorded" in second
+
+    rows = [json.loads(line) for line in invoke(config, "list", "--json").splitlines()]
+    assert len(rows) == len(EXPECTED)
+    assert {Path(r["file"]).name: r["verdict"] for r in rows} == {n: e["verdict"] for n, e in EXPECTED.items()}
+    assert all(
+        {"id", "sender", "file", "message_id", "call", "missing", "documents", "received_at", "reasons"} <= set(r)
+        for r in rows
+    )
+
+    with sqlite3.connect(tmp_path / "var" / "db.sqlite") as db:
+        events = db.execute("select count(*) from events where kind = 'decision'").fetchone()[0]
+        stored = db.execute("select count(distinct sha256), count(*) from documents").fetchone()
+    assert events == len(EXPECTED)
+    files = [p for p in (tmp_path / "var" / "storage" / "files").rglob("*") if p.is_file()]
+    assert len(files) == stored[0], "each attachment is stored once, by content hash"
+    assert all(p.stat().st_mode & 0o111 == 0 for p in files)
+    raws = [p for p in (tmp_path / "var" / "storage" / "raw").rglob("*") if p.is_file()]
+    assert len(raws) == len(EXPECTED)
+
+
+def test_list_filters(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    invoke(config, "run", "--once")
+    rows = [json.loads(line) for line in invoke(config, "list", "--verdict", "late", "--json").splitlines()]
+    assert rows and all(r["verdict"] == "late" for r in rows)
+    rows = [json.loads(line) for line in invoke(config, "list", "--call", "alci-guide-2024", "--json").splitlines()]
+    assert rows and all(r["call"] == "alci-guide-2024" for r in rows)
+
+
+def test_triage_dry_run_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["triage", str(ROOT / "examples" / "inbox"), "--rules", str(ROOT / "rules"), "--json"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert list(tmp_path.iterdir()) == []
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) == len(EXPECTED)
+
+
+def test_bad_rule_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "x-call.toml").write_text('id = "x-call"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["triage", str(ROOT / "examples" / "inbox"), "--rules", str(rules)])
+    assert result.exit_code == 2
+    assert "x-call.toml" in result.output and "fix:" in result.output
