@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -12,9 +13,10 @@ import click
 
 from inbox_bot import intake, views
 from inbox_bot.cli_common import VERDICTS, Context, friendly_errors
-from inbox_bot.errors import UsageError
 from inbox_bot.pipeline import dry_run
+from inbox_bot.scheduler import Daemon
 from inbox_bot.sources.files import read_paths
+from inbox_bot.status import status_report
 from inbox_bot.store import Store
 from inbox_bot.timezones import morocco_time
 
@@ -79,35 +81,62 @@ def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, as_jso
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Take the mail that is waiting, record it, and exit.")
+@click.option("--once", is_flag=True, help="Poll every source and mailbox once, then exit (non-zero if one failed).")
 @click.pass_obj
 @friendly_errors
 def run(obj: Context, once: bool) -> None:
-    """Take mail from the configured sources, triage it and record it.
+    """Watch the configured mailboxes and folders: triage, record and file each new mail.
+
+    Without --once, runs in the foreground until SIGTERM or Ctrl-C (which finish the mail in hand);
+    SIGHUP reloads the rules. Logs go to stderr.
 
     \b
     Example:
       inbox-bot --config config.example.toml run --once
+      inbox-bot --config /etc/inbox-bot/config.toml -v run
     """
+    daemon = Daemon(obj.settings)
     if not once:
-        raise UsageError(
-            "the daemon needs IMAP mailboxes, which this version does not watch yet", fix="use `run --once`"
-        )
-    settings = obj.settings
-    pipeline = intake.build_pipeline(settings, obj.rules())
+        daemon.run_forever()
+        return
+    try:
+        report = daemon.run_once()
+    finally:
+        daemon.close()
+    folders = report.folders
+    click.echo(
+        f"recorded {len(folders.recorded)} mail(s), {folders.skipped} already recorded; "
+        f"{views.counts_line(dict(folders.counts()))}"
+    )
+    for name, polled in report.mailboxes.items():
+        click.echo(f"mailbox {name}: {polled.new} new, {polled.recorded} recorded, {polled.filed} filed")
+    problems = folders.failures + [f"mailbox {name}: {error}" for name, error in report.failed.items()]
+    for problem in problems:
+        click.echo(f"inbox-bot: {problem}", err=True)
+    if problems:
+        sys.exit(3)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_obj
+@friendly_errors
+def status(obj: Context, as_json: bool) -> None:
+    """Mailboxes and their last poll, counts per call and verdict, the outbox, the rules.
+
+    \b
+    Example:
+      inbox-bot --config /etc/inbox-bot/config.toml status
+    """
     store = obj.store()
     try:
-        report = intake.run_folder_sources(settings, pipeline, store)
+        report = status_report(store)
     finally:
         store.close()
-    click.echo(
-        f"recorded {len(report.recorded)} mail(s), {report.skipped} already recorded; "
-        f"{views.counts_line(dict(report.counts()))}"
-    )
-    for failure in report.failures:
-        click.echo(f"inbox-bot: {failure}", err=True)
-    if report.failures:
-        sys.exit(3)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, default=str))
+    else:
+        views.print_status(views.console(), report)
 
 
 @main.command(name="list")
@@ -155,3 +184,15 @@ def _listed(store: Store, row: dict[str, Any]) -> dict[str, Any]:
         "received_at": row["received_at"],
         "reasons": row["reasons"],
     }
+
+
+# The operator's commands (inbox_bot.cli_operator): applications, show, retriage, override, export, extend,
+# rules check, purge.
+from inbox_bot import cli_operator  # noqa: E402
+
+for _command in cli_operator.COMMANDS:
+    main.add_command(_command)
+
+from inbox_bot.cli_digest import digest_command  # noqa: E402
+
+main.add_command(digest_command)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from inbox_bot.attachments import ArchiveLimits
@@ -45,12 +45,24 @@ def build_pipeline(settings: Settings, rules: dict[str, Rule]) -> Pipeline:
     return Pipeline(rules, archive_limits(settings))
 
 
-def record_mail(pipeline: Pipeline, store: Store, raw: RawMail) -> Triaged | None:
-    """Triage and record one mail unless its bytes are already recorded; None when it was."""
+def record_mail(
+    pipeline: Pipeline,
+    store: Store,
+    raw: RawMail,
+    *,
+    triaged: Triaged | None = None,
+    also: Callable[[int], None] | None = None,
+) -> Triaged | None:
+    """Triage and record one mail unless its bytes are already recorded; None when it was.
+
+    `triaged` is given when the caller already triaged the mail; `also` is work committed in the same
+    transaction as the mail (its ledger row, the reply to send).
+    """
     if store.mail_id_by_hash(raw.sha256) is not None:
         return None
-    triaged = pipeline.triage(raw, store)
-    store.record(raw, triaged.result, triaged.attachments)
+    if triaged is None:
+        triaged = pipeline.triage(raw, store)
+    store.record(raw, triaged.result, triaged.attachments, also=also)
     return triaged
 
 

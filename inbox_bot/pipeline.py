@@ -113,6 +113,11 @@ class Pipeline:
         )
         return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
 
+    def oversized(self, raw: RawMail, size: int, limit: int) -> Triaged:
+        """A mail too large to download or parse: recorded for a person, with its size as the reason."""
+        megabytes = f"{size / 1_048_576:.1f} MB (limit {limit / 1_048_576:.0f} MB)"
+        return self._failed(raw, f"too large to read safely: {megabytes}; open it in the mailbox")
+
     def _failed(self, raw: RawMail, reason: str) -> Triaged:
         received_at, source = peek_received_at(raw)
         result = TriageResult(

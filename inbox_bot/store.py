@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +34,8 @@ class Store:
     def __init__(self, database: Path, storage: Path) -> None:
         database.parent.mkdir(parents=True, exist_ok=True)
         self.storage = storage
-        self.db = sqlite_utils.Database(database)
+        # One Store per thread of work; APScheduler may run a job on any of its pool threads, never two at once.
+        self.db = sqlite_utils.Database(sqlite3.connect(str(database), check_same_thread=False))
         self.db.execute("PRAGMA journal_mode=WAL")
         # WAL with NORMAL survives a process crash (the common case) and costs no fsync per mail.
         self.db.execute("PRAGMA synchronous=NORMAL")

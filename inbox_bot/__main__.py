@@ -1,0 +1,5 @@
+"""`python -m inbox_bot` is the `inbox-bot` command."""
+
+from inbox_bot.cli import main
+
+main()

@@ -1,0 +1,331 @@
+"""One poll of one IMAP mailbox: read what is new, record it, then file it on the server.
+
+Order of effects, so nothing is lost: a mail is recorded (raw mail, decision, events, ledger row, reply to
+send) in one SQLite transaction before anything is done to it on the server; filing comes after, and a
+filing that did not happen (crash, error) is done on the next poll. A UID already in the ledger is never
+downloaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from inbox_bot.config import MailboxSettings
+from inbox_bot.errors import ConfigError, MailboxError
+from inbox_bot.intake import record_mail
+from inbox_bot.ledger import FILED, GONE, LEFT, LINKED, RECORDED, Ledger, PendingFiling
+from inbox_bot.models import RawMail, Rule
+from inbox_bot.pipeline import Pipeline, Triaged
+from inbox_bot.sources.imap import FolderState, ImapMailbox, ImapSettings, MessageMeta
+from inbox_bot.store import Store
+
+log = logging.getLogger(__name__)
+
+# Called with each newly triaged mail; returns work to commit with it (e.g. the reply to queue), or None.
+AfterTriage = Callable[[Triaged, MailboxSettings], Callable[[int], None] | None]
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    new: int = 0
+    recorded: int = 0
+    linked: int = 0
+    filed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_secret(box: MailboxSettings) -> tuple[SecretStr | None, SecretStr | None]:
+    """(password, oauth2 token) from where the config says; the error never shows the secret."""
+    where = f"mailbox {box.name}"
+    if box.password_env:
+        value = os.environ.get(box.password_env)
+        if not value:
+            raise ConfigError(
+                f"environment variable {box.password_env} is not set",
+                field=f"{where}.password_env",
+                fix=f"export {box.password_env}=... in the service's environment",
+            )
+        return SecretStr(value), None
+    if box.password_file:
+        try:
+            return SecretStr(box.password_file.read_text(encoding="utf-8").strip()), None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the password file: {exc.strerror}",
+                file=str(box.password_file),
+                field=f"{where}.password_file",
+                fix="check the path and its permissions",
+            ) from exc
+    assert box.oauth2_token_command is not None
+    return None, SecretStr(_token_from_command(box))
+
+
+def _token_from_command(box: MailboxSettings) -> str:
+    assert box.oauth2_token_command is not None
+    try:
+        done = subprocess.run(shlex.split(box.oauth2_token_command), capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MailboxError(
+            f"mailbox {box.name}: oauth2_token_command failed: {type(exc).__name__}",
+            fix="run the command by hand and check it prints an access token",
+        ) from exc
+    token = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not token:
+        raise MailboxError(
+            f"mailbox {box.name}: oauth2_token_command exited {done.returncode} without a token",
+            fix="run the command by hand; the refresh token may have expired",
+        )
+    return token
+
+
+def imap_settings(box: MailboxSettings) -> ImapSettings:
+    password, token = read_secret(box)
+    return ImapSettings(
+        name=box.name,
+        host=box.host,
+        port=box.port,
+        security=box.security,
+        username=box.username,
+        password=password,
+        oauth2_token=token,
+        folder=box.folder,
+        connect_timeout=box.connect_timeout.total_seconds(),
+        read_timeout=box.read_timeout.total_seconds(),
+    )
+
+
+def target_folder(box: MailboxSettings, filing: PendingFiling, rules: dict[str, Rule]) -> str | None:
+    """Where a mail goes on the server; None to leave it where it is."""
+    if filing.verdict in box.leave_verdicts:
+        return None
+    rule = rules.get(filing.call or "")
+    organisation = rule.organisation if rule else "sans-appel"
+    return box.file_into.format(
+        call=filing.call or "sans-appel", verdict=filing.verdict, organisation=_folder_part(organisation)
+    )
+
+
+def _folder_part(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_ " else "-" for ch in text).strip() or "x"
+
+
+class MailboxPoller:
+    """Keeps one connection to one mailbox (Gmail allows 15 per account) and polls it on demand."""
+
+    def __init__(
+        self,
+        box: MailboxSettings,
+        store: Store,
+        pipeline: Callable[[], Pipeline],
+        *,
+        max_mail_bytes: int,
+        after_triage: AfterTriage | None = None,
+        allow_move: bool = True,
+    ) -> None:
+        self.box = box
+        self.store = store
+        self.pipeline = pipeline
+        self.max_mail_bytes = max_mail_bytes
+        self.after_triage = after_triage
+        self.allow_move = allow_move
+        self.imap: ImapMailbox | None = None
+        self.ledger = Ledger(store, box.name, box.folder)
+
+    def close(self) -> None:
+        if self.imap is not None:
+            self.imap.close()
+            self.imap = None
+
+    def poll(self, should_stop: Callable[[], bool] = lambda: False) -> PollReport:
+        report = PollReport(self.box.name)
+        try:
+            imap = self._connect()
+            # STATUS, not SELECT: it costs the same on 100 or 50,000 mails; the folder is opened only when needed.
+            state = imap.status()
+            self._read_new(imap, state, report, should_stop)
+            self._file_pending(imap, state, report, should_stop)
+            self.ledger.poll_succeeded(state.uidvalidity, report.new)
+        except MailboxError as exc:
+            self.close()  # a broken connection is never reused; the next poll reconnects
+            self.ledger.poll_failed(exc.one_line())
+            raise
+        return report
+
+    def _connect(self) -> ImapMailbox:
+        if self.imap is None:
+            self.imap = ImapMailbox(imap_settings(self.box), allow_move=self.allow_move)
+        return self.imap.connect()
+
+    # ------------------------------------------------------------ reading
+
+    def _read_new(
+        self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
+    ) -> None:
+        stored = self.ledger.stored_uidvalidity()
+        known_max = self.ledger.max_uid(state.uidvalidity)
+        known = None
+        if stored is not None and stored != state.uidvalidity:
+            log.warning(
+                "mailbox %s: UIDVALIDITY changed %s -> %s: reading the folder again",
+                self.box.name,
+                stored,
+                state.uidvalidity,
+            )
+        if known_max is None and stored is not None:
+            known = self.ledger.known_uids(state.uidvalidity)
+        uids = imap.new_uids(known_max, known)
+        report.new = len(uids)
+        for start in range(0, len(uids), self.box.batch_size):
+            if should_stop():
+                return
+            self._read_batch(imap, state, uids[start : start + self.box.batch_size], report, should_stop)
+
+    def _read_batch(
+        self,
+        imap: ImapMailbox,
+        state: FolderState,
+        uids: list[int],
+        report: PollReport,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        metas = imap.fetch_meta(uids)
+        to_download = []
+        for uid in uids:
+            meta = metas.get(uid)
+            if meta is None:
+                continue  # vanished between SEARCH and FETCH: someone moved it; nothing to read
+            if meta.gm_msgid is not None and (mail_id := self.ledger.mail_by_gm_msgid(meta.gm_msgid)) is not None:
+                self.ledger.add(
+                    state.uidvalidity,
+                    uid,
+                    state=LINKED,
+                    mail_id=mail_id,
+                    gm_msgid=meta.gm_msgid,
+                    size=meta.size,
+                    internaldate=meta.internaldate,
+                )
+                self.store.db.conn.commit()
+                report.linked += 1
+            elif meta.size > self.max_mail_bytes:
+                self._record(_placeholder(imap.raw_mail(uid, b"", meta)), state, meta, report, oversized=True)
+            else:
+                to_download.append(uid)
+        for uid, raw in imap.fetch_bodies(to_download, batch=min(10, len(to_download) or 1)):
+            self._record(imap.raw_mail(uid, raw, metas[uid]), state, metas[uid], report)
+            if should_stop():
+                return
+
+    def _record(
+        self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, oversized: bool = False
+    ) -> None:
+        existing = self.store.mail_id_by_hash(raw.sha256) if not oversized else None
+        if existing is not None:  # the same bytes came before (UIDVALIDITY change, a copy in two folders)
+            self.ledger.add(
+                state.uidvalidity,
+                meta.uid,
+                state=RECORDED,
+                mail_id=existing,
+                sha256=raw.sha256,
+                gm_msgid=meta.gm_msgid,
+                size=meta.size,
+                internaldate=meta.internaldate,
+            )
+            self.store.db.conn.commit()
+            report.linked += 1
+            return
+        pipeline = self.pipeline()
+        triaged = (
+            pipeline.oversized(raw, meta.size, self.max_mail_bytes) if oversized else pipeline.triage(raw, self.store)
+        )
+        reply = self.after_triage(triaged, self.box) if self.after_triage else None
+
+        def with_ledger_row(mail_id: int) -> None:
+            self.ledger.add(
+                state.uidvalidity,
+                meta.uid,
+                state=RECORDED,
+                mail_id=mail_id,
+                sha256=raw.sha256,
+                gm_msgid=meta.gm_msgid,
+                message_id=triaged.result.message_id,
+                size=meta.size,
+                internaldate=meta.internaldate,
+            )
+            if reply is not None:
+                reply(mail_id)
+
+        record_mail(pipeline, self.store, raw, triaged=triaged, also=with_ledger_row)
+        report.recorded += 1
+
+    # ------------------------------------------------------------ filing
+
+    def _file_pending(
+        self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
+    ) -> None:
+        pending = self.ledger.pending_filings(state.uidvalidity)
+        if not pending:
+            return
+        imap.select(state.folder)
+        present = imap.fetch_meta([p.uid for p in pending])
+        rules = self.pipeline().rules
+        for filing in pending:
+            if should_stop():
+                return
+            try:
+                self._file_one(imap, state, filing, filing.uid in present, rules, report)
+            except MailboxError as exc:
+                log.warning("mailbox %s: filing UID %s failed: %s", self.box.name, filing.uid, exc)
+                self.ledger.failed_filing(filing.ledger_id, exc.one_line())
+                report.errors.append(exc.one_line())
+
+    def _file_one(
+        self,
+        imap: ImapMailbox,
+        state: FolderState,
+        filing: PendingFiling,
+        present: bool,
+        rules: dict[str, Rule],
+        report: PollReport,
+    ) -> None:
+        target = target_folder(self.box, filing, rules)
+        if target is None:
+            self.ledger.mark(filing.ledger_id, LEFT, filing=filing)
+            return
+        if not present:
+            # Moved before a crash let us write it down, or moved by a person: look where it should be.
+            self.ledger.mark(
+                filing.ledger_id, self._found_in(imap, state, target, filing), folder=target, filing=filing
+            )
+            return
+        imap.move(filing.uid, imap.ensure_folder(target))
+        self.ledger.mark(filing.ledger_id, FILED, folder=target, filing=filing)
+        report.filed += 1
+
+    def _found_in(self, imap: ImapMailbox, state: FolderState, target: str, filing: PendingFiling) -> str:
+        try:
+            imap.ensure_folder(target)
+            imap.select(target)
+            found = imap.find_message_id(filing.message_id) if _searchable(filing.message_id) else []
+        except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
+            found = []
+        finally:
+            imap.select(state.folder)
+        return FILED if found else GONE
+
+
+def _placeholder(raw: RawMail) -> RawMail:
+    """What stands for a mail we will not download: named by where it is, since its bytes are unknown."""
+    return raw.model_copy(update={"sha256": hashlib.sha256(f"not-downloaded:{raw.source}".encode()).hexdigest()})
+
+
+def _searchable(message_id: str) -> bool:
+    return not message_id.endswith("@inbox-bot.invalid>")

@@ -1,0 +1,777 @@
+"""IMAP mailboxes: the only module that talks IMAP (through imapclient).
+
+One `ImapMailbox` wraps one connection to one mailbox. It answers the questions a poll asks, cheaply:
+what is new since the last UID we saw, how big and when did it arrive, give me the bytes (without
+marking anything read), file it into that folder. Every failure of the server or the network comes
+out as one `MailboxError` line naming the mailbox, never the password.
+
+Typical poll::
+
+    with ImapMailbox(settings) as mailbox:
+        state = mailbox.status()                 # compare state.uidvalidity with the stored one
+        uids = mailbox.new_uids(stored_max_uid)  # [] on an idle poll: that one STATUS, nothing else
+        meta = mailbox.fetch_meta(uids)          # new_uids left the folder selected
+        for uid, raw in mailbox.fetch_bodies(uids):
+            ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import imaplib
+import ipaddress
+import logging
+import re
+import socket
+import ssl
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Annotated, Any, Literal, Self
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import LoginError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from inbox_bot.errors import MailboxError
+from inbox_bot.models import RawMail
+
+log = logging.getLogger(__name__)
+
+Security = Literal["ssl", "starttls", "none"]
+
+# RFC 6154 special-use attributes (\Flagged is also a message flag; as a folder attribute it is rare).
+SPECIAL_USE = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
+
+MAX_VALUE_LENGTH = 998  # RFC 5322 line limit: no honest Message-ID comes close
+MAX_FOLDER_LENGTH = 255
+LOGOUT_TIMEOUT = 5.0  # seconds
+META_BATCH = 500  # UIDs per FETCH/command line: keeps lines far below servers' limits (Dovecot: 64 KiB)
+
+_SAFE_VALUE = re.compile(r"[ -~]+")  # printable ASCII and space: no CR, LF, NUL or other control
+_ATOM = re.compile(r"[A-Za-z0-9@._+=!#$&'^`|~/-]+")  # what LOGIN may send unquoted (imaplib never quotes it)
+
+
+# ---------------------------------------------------------------- values that go into commands
+
+
+def imap_safe_value(value: str, *, what: str = "value", max_length: int = MAX_VALUE_LENGTH) -> bytes:
+    """`value` as ASCII bytes fit for an IMAP command, or ValueError.
+
+    imapclient sends search values as they are (it only adds quotes when there is a space), so a CR LF
+    in a value taken from a mail would end our command and start the sender's: a Message-ID of
+    "<x>\\r\\nA1 DELETE Victim\\r\\n" really deletes the folder. Only printable ASCII passes.
+    """
+    if not value:
+        raise ValueError(f"{what} is empty")
+    if len(value) > max_length:
+        raise ValueError(f"{what} is longer than {max_length} characters: refused")
+    if not _SAFE_VALUE.fullmatch(value):
+        raise ValueError(f"{what} {value[:40]!r} has a control or non-ASCII character: refused")
+    return value.encode("ascii")
+
+
+def quoted(value: bytes) -> bytes:
+    """An IMAP quoted string (RFC 3501 `quoted`) for a value that passed `imap_safe_value`.
+
+    Always quoting (rather than imapclient's quote-if-needed) keeps a value such as "<a{5}" from being
+    read as a literal announcement by the server.
+    """
+    return b'"' + value.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+
+
+def check_folder_name(name: str) -> str:
+    """A folder name fit for a command, or ValueError. Non-ASCII is fine (imapclient encodes UTF-7)."""
+    if not name or len(name) > MAX_FOLDER_LENGTH:
+        raise ValueError(f"folder name must have 1 to {MAX_FOLDER_LENGTH} characters")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+        raise ValueError(f"folder name {name[:40]!r} has a control character: refused")
+    if "*" in name or "%" in name:
+        # LIST treats them as wildcards: an existence check would match other folders.
+        raise ValueError(f"folder name {name!r} has a wildcard (* or %): refused")
+    return name
+
+
+def check_uid(uid: int) -> int:
+    if isinstance(uid, bool) or not isinstance(uid, int) or not 0 < uid < 2**32:
+        raise ValueError(f"{uid!r} is not an IMAP UID (1 to 2^32-1)")
+    return uid
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- settings and results
+
+
+class ImapSettings(BaseModel):
+    """One mailbox as the config names it. Secrets are SecretStr: they never show in a repr or a log."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    host: Annotated[str, Field(min_length=1, max_length=253)]
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    security: Security = "ssl"
+    username: Annotated[str, Field(min_length=1, max_length=320)]
+    password: SecretStr | None = None
+    oauth2_token: SecretStr | None = None
+    folder: str = "INBOX"
+    connect_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
+    read_timeout: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    ca_file: Path | None = None  # a private CA for a self-hosted server; the system store otherwise
+
+    @field_validator("username")
+    @classmethod
+    def _one_line_username(cls, value: str) -> str:
+        # imaplib puts it in the LOGIN line as is: a line break would split the command.
+        if any(char in value for char in "\r\n\0"):
+            raise ValueError("must not contain a line break or NUL")
+        return value
+
+    @field_validator("password", "oauth2_token")
+    @classmethod
+    def _one_line_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and any(char in value.get_secret_value() for char in "\r\n\0"):
+            raise ValueError("must not contain a line break or NUL")
+        return value
+
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, value: str) -> str:
+        return check_folder_name(value)
+
+    @model_validator(mode="after")
+    def _credentials_and_transport(self) -> ImapSettings:
+        if (self.password is None) == (self.oauth2_token is None):
+            raise ValueError("give exactly one of `password` or `oauth2_token`")
+        if self.security == "none" and not is_loopback(self.host):
+            raise ValueError(
+                f"security = 'none' sends the password in clear: only allowed for a loopback host "
+                f"(127.0.0.0/8, ::1, localhost), not {self.host!r}; use 'ssl' (993) or 'starttls' (143)"
+            )
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return 993 if self.security == "ssl" else 143
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    folder: str
+    uidvalidity: int
+    uidnext: int | None  # RFC 3501 requires it, a few old servers omit it
+    exists: int
+    selected: bool  # from SELECT (the folder is open) or from STATUS (it is not)
+
+
+def _nothing_new(state: FolderState, known_max_uid: int | None) -> bool:
+    if state.exists == 0:
+        return True
+    # UIDs only grow: UIDNEXT at or below known+1 means nothing arrived, whatever was moved away.
+    return known_max_uid is not None and state.uidnext is not None and state.uidnext <= known_max_uid + 1
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMeta:
+    uid: int
+    size: int  # RFC822.SIZE, bytes
+    internaldate: datetime  # aware, UTC: when our server received the mail
+    flags: frozenset[str]
+    gm_msgid: int | None = None  # Gmail's stable id, only with X-GM-EXT-1
+
+
+@dataclass
+class ImapStats:
+    """What this connection asked the server: lets tests (and metrics) see that an idle poll is cheap."""
+
+    commands: Counter[str] = field(default_factory=Counter)
+    body_bytes: int = 0
+
+
+class UidValidityChanged(MailboxError):
+    """The folder's UIDVALIDITY changed since status()/select(): every stored UID of it is meaningless now."""
+
+    def __init__(self, message: str, *, old: int, new: int) -> None:
+        super().__init__(message, fix="forget the stored UIDs of this folder and read it again")
+        self.old = old
+        self.new = new
+
+
+# ---------------------------------------------------------------- the mailbox
+
+
+class ImapMailbox:
+    """One connection to one IMAP mailbox. Not thread-safe: one poll at a time."""
+
+    def __init__(
+        self, settings: ImapSettings, *, allow_move: bool = True, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        self.settings = settings
+        # False forces COPY + \Deleted + UID EXPUNGE even when the server has MOVE (tests, odd servers).
+        self.allow_move = allow_move
+        self.stats = ImapStats()
+        self._ssl_context = ssl_context
+        self._client: Any = None  # imapclient.IMAPClient (untyped)
+        self._capabilities: frozenset[str] = frozenset()
+        self._selected: FolderState | None = None  # the folder open in this session
+        self._checked: FolderState | None = None  # what the caller last saw, by status() or select()
+        self._fresh = False  # ... and new_uids has not used it yet
+        self._delimiter: str | None = None
+        self._folders: set[str] = set()
+
+    # -------------------------------------------------------- connection
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+    def connect(self) -> Self:
+        """Open, secure and log in. Calling it again after a failure reconnects."""
+        if self._client is not None:
+            return self
+        client = self._open()
+        try:
+            self._secure_and_login(client)
+            with self._guard("read capabilities"):
+                self._capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+        except BaseException:
+            _shutdown(client)
+            raise
+        self._client = client
+        self._reset_session()
+        log.info("imap %s: connected to %s:%s", self.name, self.settings.host, self.settings.effective_port)
+        return self
+
+    def close(self) -> None:
+        """Log out politely; never raises (the connection may already be dead), never waits long."""
+        client, self._client = self._client, None
+        self._reset_session()
+        if client is None:
+            return
+        try:
+            # A stalled server must not hold a shutting-down daemon for the whole read timeout.
+            client.socket().settimeout(min(self.settings.read_timeout, LOGOUT_TIMEOUT))
+            client.logout()
+        except (imaplib.IMAP4.error, OSError):
+            _shutdown(client)
+
+    def __enter__(self) -> Self:
+        return self.connect()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _open(self) -> Any:
+        s = self.settings
+        timeout = SocketTimeout(connect=s.connect_timeout, read=s.read_timeout)
+        use_ssl = s.security == "ssl"
+        with self._guard("connect", fatal=True):
+            client = IMAPClient(
+                s.host,
+                port=s.effective_port,
+                ssl=use_ssl,
+                ssl_context=self._tls_context() if use_ssl else None,
+                timeout=timeout,
+            )
+        _quiet(client)
+        # Aware datetimes: INTERNALDATE keeps its offset instead of being turned into naive local time.
+        client.normalise_times = False
+        return client
+
+    def _secure_and_login(self, client: Any) -> None:
+        if self.settings.security == "starttls":
+            with self._guard("STARTTLS", fatal=True):
+                if b"STARTTLS" not in client.capabilities():
+                    # Never fall back to clear text: that is what a downgrade attack looks like.
+                    raise MailboxError(
+                        self._message("STARTTLS", "the server does not offer STARTTLS"),
+                        fix="use security = 'ssl' (port 993) or check the port",
+                    )
+                client.starttls(self._tls_context())
+        with self._guard("login", fatal=True):
+            self._login(client)
+
+    def _login(self, client: Any) -> None:
+        s = self.settings
+        if s.oauth2_token is not None:
+            client.oauth2_login(s.username, s.oauth2_token.get_secret_value())
+            return
+        assert s.password is not None  # the settings validator guarantees one credential
+        password = s.password.get_secret_value()
+        if password.isascii() and _ATOM.fullmatch(s.username):
+            client.login(s.username, password)
+        else:
+            # imaplib's LOGIN is ASCII-only and leaves the user name unquoted; SASL PLAIN carries UTF-8.
+            client.plain_login(s.username, password)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._ssl_context is not None:
+            return self._ssl_context
+        cafile = str(self.settings.ca_file) if self.settings.ca_file else None
+        return ssl.create_default_context(cafile=cafile)
+
+    def _reset_session(self) -> None:
+        self._selected = self._checked = None
+        self._fresh = False
+        self._delimiter = None
+        self._folders = set()
+
+    def _conn(self) -> Any:
+        if self._client is None:
+            raise MailboxError(
+                self._message("use", "not connected (the connection was closed or lost)"),
+                fix="connect again; the next poll does it",
+            )
+        return self._client
+
+    # -------------------------------------------------------- capabilities
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self._capabilities
+
+    @property
+    def has_move(self) -> bool:
+        return "MOVE" in self._capabilities
+
+    @property
+    def has_uidplus(self) -> bool:
+        return "UIDPLUS" in self._capabilities
+
+    @property
+    def is_gmail(self) -> bool:
+        return "X-GM-EXT-1" in self._capabilities
+
+    # -------------------------------------------------------- reading
+
+    def status(self, folder: str | None = None) -> FolderState:
+        """UIDVALIDITY, UIDNEXT and message count of a folder (the configured one) without opening it.
+
+        Start an idle-prone poll with this, not select(): Dovecot answers STATUS from its mailbox-list
+        index in well under a millisecond whatever the folder holds, while its SELECT grows with the
+        folder (about 100 ms for 50,000 mails). RFC 3501 6.3.10 advises against STATUS on the selected
+        folder, so that one is unselected first (UNSELECT, never CLOSE, which would expunge), or
+        re-selected on a server without UNSELECT.
+        """
+        name = check_folder_name(folder or self.settings.folder)
+        client = self._conn()
+        if self._selected is not None and self._selected.folder == name:
+            if "UNSELECT" not in self._capabilities:
+                return self.select(name)
+            with self._guard(f"unselect folder {name!r}"):
+                self.stats.commands["UNSELECT"] += 1
+                client.unselect_folder()
+            self._selected = None
+        self._checked = None
+        with self._guard(f"status of folder {name!r}", fix="check the folder name (case matters, except INBOX)"):
+            self.stats.commands["STATUS"] += 1
+            response = client.folder_status(name, ["MESSAGES", "UIDNEXT", "UIDVALIDITY"])
+        state = self._state_from(name, response, count=b"MESSAGES", selected=False)
+        self._checked, self._fresh = state, True
+        return state
+
+    def select(self, folder: str | None = None) -> FolderState:
+        """Open the folder (the configured one): needed before new mail is searched, fetched or moved."""
+        name = check_folder_name(folder or self.settings.folder)
+        client = self._conn()
+        self._selected = self._checked = None  # a failed SELECT leaves no folder selected
+        with self._guard(f"select folder {name!r}", fix="check the folder name (case matters, except INBOX)"):
+            self.stats.commands["SELECT"] += 1
+            response = client.select_folder(name)
+        state = self._state_from(name, response, count=b"EXISTS", selected=True)
+        self._selected = self._checked = state
+        self._fresh = True
+        return state
+
+    def _state_from(self, name: str, response: dict[bytes, Any], *, count: bytes, selected: bool) -> FolderState:
+        if b"UIDVALIDITY" not in response:
+            raise MailboxError(
+                self._message(f"folder {name!r}", "the server sent no UIDVALIDITY"),
+                fix="this server cannot be polled safely; use another folder or server",
+            )
+        return FolderState(
+            folder=name,
+            uidvalidity=int(response[b"UIDVALIDITY"]),
+            uidnext=int(response[b"UIDNEXT"]) if b"UIDNEXT" in response else None,
+            exists=int(response.get(count, 0)),
+            selected=selected,
+        )
+
+    @property
+    def state(self) -> FolderState | None:
+        """The folder as the caller last saw it, by status() or select()."""
+        return self._checked
+
+    def new_uids(self, known_max_uid: int | None, known: AbstractSet[int] | None = None) -> list[int]:
+        """UIDs above `known_max_uid` (all when None) and not in `known`, ascending.
+
+        Call status() or select() first and check its UIDVALIDITY against the stored one. After
+        status(), an idle poll is answered from its UIDNEXT alone: no SELECT, no SEARCH. When there
+        is something new the folder is selected, ready for fetch_meta/fetch_bodies/move. Raises
+        UidValidityChanged if the folder's UIDVALIDITY moved since the state the caller checked.
+        """
+        if known_max_uid is not None and (isinstance(known_max_uid, bool) or known_max_uid < 0):
+            raise ValueError(f"known_max_uid must be a UID or 0, not {known_max_uid!r}")
+        checked, fresh = self._checked, self._fresh
+        if checked is None:
+            raise RuntimeError("call status() or select() first: it tells which UIDVALIDITY the UIDs belong to")
+        self._fresh = False
+        if fresh and _nothing_new(checked, known_max_uid):
+            return []
+        # A second call without status()/select() selects again: a stale UIDNEXT never hides new mail.
+        state = checked if fresh and checked.selected else self._reselect(checked)
+        if _nothing_new(state, known_max_uid):
+            return []
+        skip = known or frozenset()
+        return [uid for uid in self._search_new(known_max_uid) if uid not in skip]
+
+    def _reselect(self, checked: FolderState) -> FolderState:
+        state = self.select(checked.folder)
+        self._fresh = False
+        if state.uidvalidity != checked.uidvalidity:
+            raise UidValidityChanged(
+                self._message(
+                    f"folder {checked.folder!r}",
+                    f"UIDVALIDITY changed from {checked.uidvalidity} to {state.uidvalidity}",
+                ),
+                old=checked.uidvalidity,
+                new=state.uidvalidity,
+            )
+        return state
+
+    def _search_new(self, known_max_uid: int | None) -> list[int]:
+        if known_max_uid is None:
+            return sorted(self._search(b"ALL"))
+        found = self._search(f"UID {known_max_uid + 1}:*".encode("ascii"))
+        # RFC 3501 6.4.8: "n:*" always matches the highest UID, even when it is below n. Drop it.
+        return sorted(uid for uid in found if uid > known_max_uid)
+
+    def _search(self, criteria: bytes) -> list[int]:
+        """UID SEARCH with criteria we built ourselves (imapclient sends a bytes criteria unchanged)."""
+        client = self._conn()
+        self._need_selection()
+        with self._guard("search"):
+            self.stats.commands["SEARCH"] += 1
+            return [int(uid) for uid in client.search(criteria)]
+
+    def find_message_id(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder whose Message-ID header contains `message_id` (ValueError if unsafe)."""
+        value = imap_safe_value(message_id, what="Message-ID")
+        return sorted(self._search(b"HEADER Message-ID " + quoted(value)))
+
+    def fetch_meta(self, uids: Iterable[int]) -> dict[int, MessageMeta]:
+        """Size, INTERNALDATE (aware UTC), flags and, on Gmail, X-GM-MSGID; no body is downloaded.
+
+        A UID that vanished meanwhile (moved or deleted by someone else) is simply absent.
+        """
+        items = [b"RFC822.SIZE", b"INTERNALDATE", b"FLAGS"]
+        if self.is_gmail:
+            items.append(b"X-GM-MSGID")
+        result: dict[int, MessageMeta] = {}
+        for chunk in _chunks(_checked_uids(uids), META_BATCH):
+            for uid, data in self._fetch(chunk, items, "fetch sizes and dates").items():
+                result[uid] = self._meta(uid, data)
+        return result
+
+    def fetch_bodies(self, uids: Iterable[int], batch: int = 10) -> Iterator[tuple[int, bytes]]:
+        """(uid, raw bytes) in UID order, `batch` mails per FETCH.
+
+        BODY.PEEK[] never sets \\Seen: the humans reading the mailbox still see the mail as new.
+        Memory holds one batch at a time; a UID that vanished meanwhile is skipped.
+        """
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        for chunk in _chunks(_checked_uids(uids), batch):
+            response = self._fetch(chunk, [b"BODY.PEEK[]"], "fetch mails")
+            for uid in chunk:
+                body = response.get(uid, {}).get(b"BODY[]")
+                if body is None:
+                    log.info("imap %s: UID %s vanished before it could be read", self.name, uid)
+                    continue
+                self.stats.body_bytes += len(body)
+                yield uid, bytes(body)
+
+    def _fetch(self, uids: Sequence[int], items: list[bytes], action: str) -> dict[int, dict[bytes, Any]]:
+        client = self._conn()
+        self._need_selection()
+        with self._guard(action):
+            self.stats.commands["FETCH"] += 1
+            response = client.fetch(list(uids), items)
+        return {int(uid): data for uid, data in response.items()}
+
+    def _meta(self, uid: int, data: dict[bytes, Any]) -> MessageMeta:
+        received = data.get(b"INTERNALDATE")
+        if not isinstance(received, datetime) or received.tzinfo is None:
+            raise MailboxError(self._message("fetch sizes and dates", f"UID {uid} has no usable INTERNALDATE"))
+        gm_msgid = data.get(b"X-GM-MSGID")
+        return MessageMeta(
+            uid=uid,
+            size=int(data.get(b"RFC822.SIZE", 0)),
+            internaldate=received.astimezone(UTC),
+            flags=frozenset(_text(flag) for flag in data.get(b"FLAGS", ())),
+            gm_msgid=int(gm_msgid) if gm_msgid is not None else None,
+        )
+
+    def raw_mail(self, uid: int, raw: bytes, meta: MessageMeta | None = None) -> RawMail:
+        """The pipeline's RawMail; `source` is name/folder/uidvalidity/uid, unique for ever."""
+        state = self._need_selection()
+        return RawMail(
+            source=f"{self.name}/{state.folder}/{state.uidvalidity}/{uid}",
+            raw=raw,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            server_received_at=meta.internaldate if meta else None,
+        )
+
+    # -------------------------------------------------------- writing
+
+    def move(self, uid: int, folder: str) -> None:
+        """Move one mail of the selected folder into `folder` (which must exist: see ensure_folder)."""
+        uid, target = check_uid(uid), check_folder_name(folder)
+        client = self._conn()
+        self._need_selection()
+        action = f"move UID {uid} to {target!r}"
+        fix = "check the folder exists (ensure_folder) and the account may write to it"
+        if self.allow_move and self.has_move:
+            with self._guard(action, fix=fix):
+                self.stats.commands["MOVE"] += 1
+                client.move([uid], target)
+            return
+        if not self.has_uidplus:
+            # A plain EXPUNGE would also erase every mail another client marked \Deleted.
+            raise MailboxError(
+                self._message(action, "the server has neither MOVE nor UIDPLUS"),
+                fix="file mails by hand on this server, or use a server with MOVE",
+            )
+        with self._guard(action, fix=fix):
+            # Not atomic: if EXPUNGE fails the mail sits in both folders (source one flagged \Deleted).
+            self.stats.commands["COPY"] += 1
+            client.copy([uid], target)
+            self.stats.commands["STORE"] += 1
+            client.add_flags([uid], [b"\\Deleted"], silent=True)
+            self.stats.commands["EXPUNGE"] += 1
+            client.uid_expunge([uid])
+
+    def ensure_folder(self, name: str) -> str:
+        """Create `name` and its missing parents (subscribed, so mail clients show them); return it."""
+        target = check_folder_name(name)
+        if target.upper() == "INBOX":
+            return "INBOX"
+        delimiter = self._hierarchy_delimiter()
+        parts = target.split(delimiter) if delimiter else [target]
+        if any(not part for part in parts):
+            raise ValueError(f"folder name {target!r} has an empty level")
+        for depth in range(1, len(parts) + 1):
+            path = delimiter.join(parts[:depth]) if delimiter else target
+            if path not in self._folders:
+                if not self._selectable(path, leaf=depth == len(parts)):
+                    self._create(path)
+                self._folders.add(path)
+        return target
+
+    def special_folders(self) -> dict[str, str]:
+        """RFC 6154 special-use folders by attribute (\\Trash, \\Junk, \\Sent, \\All...), never by name.
+
+        Names are localised ("Corbeille", "[Gmail]/Spam"...), attributes are not.
+        """
+        wanted = {flag.lower(): flag for flag in SPECIAL_USE}
+        found: dict[str, str] = {}
+        for flags, _delimiter, folder in self._list("", "*"):
+            for flag in flags:
+                canonical = wanted.get(_text(flag).lower())
+                if canonical is not None:
+                    found.setdefault(canonical, folder)
+        return found
+
+    def _hierarchy_delimiter(self) -> str:
+        if self._delimiter is None:
+            rows = self._list("", "")  # RFC 3501 6.3.8: LIST "" "" returns the delimiter
+            raw = rows[0][1] if rows else None
+            self._delimiter = _text(raw) if raw else ""
+        return self._delimiter
+
+    def _selectable(self, path: str, *, leaf: bool) -> bool:
+        rows = [row for row in self._list("", path) if row[2] == path]
+        if not rows:
+            return False
+        flags = {_text(flag).lower() for flag in rows[0][0]}
+        # A parent created implicitly is \Noselect: fine on the way, not as the place mails go.
+        return not leaf or not flags & {"\\noselect", "\\nonexistent"}
+
+    def _create(self, path: str) -> None:
+        client = self._conn()
+        with self._guard(f"create folder {path!r}", fix="check the account may create folders"):
+            self.stats.commands["CREATE"] += 1
+            try:
+                client.create_folder(path)
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as exc:
+                if "ALREADYEXISTS" not in str(exc).upper():  # another client was quicker: fine
+                    raise
+            try:
+                client.subscribe_folder(path)
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as exc:
+                log.info("imap %s: could not subscribe to %r: %s", self.name, path, exc)
+
+    def _list(self, directory: str, pattern: str) -> list[tuple[tuple[Any, ...], Any, str]]:
+        client = self._conn()
+        with self._guard("list folders"):
+            self.stats.commands["LIST"] += 1
+            rows = client.list_folders(directory, pattern)
+        return [(tuple(flags), delimiter, str(name)) for flags, delimiter, name in rows]
+
+    def _need_selection(self) -> FolderState:
+        if self._selected is None:
+            raise RuntimeError("no folder selected: call select() first")
+        return self._selected
+
+    # -------------------------------------------------------- errors
+
+    @contextmanager
+    def _guard(self, action: str, *, fix: str | None = None, fatal: bool = False) -> Iterator[None]:
+        """Turn imapclient/imaplib/socket/TLS failures into one MailboxError line.
+
+        A lost or timed-out connection is dropped (its protocol state is unknown), and so is one whose
+        server reports an internal error; a plain NO or BAD leaves it usable. `fatal` marks connection
+        set-up, where `connect` closes the half-open client. `fix` is the hint for a plain refusal.
+        """
+        try:
+            yield
+        except MailboxError:
+            raise
+        except (imaplib.IMAP4.error, OSError) as exc:
+            s = self.settings
+            failure = _classify(exc, s.connect_timeout if action == "connect" else s.read_timeout)
+            if fatal or failure.broken:
+                self._drop()
+            error = MailboxError(self._message(action, failure.reason), fix=failure.fix or fix)
+            if isinstance(exc, LoginError):
+                raise error from None  # the server's words suffice; keep the login exchange out of tracebacks
+            raise error from exc
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _shutdown(client)
+        self._reset_session()
+
+    def _message(self, action: str, reason: str) -> str:
+        s = self.settings
+        message = _one_line(f"IMAP mailbox {s.name!r} ({s.host}:{s.effective_port}): {action}: {reason}")
+        for secret in (s.password, s.oauth2_token):
+            # Belt and braces: no server echoes a password, but an error message must never carry one.
+            if secret is not None and secret.get_secret_value():
+                message = message.replace(secret.get_secret_value(), "***")
+        return message
+
+
+# ---------------------------------------------------------------- failures
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    reason: str
+    fix: str | None
+    broken: bool  # the connection cannot be trusted any more: drop it, the next poll reconnects
+
+
+# RFC 5530 codes meaning "not you, me": Dovecot answers [SERVERBUG] on every SELECT of a session
+# whose indexes were pulled from under it, so the session has to go.
+_TRY_LATER = ("[SERVERBUG]", "[UNAVAILABLE]")
+_DOVECOT_TIMING = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
+
+
+def _classify(exc: BaseException, timeout: float) -> _Failure:
+    text = _server_words(str(exc))
+    if isinstance(exc, TimeoutError) or text.endswith("timed out"):
+        return _Failure(
+            f"no answer within {timeout:g} s", "the server is down or overloaded; the next poll retries", True
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return _Failure("connection refused", "check host and port, and that the server is running", True)
+    if isinstance(exc, socket.gaierror):
+        return _Failure(f"host name not found ({exc.strerror})", "check `host`", True)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _Failure(f"TLS certificate not trusted: {exc.verify_message}", "check `host`, or set `ca_file`", True)
+    if isinstance(exc, ssl.SSLError):
+        fix = "check `security`: 'ssl' usually on port 993, 'starttls' on 143"
+        return _Failure(f"TLS failed: {exc.reason or text}", fix, True)
+    if isinstance(exc, OSError):
+        return _Failure(exc.strerror or text or type(exc).__name__, "check the network and the server", True)
+    if isinstance(exc, imaplib.IMAP4.abort):
+        return _Failure(f"connection lost ({text})", "the next poll reconnects", True)
+    if isinstance(exc, LoginError):
+        return _Failure(f"login refused: {text}", "check `username` and the password or token", False)
+    if any(code in text.upper() for code in _TRY_LATER):
+        return _Failure(f"the server failed: {text}", "a problem on the server side; the next poll reconnects", True)
+    return _Failure(f"the server said: {text}", None, False)
+
+
+def _server_words(text: str) -> str:
+    """The server's own words out of imapclient/imaplib's wrapping."""
+    text = re.sub(r"^\w+ failed: ", "", _one_line(text))  # imapclient: "select failed: ..."
+    if len(text) >= 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
+        text = text[2:-1]  # imaplib raises with the response's bytes: str() shows their repr
+    return _DOVECOT_TIMING.sub("", text)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _quiet(client: Any) -> None:
+    """Stop imaplib formatting every response for a debug log.
+
+    imapclient 4.1.0 sets `_imap.debug = 5` and routes imaplib's messages to the "imapclient.imaplib"
+    logger. imaplib builds those messages eagerly, whatever the logger's level: at level 5 each
+    untagged response (each fetched mail body included) is repr()-ed twice, when stored and when
+    popped, which costs more time and memory than the download of a large attachment. At 0 imaplib
+    only keeps its 10 last command/response lines (not literals) in memory.
+    """
+    imap = getattr(client, "_imap", None)
+    if imap is not None:  # the test suite checks it still works with the pinned imapclient
+        imap.debug = 0
+
+
+def _shutdown(client: Any) -> None:
+    with suppress(imaplib.IMAP4.error, OSError):
+        client.shutdown()
+
+
+def _text(value: Any) -> str:
+    return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _checked_uids(uids: Iterable[int]) -> list[int]:
+    return sorted({check_uid(uid) for uid in uids})
+
+
+def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
