@@ -113,10 +113,9 @@ class Pipeline:
         )
         return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
 
-    def oversized(self, raw: RawMail, size: int, limit: int) -> Triaged:
-        """A mail too large to download or parse: recorded for a person, with its size as the reason."""
-        megabytes = f"{size / 1_048_576:.1f} MB (limit {limit / 1_048_576:.0f} MB)"
-        return self._failed(raw, f"too large to read safely: {megabytes}; open it in the mailbox")
+    def unreadable(self, raw: RawMail, reason: str) -> Triaged:
+        """A mail we will not parse (too large, not delivered whole): recorded for a person, with the reason."""
+        return self._failed(raw, reason)
 
     def _failed(self, raw: RawMail, reason: str) -> Triaged:
         received_at, source = peek_received_at(raw)

@@ -29,6 +29,7 @@ from inbox_bot.store import Store
 
 log = logging.getLogger(__name__)
 
+UNDELIVERED_TRIES = 3
 # Called with each newly triaged mail; returns work to commit with it (e.g. the reply to queue), or None.
 AfterTriage = Callable[[Triaged, MailboxSettings], Callable[[int], None] | None]
 
@@ -139,6 +140,7 @@ class MailboxPoller:
         self.allow_move = allow_move
         self.imap: ImapMailbox | None = None
         self.ledger = Ledger(store, box.name, box.folder)
+        self.undelivered: dict[tuple[int, int], int] = {}
 
     def close(self) -> None:
         if self.imap is not None:
@@ -216,18 +218,34 @@ class MailboxPoller:
                 self.store.db.conn.commit()
                 report.linked += 1
             elif meta.size > self.max_mail_bytes:
-                self._record(_placeholder(imap.raw_mail(uid, b"", meta)), state, meta, report, oversized=True)
+                megabytes = f"{meta.size / 1_048_576:.1f} MB (limit {self.max_mail_bytes / 1_048_576:.0f} MB)"
+                problem = f"too large to read safely: {megabytes}; open it in the mailbox"
+                self._record(_placeholder(imap.raw_mail(uid, b"", meta)), state, meta, report, problem=problem)
             else:
                 to_download.append(uid)
+        delivered = set()
         for uid, raw in imap.fetch_bodies(to_download, batch=min(10, len(to_download) or 1)):
-            self._record(imap.raw_mail(uid, raw, metas[uid]), state, metas[uid], report)
+            delivered.add(uid)
+            meta = metas[uid]
+            short = f"the server delivered {len(raw)} of {meta.size} bytes" if len(raw) < meta.size else None
+            self._record(imap.raw_mail(uid, raw, meta), state, meta, report, problem=short)
             if should_stop():
                 return
+        for uid in set(to_download) - delivered:
+            self._undelivered(imap, state, metas[uid], report)
+
+    def _undelivered(self, imap: ImapMailbox, state: FolderState, meta: MessageMeta, report: PollReport) -> None:
+        """The server lists the mail but sends no content: tried again twice, then recorded for a person."""
+        key = (state.uidvalidity, meta.uid)
+        self.undelivered[key] = self.undelivered.get(key, 0) + 1
+        if self.undelivered[key] >= UNDELIVERED_TRIES:
+            problem = f"the server did not deliver this mail's content ({UNDELIVERED_TRIES} tries)"
+            self._record(_placeholder(imap.raw_mail(meta.uid, b"", meta)), state, meta, report, problem=problem)
 
     def _record(
-        self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, oversized: bool = False
+        self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, problem: str | None = None
     ) -> None:
-        existing = self.store.mail_id_by_hash(raw.sha256) if not oversized else None
+        existing = self.store.mail_id_by_hash(raw.sha256)
         if existing is not None:  # the same bytes came before (UIDVALIDITY change, a copy in two folders)
             self.ledger.add(
                 state.uidvalidity,
@@ -243,9 +261,7 @@ class MailboxPoller:
             report.linked += 1
             return
         pipeline = self.pipeline()
-        triaged = (
-            pipeline.oversized(raw, meta.size, self.max_mail_bytes) if oversized else pipeline.triage(raw, self.store)
-        )
+        triaged = pipeline.unreadable(raw, problem) if problem else pipeline.triage(raw, self.store)
         reply = self.after_triage(triaged, self.box) if self.after_triage else None
 
         def with_ledger_row(mail_id: int) -> None:

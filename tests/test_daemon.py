@@ -47,7 +47,13 @@ def open_rules(tmp_path: Path) -> Path:
 
 
 def write_config(
-    tmp_path: Path, dovecot: DovecotServer, users: dict[str, MailUser], *, extra: str = "", rules: Path | None = None
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    users: dict[str, MailUser],
+    *,
+    extra: str = "",
+    rules: Path | None = None,
+    top: str = "",
 ) -> Path:
     rules = rules or open_rules(tmp_path)
     boxes = ""
@@ -61,7 +67,7 @@ def write_config(
         )
     config = tmp_path / "inbox-bot.toml"
     config.write_text(
-        f'rules_dir = "{rules}"\ndatabase = "var/db.sqlite"\nstorage = "var/storage"\n{boxes}', encoding="utf-8"
+        f'rules_dir = "{rules}"\ndatabase = "var/db.sqlite"\nstorage = "var/storage"\n{top}\n{boxes}', encoding="utf-8"
     )
     return config
 
@@ -317,3 +323,22 @@ def test_daemon_polls_on_schedule_and_stops_cleanly_on_sigterm(
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()
+
+
+def test_oversized_mail_is_recorded_without_being_downloaded(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
+    big = application(1).replace(b"veuillez trouver", b"x" * 40_000 + b" veuillez trouver")
+    dovecot.append_many(mail_user, "INBOX", [big, application(2)])
+    config = write_config(tmp_path, dovecot, {"ngo": mail_user}, top="[limits]\nmax_mail_mb = 0.02\n")
+    daemon = daemon_for(config)
+    try:
+        report = daemon.poll_mailbox("ngo")
+        poller = daemon.pollers["ngo"]
+        assert poller.imap is not None
+        assert poller.imap.stats.body_bytes == len(application(2)), "only the small mail was downloaded"
+    finally:
+        daemon.close()
+    assert report is not None and report.recorded == 2
+    rows = db_rows(tmp_path, "select verdict, reasons from mails order by id")
+    assert rows[0][0] == "needs_review" and "too large" in str(rows[0][1])
