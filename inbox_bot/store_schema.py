@@ -141,7 +141,8 @@ def m003_outbox_digests(db: Database) -> None:
         {
             "id": int,
             "organisation": str,
-            "created_at": str,
+            "created_at": str,  # the digest's own instant: its day, the "since" it shows
+            "recorded_at": str,  # the clock mails.recorded_at uses: new = id > last_mail_id or recorded after this
             "since_mail_id": int,  # mails with since_mail_id < id <= last_mail_id were new in this digest
             "last_mail_id": int,
             "outbox_id": int,
@@ -151,3 +152,32 @@ def m003_outbox_digests(db: Database) -> None:
         foreign_keys=[("outbox_id", "outbox", "id")],
     )
     db.table("digests").create_index(["organisation", "id"])
+
+
+@MIGRATIONS()
+def m004_imap_ledger(db: Database) -> None:
+    # One row for every UID ever seen, whatever became of the mail: the poll's memory of what it has read.
+    db.table("ledger").create(
+        {
+            "id": int, "mailbox": str, "folder": str, "uidvalidity": int, "uid": int, "sha256": str,
+            "gm_msgid": int, "message_id": str, "size": int, "internaldate": str, "mail_id": int, "state": str,
+            "filed_folder": str, "filed_verdict": str, "filed_call": str, "error": str, "attempts": int,
+            "seen_at": str, "filed_at": str,
+        },
+        pk="id",
+        not_null={"mailbox", "folder", "uidvalidity", "uid", "state"},
+        defaults={"attempts": 0},
+    )
+    db.table("ledger").create_index(["mailbox", "folder", "uidvalidity", "uid"], unique=True)
+    db.table("ledger").create_index(["state"])
+    db.table("ledger").create_index(["gm_msgid"])
+    db.table("ledger").create_index(["mail_id"])
+    db.table("mailbox_health").create(
+        {
+            "mailbox": str, "folder": str, "uidvalidity": int, "last_poll_at": str, "last_ok_at": str,
+            "last_error": str, "last_error_at": str, "failing_since": str, "polls": int, "failures": int,
+            "mails_seen": int,
+        },
+        pk="mailbox",
+        defaults={"polls": 0, "failures": 0, "mails_seen": 0},
+    )

@@ -53,9 +53,9 @@ def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
         missing = ", ".join(row["missing"])
         table.add_row(
             local_time(row["received_at"]),
-            str(row.get("sender") or "?"),
-            str(row.get("subject") or "")[:60],
-            str(row["call"] or "-"),
+            escape(str(row.get("sender") or "?")),
+            escape(str(row.get("subject") or "")[:60]),
+            escape(str(row["call"] or "-")),
             f"[{VERDICT_STYLES.get(verdict, 'white')}]{verdict}[/]",
             documents + (f"\n[yellow]missing: {missing}[/]" if missing else ""),
         )
@@ -234,7 +234,7 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
             _when(box["last_poll_at"]),
             _when(box["last_ok_at"]),
             _when(box["failing_since"]),
-            f"[red]{box['last_error']}[/]" if box["failing_since"] else "",
+            f"[red]{escape(str(box['last_error']))}[/]" if box["failing_since"] else "",
             str(box["mails_seen"]),
         )
     out.print(boxes)
@@ -248,7 +248,7 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
     out.print(f"Outbox: {outbox}")
     rules = report["rules"]
     if rules is not None and rules.get("state") == "error":
-        out.print(f"[red]Rules: the last good rules are in force; the new ones failed: {rules['detail']}[/]")
+        out.print(f"[red]Rules: the last good rules are in force; the new ones failed: {escape(str(rules['detail']))}[/]")
 
 
 def _when(value: str | None) -> str:

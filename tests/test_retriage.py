@@ -1,0 +1,318 @@
+"""`retriage`: stored raw mails judged again with today's rules, in order of receipt, overrides kept.
+
+Most tests run the real pipeline on mails whose verdict needs no attachment (the subject and the dates
+decide). The dossier tests replace only the attachment reader and the classifier inside the pipeline, so
+parsing, matching and deciding stay real while the kinds are known in advance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import inbox_bot.pipeline
+from inbox_bot import intake
+from inbox_bot.config import load_settings
+from inbox_bot.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
+from inbox_bot.operations import ReplayHistory
+from inbox_bot.rulebook import load_rules
+from inbox_bot.sources.files import read_paths
+from inbox_bot.store import Store
+from tests.opkit import OMP_CHARGE, json_lines, open_store, record, run, write_config
+
+KARIM = "karim@example.ma"
+SALMA = "salma@example.ma"
+ALCI = "alci-guide-2024"
+
+
+def day(d: int, month: int = 4, hour: int = 9) -> datetime:
+    return datetime(2026, month, d, hour, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture
+def store(config: Path) -> Iterator[Store]:
+    opened = open_store(config)
+    yield opened
+    opened.close()
+
+
+def _kind(filename: str) -> DocumentKind:
+    for word, kind in (
+        ("cv", DocumentKind.CV),
+        ("lettre", DocumentKind.COVER_LETTER),
+        ("refs", DocumentKind.REFERENCES),
+    ):
+        if word in filename.lower():
+            return kind
+    return DocumentKind.OTHER
+
+
+@pytest.fixture
+def known_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attachments read as they are and classified by their file name."""
+
+    def read(parts: list[tuple[str, bytes]], limits: object = None) -> list[Attachment]:
+        return [
+            Attachment(
+                filename=name,
+                safe_name=name,
+                mime="application/pdf",
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+            )
+            for name, content in parts
+        ]
+
+    def classify(a: Attachment) -> ClassifiedDocument:
+        return ClassifiedDocument(
+            filename=a.filename, kind=_kind(a.filename), mime=a.mime, size=a.size, sha256=a.sha256, reasons=["named so"]
+        )
+
+    monkeypatch.setattr(inbox_bot.pipeline, "read_attachments", read)
+    monkeypatch.setattr(inbox_bot.pipeline, "classify", classify)
+
+
+def _mail(store: Store, mail_id: int) -> dict[str, object]:
+    return dict(store.table("mails").get(mail_id))
+
+
+# ---------------------------------------------------------------- the real pipeline
+
+
+def test_a_fixed_rule_claims_the_mails_no_call_claimed(config: Path, store: Store) -> None:
+    record(store, KARIM, call=None, verdict=Verdict.UNMATCHED)
+    record(store, SALMA, call="omp-cabinet-2026", verdict=Verdict.COMPLETE)
+    result = run(config, "retriage", "--call", OMP_CHARGE)
+    assert result.exit_code == 0, result.output
+    assert "unmatched -> incomplete" in result.stdout and "1 changed" in result.stdout
+    mail = _mail(store, 1)
+    assert (mail["call"], mail["verdict"]) == (OMP_CHARGE, "incomplete")
+    assert mail["missing"] == '["cover_letter", "cv", "references"]'
+    [event] = [e for e in store.events(1) if e["kind"] == "retriage"]
+    assert event["detail"]["before"]["verdict"] == "unmatched" and event["detail"]["after"]["call"] == OMP_CHARGE
+    assert _mail(store, 2)["verdict"] == "complete"  # another call's mail is not in the selection
+    assert [e["kind"] for e in store.events(2)] == ["decision"]
+
+
+def test_dry_run_shows_and_writes_nothing(config: Path, store: Store) -> None:
+    record(store, KARIM, call=None, verdict=Verdict.UNMATCHED)
+    result = run(config, "retriage", "1", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    [change] = json_lines(result)
+    assert change["changed"] == ["call", "verdict", "missing"]
+    assert _mail(store, 1)["verdict"] == "unmatched"
+    assert [e["kind"] for e in store.events(1)] == ["decision"]
+
+
+def test_an_unchanged_mail_leaves_no_event(config: Path, store: Store) -> None:
+    record(store, KARIM, missing=["cover_letter", "cv", "references"])
+    first = json_lines(run(config, "retriage", "--all", "--json"))
+    assert first[0]["changed"] == []
+    assert [e["kind"] for e in store.events(1)] == ["decision"]
+
+
+def test_the_copy_sent_to_the_second_address_is_a_duplicate(config: Path, store: Store) -> None:
+    common = {"call": ALCI, "subject": "Guide des bonnes pratiques", "message_id": "<one@example.ma>"}
+    record(store, KARIM, to="mouvementalci@gmail.com", received=datetime(2024, 1, 2, 9, tzinfo=UTC), **common)
+    record(store, KARIM, to="recrut.formation2024@gmail.com", received=datetime(2024, 1, 2, 9, 1, tzinfo=UTC), **common)
+    run(config, "retriage", "--call", ALCI)
+    assert [_mail(store, i)["verdict"] for i in (1, 2)] == ["incomplete", "duplicate"]
+    # Alone, the first copy still sees neither itself nor the later one.
+    [change] = json_lines(run(config, "retriage", "1", "--json"))
+    assert change["after"]["verdict"] == "incomplete"
+
+
+def test_an_extension_makes_a_late_mail_on_time_for_whom_it_names(config: Path, store: Store) -> None:
+    late = day(5, month=5)  # the call closed 2026-05-04 16:00 Morocco
+    record(store, KARIM, verdict=Verdict.LATE, received=late)
+    record(store, SALMA, verdict=Verdict.LATE, received=late)
+    extended = run(
+        config,
+        "extend",
+        "--call",
+        OMP_CHARGE,
+        "--until",
+        "2026-05-06",
+        "--applicant",
+        KARIM,
+        "--note",
+        "the server refused his mail",
+    )
+    assert "2 mail(s) were judged late" not in extended.stdout and "1 mail(s) were judged late" in extended.stdout
+    run(config, "retriage", "--call", OMP_CHARGE)
+    assert [_mail(store, i)["verdict"] for i in (1, 2)] == ["incomplete", "late"]
+    run(config, "extend", "--call", OMP_CHARGE, "--until", "2026-05-06", "--note", "everyone")
+    run(config, "retriage", "--call", OMP_CHARGE)
+    assert _mail(store, 2)["verdict"] == "incomplete"
+
+
+def test_the_servers_receipt_time_is_kept(config: Path, store: Store) -> None:
+    # The server took it before the deadline; the Received header written later says after.
+    record(
+        store,
+        KARIM,
+        received=day(30),
+        header_received=day(6, month=5),
+        received_source=ReceivedSource.SERVER,
+        missing=["cover_letter", "cv", "references"],
+    )
+    [change] = json_lines(run(config, "retriage", "--all", "--json"))
+    assert change["after"]["verdict"] == "incomplete" and change["changed"] == []
+
+
+def test_a_mail_whose_raw_copy_is_gone_or_damaged_is_skipped(config: Path, store: Store) -> None:
+    record(store, KARIM, call=None, verdict=Verdict.UNMATCHED)
+    record(store, SALMA, call=None, verdict=Verdict.UNMATCHED)
+    (store.storage / _mail(store, 1)["raw_path"]).unlink()  # type: ignore[operator]
+    (store.storage / _mail(store, 2)["raw_path"]).write_bytes(b"tampered")  # type: ignore[operator]
+    result = run(config, "retriage", "--all")
+    assert result.exit_code == 0, result.output
+    assert "no longer stored" in result.stdout and "damaged" in result.stdout and "2 skipped" in result.stdout
+    assert _mail(store, 1)["verdict"] == _mail(store, 2)["verdict"] == "unmatched"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "say which mails"),
+        (["1", "--all"], "say which mails"),
+        (["--call", OMP_CHARGE, "--all"], "say which mails"),
+        (["--call", "nope"], "no call 'nope'"),
+        (["A99"], "no mail 99"),
+    ],
+)
+def test_retriage_refuses_bad_selections_in_one_line(config: Path, store: Store, args: list[str], message: str) -> None:
+    record(store, KARIM)
+    result = run(config, "retriage", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- dossiers, with known kinds
+
+
+@pytest.fixture
+def karim_in_two_mails(store: Store) -> Store:
+    """Karim's CV, then his letter and references: recorded with verdicts that are wrong on purpose."""
+    record(store, KARIM, verdict=Verdict.NEEDS_REVIEW, files={"CV.pdf": "other"}, received=day(20))
+    record(
+        store, KARIM, verdict=Verdict.NEEDS_REVIEW, files={"lettre.pdf": "other", "refs.pdf": "other"}, received=day(22)
+    )
+    return store
+
+
+@pytest.mark.usefixtures("known_kinds")
+def test_mails_are_replayed_in_order_of_receipt(config: Path, karim_in_two_mails: Store) -> None:
+    store = karim_in_two_mails
+    result = run(config, "retriage", f"{OMP_CHARGE}:{KARIM}")
+    assert result.exit_code == 0, result.output
+    assert (_mail(store, 1)["verdict"], _mail(store, 1)["missing"]) == ("incomplete", '["cover_letter", "references"]')
+    assert (_mail(store, 2)["verdict"], _mail(store, 2)["missing"]) == ("complete", "[]")
+    assert {d["filename"]: d["kind"] for d in store.documents(2)} == {
+        "lettre.pdf": "cover_letter",
+        "refs.pdf": "references",
+    }
+    assert "CV.pdf: other -> CV.pdf: cv" in result.stdout
+
+
+@pytest.mark.usefixtures("known_kinds")
+def test_one_mail_alone_sees_the_stored_earlier_mails_only(config: Path, karim_in_two_mails: Store) -> None:
+    store = karim_in_two_mails
+    run(config, "retriage", "1")
+    # Mail 1 alone: mail 2's documents came later and do not count.
+    assert _mail(store, 1)["verdict"] == "incomplete"
+    run(config, "retriage", "2")
+    assert _mail(store, 2)["verdict"] == "complete"  # the CV of mail 1, as re-judged and stored, counts
+
+
+@pytest.mark.usefixtures("known_kinds")
+def test_an_overridden_verdict_and_kind_are_kept(config: Path, karim_in_two_mails: Store) -> None:
+    store = karim_in_two_mails
+    done = run(config, "override", "1", "--verdict", "complete", "--kind", "CV.pdf=references", "--note", "checked")
+    assert done.exit_code == 0, done.output
+    result = run(config, "retriage", "--all")
+    assert result.exit_code == 0, result.output
+    assert "kept (override" in result.stdout
+    assert _mail(store, 1)["verdict"] == "complete"
+    assert [d["kind"] for d in store.documents(1)] == ["references"]
+    [change] = [c for c in json_lines(run(config, "retriage", "1", "--json", "--dry-run"))]
+    assert change["kept"] == {"kind CV.pdf": "cv", "verdict": "incomplete"} and change["changed"] == []
+    # Mail 2 is judged with the person's kind for mail 1's file: references, not a CV.
+    assert (_mail(store, 2)["verdict"], _mail(store, 2)["missing"]) == ("incomplete", '["cv"]')
+
+
+@pytest.mark.usefixtures("known_kinds")
+def test_a_corrected_kind_alone_redecides_complete_or_incomplete(config: Path, store: Store) -> None:
+    record(
+        store,
+        KARIM,
+        files={"CV.pdf": "cv", "lettre.pdf": "cover_letter", "annexe.pdf": "other"},
+        verdict=Verdict.INCOMPLETE,
+        missing=["references"],
+    )
+    run(config, "override", "1", "--verdict", "incomplete", "--kind", "annexe.pdf=references", "--note", "n")
+    store.table("overrides").delete_where("field = 'verdict'")  # leave only the kind: the verdict follows it
+    run(config, "retriage", "1")
+    assert (_mail(store, 1)["verdict"], _mail(store, 1)["missing"]) == ("complete", "[]")
+
+
+@pytest.mark.usefixtures("known_kinds")
+def test_documents_a_better_reader_finds_are_added(config: Path, store: Store) -> None:
+    record(store, KARIM, files={"CV.pdf": "cv", "lettre.pdf": "cover_letter"}, missing=["references"])
+    kept = next(d for d in store.documents(1) if d["filename"] == "CV.pdf")
+    store.table("documents").delete_where("filename = 'lettre.pdf'")  # what an older reader missed
+    run(config, "retriage", "1")
+    documents = {d["filename"]: d for d in store.documents(1)}
+    assert set(documents) == {"CV.pdf", "lettre.pdf"}
+    assert documents["CV.pdf"]["id"] == kept["id"]  # updated in place
+    assert (store.storage / documents["lettre.pdf"]["path"]).read_bytes().startswith(b"%PDF")
+
+
+def test_replay_history_excludes_the_mail_itself_and_later_mails(store: Store) -> None:
+    for when in (day(20), day(21), day(22)):
+        record(store, KARIM, files={f"cv-{when.day}.pdf": "cv"}, received=when, message_id=f"<{when.day}@x>")
+    history = ReplayHistory(store)
+    history.at(2)
+    dossier = history.dossier(OMP_CHARGE, KARIM)
+    assert (dossier.mails, dossier.message_ids) == (1, frozenset({"<20@x>"}))
+    assert dossier.kinds == {DocumentKind.CV}
+
+
+# ---------------------------------------------------------------- the sample inbox, end to end
+
+
+def test_the_sample_inbox_rejudged_with_the_same_rules_changes_nothing(config: Path, tmp_path: Path) -> None:
+    """Replaying the stored mails gives what live triage gave, dossier by dossier; a rule change shows."""
+    settings = load_settings(config)
+    store = open_store(config)
+    report = intake.RunReport()
+    inbox = Path(__file__).resolve().parents[1] / "examples" / "inbox"
+    intake.record_all(
+        intake.build_pipeline(settings, load_rules(settings.rules_dir)), store, read_paths([inbox]), report
+    )
+    store.close()
+    assert len(report.recorded) == 45 and not report.failures
+    changes = json_lines(run(config, "retriage", "--all", "--json"))
+    assert len(changes) == 45
+    assert [c for c in changes if c["changed"] or c["skipped"]] == []
+    # The same store under a rule that now accepts late dossiers: only Oxfam's late one changes.
+    rules = tmp_path / "rules"
+    shutil.copytree(settings.rules_dir, rules)
+    oxfam = rules / "oxfam-migration-2022.toml"
+    oxfam.write_text(oxfam.read_text(encoding="utf-8").replace('"hold"', '"accept"'), encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(settings.rules_dir.as_posix(), rules.as_posix()))
+    changed = [
+        c for c in json_lines(run(config, "retriage", "--call", "oxfam-migration-2022", "--json")) if c["changed"]
+    ]
+    assert [(c["before"]["verdict"], c["changed"]) for c in changed] == [("late", ["verdict"])]
