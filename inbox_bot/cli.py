@@ -95,7 +95,7 @@ def run(obj: Context, once: bool) -> None:
       inbox-bot --config config.example.toml run --once
       inbox-bot --config /etc/inbox-bot/config.toml -v run
     """
-    daemon = Daemon(obj.settings)
+    daemon = Daemon(obj.settings, daemon=not once)
     if not once:
         daemon.run_forever()
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Callable
@@ -30,8 +31,11 @@ from inbox_bot.store import Store
 log = logging.getLogger(__name__)
 
 UNDELIVERED_TRIES = 3
+# RFC 6750 b64token: printable ASCII, no space. A stray line or a control character (\x01 separates the
+# fields of the XOAUTH2 string) is refused here, in one line, rather than sent or failing validation later.
+_ACCESS_TOKEN = re.compile(r"[!-~]+")
 # Called with each newly triaged mail; returns work to commit with it (e.g. the reply to queue), or None.
-AfterTriage = Callable[[Triaged, MailboxSettings], Callable[[int], None] | None]
+AfterTriage = Callable[[Triaged, MailboxSettings, Store], Callable[[int], None] | None]
 
 
 @dataclass
@@ -84,6 +88,13 @@ def _token_from_command(box: MailboxSettings) -> str:
         raise MailboxError(
             f"mailbox {box.name}: oauth2_token_command exited {done.returncode} without a token",
             fix="run the command by hand; the refresh token may have expired",
+        )
+    if not _ACCESS_TOKEN.fullmatch(token):
+        lines = len(token.splitlines())
+        what = f"{lines} lines" if lines > 1 else "a space or control character"
+        raise MailboxError(
+            f"mailbox {box.name}: oauth2_token_command printed {what}, not one access token",
+            fix="make the command print only the access token, on one line (messages go to stderr)",
         )
     return token
 
@@ -262,7 +273,7 @@ class MailboxPoller:
             return
         pipeline = self.pipeline()
         triaged = pipeline.unreadable(raw, problem) if problem else pipeline.triage(raw, self.store)
-        reply = self.after_triage(triaged, self.box) if self.after_triage else None
+        reply = self.after_triage(triaged, self.box, self.store) if self.after_triage else None
 
         def with_ledger_row(mail_id: int) -> None:
             self.ledger.add(

@@ -18,14 +18,15 @@ from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from inbox_bot import digest, outbox
 from inbox_bot.config import MailboxSettings, Settings
 from inbox_bot.errors import ConfigError, InboxBotError
 from inbox_bot.intake import RunReport, build_pipeline, run_folder_sources
+from inbox_bot.mailer import Mailer
 from inbox_bot.models import Rule
-from inbox_bot.pipeline import Pipeline
+from inbox_bot.pipeline import Pipeline, Triaged
 from inbox_bot.poller import AfterTriage, MailboxPoller, PollReport
 from inbox_bot.rulebook import load_rules
 from inbox_bot.store import Store
@@ -91,21 +92,18 @@ class RulesWatcher:
 
 
 class Daemon:
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        after_triage: AfterTriage | None = None,
-        extra_jobs: list[tuple[str, Callable[[], None], IntervalTrigger | CronTrigger]] | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, *, daemon: bool = False) -> None:
         self.settings = settings
         self.stopping = threading.Event()
         self.store = Store(settings.database, settings.storage)
         self.rules = RulesWatcher(settings.rules_dir, self._record_rules_event)
         self._pipeline_rules: dict[str, Rule] | None = None
         self._pipeline: Pipeline | None = None
-        self.after_triage = after_triage
-        self.extra_jobs = extra_jobs or []
+        self.after_triage: AfterTriage | None = self._queue_reply if settings.smtp else None
+        self.extra_jobs = self._mail_jobs(settings) if settings.smtp else []
+        if daemon and settings.smtp:
+            # A reply caught mid-send by the last stop may have gone: shown as unknown, never resent blindly.
+            outbox.recover_interrupted(self.store)
         self.pollers = {box.name: self._poller(box) for box in settings.mailboxes}
         self.failures: dict[str, int] = {}
         self.last_errors: dict[str, str] = {}
@@ -118,6 +116,41 @@ class Daemon:
             store.db.conn.commit()
         finally:
             store.close()
+
+    # ------------------------------------------------------------ talking to people
+
+    def _queue_reply(self, triaged: Triaged, box: MailboxSettings, store: Store) -> Callable[[int], None] | None:
+        rules = self.rules.current()
+        rule = rules.get(triaged.result.call or "")
+        return outbox.reply_callback(
+            store,
+            triaged.parsed,
+            triaged.result,
+            rule,
+            self.settings,
+            set(box.authserv_ids),
+            raw=triaged.raw,
+            rules=rules.values(),
+        )
+
+    def _mail_jobs(self, settings: Settings) -> list[tuple[str, Callable[[], None], IntervalTrigger]]:
+        # Each job has its own SQLite connection: jobs run on different threads, maybe at the same time.
+        replies_store = Store(settings.database, settings.storage)
+        digest_store = Store(settings.database, settings.storage)
+        self._job_stores = [replies_store, digest_store]
+        smtp = settings.smtp
+        assert smtp is not None
+
+        def deliver() -> None:
+            outbox.deliver_pending(replies_store, Mailer(smtp))
+
+        def digests() -> None:
+            rules = self.rules.current()
+            digest.send_mailbox_alerts(digest_store, settings, rules, Mailer(smtp))
+            digest.send_digest_if_due(digest_store, settings, rules, Mailer(smtp))
+            outbox.deliver_pending(digest_store, Mailer(smtp))
+
+        return [("replies", deliver, IntervalTrigger(minutes=1)), ("digest", digests, IntervalTrigger(minutes=5))]
 
     def pipeline(self) -> Pipeline:
         rules = self.rules.current()
@@ -175,8 +208,8 @@ class Daemon:
                 report.failed[name] = self.last_errors.get(name, "failed")
             else:
                 report.mailboxes[name] = polled
-        for _, job, _ in self.extra_jobs:
-            job()
+        for name, job, _ in self.extra_jobs:
+            self._guarded(name, job)()
         return report
 
     def _back_off(self, name: str) -> None:
@@ -216,7 +249,7 @@ class Daemon:
                 next_run_time=now,
             )
         for job_id, job, trigger in self.extra_jobs:
-            scheduler.add_job(job, trigger, id=job_id, name=job_id)
+            scheduler.add_job(self._guarded(job_id, job), trigger, id=job_id, name=job_id, next_run_time=now)
         self._install_signals(scheduler)
         log.info(
             "inbox-bot running: %d mailbox(es), %d folder source(s)", len(self.pollers), len(self.settings.sources)
@@ -225,6 +258,16 @@ class Daemon:
             scheduler.start()
         finally:
             self.close()
+
+    @staticmethod
+    def _guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # a failing digest or SMTP server must not stop the polls
+                log.exception("job %s failed; it runs again at its next time", name)
+
+        return run
 
     def _install_signals(self, scheduler: BlockingScheduler) -> None:
         def stop(signum: int, _frame: FrameType | None) -> None:
@@ -244,4 +287,6 @@ class Daemon:
         for poller in self.pollers.values():
             poller.close()
             poller.store.close()
+        for store in getattr(self, "_job_stores", []):
+            store.close()
         self.store.close()

@@ -248,7 +248,8 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
     out.print(f"Outbox: {outbox}")
     rules = report["rules"]
     if rules is not None and rules.get("state") == "error":
-        out.print(f"[red]Rules: the last good rules are in force; the new ones failed: {escape(str(rules['detail']))}[/]")
+        failure = escape(str(rules["detail"]))
+        out.print(f"[red]Rules: the last good rules are in force; the new ones failed: {failure}[/]")
 
 
 def _when(value: str | None) -> str:

@@ -5,11 +5,18 @@ Run as root (CI), the master stays root (it must, to switch users) but every mai
 an ordinary user, everything runs as that user. Nothing outside the temp dir is read or written: the
 config includes none of /etc/dovecot, and `dovecot -F` keeps the master in the foreground so its PID
 is ours to stop.
+
+OAuth2: the same server takes XOAUTH2 and OAUTHBEARER logins. Dovecot's oauth2 passdb asks a token
+introspection endpoint (RFC 7662) served by `TokenIssuer`, a small HTTP server on 127.0.0.1 in a thread
+of the test process: `issue_token(user)` makes a token it vouches for, `revoke_token` makes it expire.
+Each passdb is limited to its own mechanisms, so a password is never tried as a token, nor a token as
+a password.
 """
 
 from __future__ import annotations
 
 import grp
+import json
 import os
 import pwd
 import re
@@ -19,12 +26,15 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
@@ -138,7 +148,7 @@ protocols = imap
 listen = {host}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 default_internal_user = {accounts.internal_user}
 default_internal_group = {accounts.internal_group}
 default_login_user = {accounts.login_user}
@@ -152,8 +162,16 @@ auth_failure_delay = 0  # the default 2 s would slow every wrong-password test
 # Dovecot's own account of each session, read back by `sessions()`.
 imap_logout_format = in=%i out=%o hdr_count=%{{fetch_hdr_count}} body_count=%{{fetch_body_count}} {more}
 
+# Tokens go to the oauth2 passdb only, passwords (LOGIN, AUTHENTICATE PLAIN) to the passwd-file only:
+# `mechanisms` (Dovecot 2.3) skips a passdb for the mechanisms it does not list.
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
 userdb {{
@@ -204,6 +222,94 @@ namespace inbox {{
 }}
 """
 
+# Dovecot 2.3's oauth2 passdb: POST token=... to the introspection endpoint, accept the token when the
+# answer says "active": true and names the user who logs in (username_attribute).
+OAUTH2_CONFIG = """\
+# Written by tests/dovecot.py: tokens are checked by the harness's introspection endpoint.
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+"""
+
+
+class TokenIssuer:
+    """An OAuth2 token introspection endpoint (RFC 7662) on 127.0.0.1, for Dovecot's oauth2 passdb.
+
+    Answers `{"active": true, "username": ...}` for a token it issued and has not revoked,
+    `{"active": false}` for anything else. Takes the token as Dovecot sends it in each
+    introspection_mode: a POSTed form (post), a query parameter (get) or a Bearer header (auth).
+    """
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, str] = {}  # token -> user name
+        self._revoked: set[str] = set()
+        self._lock = threading.Lock()
+        self.requests = 0  # introspection requests answered: proves Dovecot really asked
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler())
+        self._server.daemon_threads = True
+        self.url = f"http://{HOST}:{self._server.server_address[1]}/introspect"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="token-issuer", daemon=True)
+        self._thread.start()
+
+    def issue(self, user_name: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = user_name
+        return token
+
+    def revoke(self, token: str) -> None:
+        """The token expires: the server refuses it from now on."""
+        with self._lock:
+            self._revoked.add(token)
+
+    def introspect(self, token: str) -> dict[str, object]:
+        with self._lock:
+            self.requests += 1
+            user_name = self._tokens.get(token)
+            if user_name is None or token in self._revoked:
+                return {"active": False}
+            return {"active": True, "username": user_name, "token_type": "Bearer", "scope": "imap"}
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(STOP_TIMEOUT)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        issuer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # Dovecot's HTTP client keeps the connection open
+
+            def do_GET(self) -> None:  # do_<METHOD>: named by http.server
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                query = parse_qs(urlsplit(self.path).query)
+                self._answer(token or next(iter(query.get("token", [])), ""))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode("ascii", "replace"))
+                self._answer(next(iter(form.get("token", [])), ""))
+
+            def _answer(self, token: str) -> None:
+                if urlsplit(self.path).path != "/introspect":
+                    self.send_error(404)
+                    return
+                body = json.dumps(issuer.introspect(token)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # a token in a URL must not end up in the test output
+
+        return Handler
+
 
 class DovecotServer:
     """Start, stop and restart one Dovecot; create users; put mails in; fiddle with UIDVALIDITY."""
@@ -228,7 +334,12 @@ class DovecotServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._spare: list[MailUser] = []
         self._users = 0
-        self._prepare()
+        self.tokens = TokenIssuer()
+        try:
+            self._prepare()
+        except BaseException:
+            self.tokens.close()
+            raise
 
     def _prepare(self) -> None:
         for name in ("run", "state", "mail"):
@@ -241,6 +352,9 @@ class DovecotServer:
         self.config.write_text(
             CONFIG.format(host=HOST, port=self.port, root=self.root, accounts=self.accounts, more=more)
         )
+        oauth2 = self.root / "dovecot-oauth2.conf.ext"
+        oauth2.write_text(OAUTH2_CONFIG.format(url=self.tokens.url))
+        oauth2.chmod(0o644)  # read by the auth process
 
     # -------------------------------------------------------- process
 
@@ -306,6 +420,7 @@ class DovecotServer:
 
     def close(self) -> None:
         self.stop()
+        self.tokens.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def log_tail(self, lines: int = 30) -> str:
@@ -334,6 +449,13 @@ class DovecotServer:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+    def issue_token(self, user: MailUser) -> str:
+        """An OAuth2 access token for `user`, good for XOAUTH2 and OAUTHBEARER until revoked."""
+        return self.tokens.issue(user.name)
+
+    def revoke_token(self, token: str) -> None:
+        self.tokens.revoke(token)
 
     def _add_users(self) -> None:
         """Add a batch of users at once, so a test seldom waits for Dovecot to re-read the file."""

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from inbox_bot.parse import topmost_received_time
 from inbox_bot.scheduler import Daemon, RulesWatcher
 from tests.dovecot import DovecotServer, MailUser
 from tests.mailbuilder import MessageBuilder, make_pdf
+from tests.smtpd import SmtpServer, smtp_server_fixture  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.imap
 
@@ -298,8 +299,11 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except sqlite3.OperationalError:  # the daemon has not created its tables yet
+            pass
         time.sleep(0.1)
     return False
 
@@ -342,3 +346,28 @@ def test_oversized_mail_is_recorded_without_being_downloaded(
     assert report is not None and report.recorded == 2
     rows = db_rows(tmp_path, "select verdict, reasons from mails order by id")
     assert rows[0][0] == "needs_review" and "too large" in str(rows[0][1])
+
+
+def test_daemon_answers_an_authenticated_applicant_through_smtp(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, smtp_server: SmtpServer
+) -> None:
+    authenticated = application(1).replace(
+        b"Subject:",
+        b"Authentication-Results: mx.ngo.example; spf=pass smtp.mailfrom=candidat1@example.ma\r\nSubject:",
+        1,
+    )
+    forged = application(2)  # no Authentication-Results from our server: never answered
+    dovecot.append_many(mail_user, "INBOX", [authenticated, forged])
+    smtp = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\nfrom = "bot@ngo.example"\n'
+    config = write_config(tmp_path, dovecot, {"ngo": mail_user}, extra='authserv_ids = ["mx.ngo.example"]', top=smtp)
+    result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    sent = smtp_server.messages()
+    assert [parseaddr(str(m["To"]))[1] for m in sent] == ["candidat1@example.ma"]
+    reply = sent[0]
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert reply["In-Reply-To"] == "<app-1@example.ma>"
+    assert "lettre de motivation" in reply.get_body(("plain",)).get_content()  # what is still missing
+    # Running again sends nothing twice.
+    CliRunner().invoke(main, ["--config", str(config), "run", "--once"], catch_exceptions=False)
+    assert len(smtp_server.messages()) == 1
