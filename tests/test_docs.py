@@ -1,0 +1,67 @@
+"""The documentation is tested: every command is in the README with help and an example; shipped files load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from inbox_bot.cli import main
+from inbox_bot.config import load_settings
+from inbox_bot.rulebook import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix}{name}"
+        if isinstance(command, click.Group):
+            found.extend(commands(command, f"{path} "))
+        else:
+            found.append((path, command))
+    return found
+
+
+ALL = commands(main)
+
+
+def test_there_are_commands() -> None:
+    assert len(ALL) >= 13
+
+
+@pytest.mark.parametrize(("path", "command"), ALL, ids=[p for p, _ in ALL])
+def test_every_command_is_in_the_readme_and_its_help_has_an_example(path: str, command: click.Command) -> None:
+    assert f"inbox-bot {path}" in README or re.search(rf"inbox-bot --config FILE {path}\b", README)
+    result = CliRunner().invoke(main, [*path.split(), "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+
+
+@pytest.mark.parametrize(("path", "command"), ALL, ids=[p for p, _ in ALL])
+def test_bad_arguments_exit_non_zero_with_one_line(path: str, command: click.Command) -> None:
+    result = CliRunner().invoke(main, [*path.split(), "--no-such-option"])
+    assert result.exit_code == 2
+    assert "No such option" in result.output
+
+
+def test_config_example_loads_through_the_real_models() -> None:
+    settings = load_settings(ROOT / "config.example.toml")
+    assert settings.rules_dir == ROOT / "rules"
+    assert settings.sources and settings.sources[0].path == ROOT / "examples" / "inbox"
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    first_blocks = re.findall(r"^    (\S.*)$", README, re.MULTILINE)[:2]
+    assert "run --once" in first_blocks[0] and "config.example.toml" in first_blocks[0]
+    assert first_blocks[1] == "scripts/test"
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().endswith("exec scripts/test")
+
+
+def test_shipped_rules_load() -> None:
+    assert len(load_rules(ROOT / "rules")) == 5
