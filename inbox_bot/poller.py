@@ -31,6 +31,8 @@ from inbox_bot.store import Store
 log = logging.getLogger(__name__)
 
 UNDELIVERED_TRIES = 3
+# Idle polls of an open folder are a NOOP; every so often a full STATUS check is made all the same.
+FULL_CHECK_EVERY = 12
 # RFC 6750 b64token: printable ASCII, no space. A stray line or a control character (\x01 separates the
 # fields of the XOAUTH2 string) is refused here, in one line, rather than sent or failing validation later.
 _ACCESS_TOKEN = re.compile(r"[!-~]+")
@@ -152,8 +154,12 @@ class MailboxPoller:
         self.imap: ImapMailbox | None = None
         self.ledger = Ledger(store, box.name, box.folder)
         self.undelivered: dict[tuple[int, int], int] = {}
+        self.open_and_current = False  # the folder is selected and nothing arrived since it was read
+        self.quiet_polls = 0
+        self.last_uidvalidity: int | None = None
 
     def close(self) -> None:
+        self.open_and_current = False
         if self.imap is not None:
             self.imap.close()
             self.imap = None
@@ -162,16 +168,43 @@ class MailboxPoller:
         report = PollReport(self.box.name)
         try:
             imap = self._connect()
+            try:
+                quiet = self._quiet(imap)
+            except MailboxError as exc:  # a session left open between polls may have been cut: start afresh once
+                log.info("mailbox %s: %s; reconnecting", self.box.name, exc.one_line())
+                self.close()
+                imap, quiet = self._connect(), False
+            if quiet:
+                self.ledger.poll_succeeded(self.last_uidvalidity or 0, 0)
+                return report
             # STATUS, not SELECT: it costs the same on 100 or 50,000 mails; the folder is opened only when needed.
             state = imap.status()
-            self._read_new(imap, state, report, should_stop)
+            seen_up_to = self._read_new(imap, state, report, should_stop)
             self._file_pending(imap, state, report, should_stop)
+            self._keep_open(imap, state, seen_up_to)
             self.ledger.poll_succeeded(state.uidvalidity, report.new)
         except MailboxError as exc:
             self.close()  # a broken connection is never reused; the next poll reconnects
             self.ledger.poll_failed(exc.one_line())
             raise
         return report
+
+    def _quiet(self, imap: ImapMailbox) -> bool:
+        """Nothing changed since the last poll left the folder open: one NOOP, no STATUS, no SEARCH."""
+        if not self.open_and_current or self.quiet_polls >= FULL_CHECK_EVERY:
+            return False
+        if imap.quiet():
+            self.quiet_polls += 1
+            return True
+        return False
+
+    def _keep_open(self, imap: ImapMailbox, state: FolderState, seen_up_to: int | None) -> None:
+        """Leave the folder selected so the next idle poll is a NOOP, unless mail arrived while we worked."""
+        self.quiet_polls, self.last_uidvalidity = 0, state.uidvalidity
+        opened = imap.select(state.folder)
+        # Mail that came in after our SEARCH is already counted in this SELECT: NOOP would never report it.
+        caught_up = opened.uidnext is not None and seen_up_to is not None and opened.uidnext <= seen_up_to + 1
+        self.open_and_current = caught_up and opened.uidvalidity == state.uidvalidity
 
     def _connect(self) -> ImapMailbox:
         if self.imap is None:
@@ -182,7 +215,8 @@ class MailboxPoller:
 
     def _read_new(
         self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
-    ) -> None:
+    ) -> int | None:
+        """Read every new UID; the highest UID now dealt with, or None when stopped half-way."""
         stored = self.ledger.stored_uidvalidity()
         known_max = self.ledger.max_uid(state.uidvalidity)
         known = None
@@ -199,8 +233,9 @@ class MailboxPoller:
         report.new = len(uids)
         for start in range(0, len(uids), self.box.batch_size):
             if should_stop():
-                return
+                return None
             self._read_batch(imap, state, uids[start : start + self.box.batch_size], report, should_stop)
+        return max([known_max or 0, *uids])
 
     def _read_batch(
         self,

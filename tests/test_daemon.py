@@ -199,18 +199,49 @@ def test_uidvalidity_change_records_nothing_twice_but_reads_new_mail(
     assert db_rows(tmp_path, "select count(*) from mails") == [(3,)]
 
 
-def test_server_restart_and_dropped_connection(tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser) -> None:
+def test_server_restart_between_polls_costs_no_poll(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
+) -> None:
     dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(5)])
     daemon = daemon_for(write_config(tmp_path, dovecot, {"ngo": mail_user}))
     try:
         assert daemon.poll_mailbox("ngo") is not None
         dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(5, 8)])
-        dovecot.restart()  # the daemon's open connection is now dead
-        assert daemon.poll_mailbox("ngo") is None, "the dead connection fails one poll, in one line"
+        dovecot.restart()  # the session kept open between polls is now dead: the next poll reconnects at once
         report = daemon.poll_mailbox("ngo")
         assert report is not None and report.recorded == 3
     finally:
         daemon.close()
+    assert db_rows(tmp_path, "select failures from mailbox_health where mailbox = 'ngo'") == [(0,)]
+
+
+def test_connection_dropped_in_the_middle_of_a_batch(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(30)])
+    daemon = daemon_for(write_config(tmp_path, dovecot, {"ngo": mail_user}))
+    poller = daemon.pollers["ngo"]
+    record = poller._record
+    calls = {"n": 0}
+
+    def record_then_crash_the_server(*args, **kwargs):  # type: ignore[no-untyped-def]
+        record(*args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 7:
+            dovecot.stop()
+
+    monkeypatch.setattr(poller, "_record", record_then_crash_the_server)
+    try:
+        assert daemon.poll_mailbox("ngo") is None, "the server went away mid-batch: the poll fails in one line"
+        assert "ngo" in daemon.last_errors["ngo"]
+        dovecot.start()
+        report = daemon.poll_mailbox("ngo")
+        assert report is not None and 0 < report.new < 30, "only what the first poll did not record is read again"
+    finally:
+        daemon.close()
+    assert db_rows(tmp_path, "select count(*), count(distinct sha256) from mails") == [(30, 30)]
+    assert db_rows(tmp_path, "select count(*) from ledger where state = 'filed'") == [(30,)]
+    assert dovecot.uids(mail_user, "INBOX") == []
     health = db_rows(tmp_path, "select failures, failing_since from mailbox_health where mailbox = 'ngo'")
     assert health == [(1, None)]
 

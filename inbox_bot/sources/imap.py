@@ -419,6 +419,25 @@ class ImapMailbox:
         )
 
     @property
+    def selected(self) -> FolderState | None:
+        """The folder open in this session, as its SELECT described it."""
+        return self._selected
+
+    def quiet(self) -> bool:
+        """NOOP on the open folder: True when the server reports no change since it was selected.
+
+        An idle poll of an open folder costs one NOOP, whatever the folder holds (STATUS grows with it on
+        Dovecot). Any untagged answer (EXISTS, EXPUNGE, FETCH flags, a new UIDVALIDITY...) means "look".
+        """
+        if self._selected is None:
+            return False
+        client = self._conn()
+        with self._guard("noop"):
+            self.stats.commands["NOOP"] += 1
+            _text, updates = client.noop()
+        return not updates
+
+    @property
     def state(self) -> FolderState | None:
         """The folder as the caller last saw it, by status() or select()."""
         return self._checked

@@ -1,0 +1,1 @@
+"""Benchmarks of inbox-bot against its physical limit: `python -m benchmarks.run` (see docs/benchmarks.md)."""

@@ -1,0 +1,244 @@
+"""The results as rows (for JSON and the smoke test) and as Markdown tables (for people and docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+MB = 1024 * 1024
+# The targets of issue #7: held at N=2000 for the time ratio, at 1,000 vs 20,000 mails for idle polls.
+TARGET_TIME_RATIO = 3.0
+TARGET_IDLE_RATIO = 1.2
+TARGET_BIG_MEMORY = 4.0  # memory one big mail adds, in multiples of its size
+PACKAGES = ("imapclient", "mail-parser", "pypdf", "python-docx", "python-magic", "sqlite-utils")
+
+Row = dict[str, Any]
+
+
+# ---------------------------------------------------------------- the machine
+
+
+def machine(dovecot_binary: str) -> dict[str, Any]:
+    return {
+        "cpu": _cpu_model(),
+        "cores": _cores(),
+        "memory_gb": round(_mem_total_kib() / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "dovecot": _version([dovecot_binary, "--version"]),
+        "packages": {name: _package_version(name) for name in PACKAGES},
+    }
+
+
+def _cpu_model() -> str:
+    for line in _read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+def _mem_total_kib() -> int:
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _version(command: list[str]) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return done.stdout.strip().split(" ")[0] or "unknown"
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _row(key: str, measure: str, result: str, ratio: float | None = None, target: float | None = None,
+         held: bool = True) -> Row:
+    """A row; with a target, status is OK or SHORT (and says so when the run's sizes are not the target's)."""
+    status = ""
+    if target is not None and ratio is not None:
+        status = "OK" if ratio <= target else "SHORT"
+        if not held:
+            status += " (not at target size)"
+    return {"key": key, "measure": measure, "result": result, "ratio": ratio,
+            "target": f"<= {target:g}" if target is not None else "", "status": status}
+
+
+def _rate(mails: int, size: int, seconds: float, peak: int) -> str:
+    return (f"{seconds:.2f} s, {mails / seconds:.0f} mails/s, {size / MB / seconds:.0f} MB/s, "
+            f"peak RSS {peak / MB:.0f} MB")
+
+
+def rows(measured: dict[str, Any]) -> list[Row]:
+    return [*_throughput_rows(measured), *_idle_rows(measured), *_big_rows(measured)]
+
+
+def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
+    found = measured["throughput"]
+    corpus, base, triage, again = found["corpus"], found["baseline"], found["triage"], found["retriage"]
+    n, size = corpus["mails"], corpus["bytes"]
+    at_target = measured["plan"]["n"] >= 2000
+    return [
+        _row("baseline", f"baseline: imapclient fetch (debug log off) + email parse, {n} mails, {size / MB:.0f} MB",
+             _rate(base["mails"], base["bytes"], base["seconds"], base["peak_rss"])),
+        _row("triage", "inbox-bot `run --once`: fetch, parse, classify with text extraction, decide, store, file",
+             _rate(n, size, triage["seconds"], triage["peak_rss"])),
+        _row("time_ratio", "time: run --once / baseline", f"{triage['seconds'] / base['seconds']:.2f}x",
+             triage["seconds"] / base["seconds"], TARGET_TIME_RATIO, at_target),
+        _row("memory_ratio", "peak memory: run --once / baseline", f"{triage['peak_rss'] / base['peak_rss']:.2f}x",
+             triage["peak_rss"] / base["peak_rss"]),
+        _row("retriage", f"inbox-bot `retriage --call` ({again['mails']} mails: the call's and the unclaimed)",
+             f"{again['seconds']:.2f} s, {again['mails'] / again['seconds']:.0f} mails/s, "
+             f"peak RSS {again['peak_rss'] / MB:.0f} MB"),
+    ]
+
+
+def _idle_rows(measured: dict[str, Any]) -> list[Row]:
+    small, large = measured["plan"]["idle_sizes"]
+    polls = measured["idle"]
+    a, b = polls[str(small)], polls[str(large)]
+    held = (small, large) == (1000, 20000)
+
+    def text(poll: dict[str, Any]) -> str:
+        return (f"median {poll['median_ms']:.2f} ms: server's STATUS {poll['status_median_ms']:.2f}, inbox-bot "
+                f"{poll['own_median_ms']:.2f} (p90 {poll['p90_ms']:.2f}; first, connecting: {poll['first_ms']:.0f})")
+
+    return [
+        _row("idle_small", f"idle poll, {small} mails in the folder", text(a)),
+        _row("idle_large", f"idle poll, {large} mails in the folder", text(b)),
+        _row("idle_ratio", f"idle poll: {large} / {small} mails", f"{b['median_ms'] / a['median_ms']:.2f}x",
+             b["median_ms"] / a["median_ms"], TARGET_IDLE_RATIO, held),
+        _row("idle_own_ratio", f"idle poll without the server's STATUS: {large} / {small} mails",
+             f"{b['own_median_ms'] / a['own_median_ms']:.2f}x", b["own_median_ms"] / a["own_median_ms"]),
+    ]
+
+
+def _added(memory: dict[str, Any]) -> str:
+    return f"{memory['added'] / MB:.0f} MB = {memory['added'] / memory['size']:.1f}x the mail"
+
+
+def _big_rows(measured: dict[str, Any]) -> list[Row]:
+    big = measured["big"]
+    parse, base, triage = big["parse"], big["baseline"], big["triage"]
+    mail = f"one {triage['size'] / MB:.1f} MB mail"
+    held = measured["plan"]["big_bytes"] >= 25 * MB
+    return [
+        _row("big_parse", f"{mail}: the email package's parse alone adds", _added(parse)),
+        _row("big_baseline", f"{mail}: baseline fetch + parse adds", _added(base)),
+        _row("big_triage", f"{mail}: inbox-bot's poll (fetch, triage, store, file) adds",
+             f"{_added(triage)}; peak RSS {triage['peak'] / MB:.0f} MB; verdict {triage['verdict']}",
+             triage["added"] / triage["size"], TARGET_BIG_MEMORY, held),
+        _row("big_ratio", "memory one big mail adds: inbox-bot / baseline", f"{triage['added'] / base['added']:.2f}x",
+             triage["added"] / base["added"]),
+    ]
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def render(measured: dict[str, Any]) -> str:
+    parts = [_header(measured), _table(measured["rows"]), _breakdown(measured)]
+    return "\n\n".join(parts) + "\n"
+
+
+def _header(measured: dict[str, Any]) -> str:
+    m, plan = measured["machine"], measured["plan"]
+    corpus = measured["throughput"]["corpus"]
+    verdicts = ", ".join(f"{k} {v}" for k, v in measured["throughput"]["verdicts"].items())
+    packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+    return "\n\n".join([  # blank lines: separate paragraphs in Markdown
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; Python {m['python']}; "
+        f"Dovecot {m['dovecot']}; {packages}",
+        f"Corpus: {corpus['mails']} mails, {corpus['bytes'] / MB:.0f} MB ({corpus['documents']} documents; seed "
+        f"{plan['seed']}; built in {corpus['build_seconds']:.1f} s); verdicts: {verdicts}",
+        f"Run: {measured.get('wall_seconds', 0):.0f} s in all" + (" (--quick: sizes too small for targets)"
+                                                                   if plan["quick"] else ""),
+    ])
+
+
+def _table(table_rows: list[Row]) -> str:
+    lines = ["| measure | result | target | status |", "|---|---|---|---|"]
+    lines += [f"| {r['measure']} | {r['result']} | {r['target']} | {r['status']} |" for r in table_rows]
+    return "\n".join(lines)
+
+
+# Where the time of `run --once` went: (label in the run, what it is, its parts). Each part's time is within
+# its parent's; "other" is what the named parts leave.
+Node = tuple[str, str, tuple[Any, ...]]
+BREAKDOWN: tuple[Node, ...] = (
+    ("imap_fetch_meta", "IMAP: sizes and dates (FETCH RFC822.SIZE INTERNALDATE)", ()),
+    ("imap_fetch_bodies", "IMAP: bodies (FETCH BODY.PEEK[])", ()),
+    ("pipeline", "pipeline (Pipeline.triage)", (
+        ("scan_mail", "limits checked on the raw bytes (scan_mail)", ()),
+        ("parse", "parse (mail-parser)", ()),
+        ("read_attachments", "attachments (read_attachments)", (
+            ("magic", "python-magic", ()),
+            ("extract_text", "text extraction, in the sandbox worker", (
+                ("extract_pdf", "PDF, pypdf", ()),
+                ("extract_docx", "DOCX, python-docx", ()),
+            )),
+        )),
+        ("classify", "classify", ()),
+        ("match", "match", ()),
+        ("store_dossier", "history of the applicant (Store.dossier, SQLite)", ()),
+        ("decide", "decide", ()),
+    )),
+    ("store_record", "store: raw mail, files, rows, ledger row, commit (Store.record)", ()),
+    ("imap_move", "filing: MOVE", ()),
+    ("ledger_mark", "filing: ledger row and event, commit (Ledger.mark)", ()),
+)
+
+PER_CALL = {"extract_text", "extract_pdf", "extract_docx", "imap_move", "store_dossier", "magic", "classify"}
+
+
+def _breakdown(measured: dict[str, Any]) -> str:
+    triage = measured["throughput"]["triage"]
+    seconds, total, calls = triage["breakdown"], triage["seconds"], triage["calls"]
+    n = measured["throughput"]["corpus"]["mails"]
+    lines = ["Where the time of `run --once` went:", "", "| part | s | share | ms/mail |", "|---|---|---|---|"]
+
+    def line(label: str, value: float, depth: int, calls: int | None = None) -> None:
+        indent = "&nbsp;&nbsp;" * depth
+        each = f": {calls} calls, {1000 * value / calls:.1f} ms each" if calls else ""
+        lines.append(f"| {indent}{label}{each} | {value:.2f} | {value / total:.0%} | {1000 * value / n:.1f} |")
+
+    def emit(nodes: tuple[Node, ...], depth: int) -> float:
+        spent = 0.0
+        for key, label, children in nodes:
+            if key not in seconds:
+                continue
+            line(label, seconds[key], depth, calls.get(key) if key in PER_CALL else None)
+            spent += seconds[key]
+            if children:
+                rest = seconds[key] - emit(children, depth + 1)
+                if rest >= 0.005 * total:  # rounding noise is not a part
+                    line("other", rest, depth + 1)
+        return spent
+
+    top = emit(BREAKDOWN, 0)
+    line("the rest: connect, SEARCH, ledger reads, Python around it", total - top, 0)
+    line("total", total, 0)
+    return "\n".join(lines)

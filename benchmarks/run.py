@@ -1,0 +1,248 @@
+"""How fast inbox-bot triages, against the limit: `.venv/bin/python -m benchmarks.run [--n 2000] [--quick]`.
+
+In one run, against one real Dovecot on 127.0.0.1 serving one seeded corpus, each phase in a fresh process:
+the baseline (imapclient + the standard library's email package), inbox-bot's `run --once`, `retriage --call`,
+idle polls of a small and a large folder, and the memory one big mail costs. Ratios are computed within the run,
+so they hold on any machine; docs/benchmarks.md says how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+# Run as a module from the repository's root (`python -m benchmarks.run`), which puts the root on sys.path:
+# tests/dovecot.py and tests/mailbuilder.py come from there.
+from benchmarks import report, state
+from benchmarks.corpus import (
+    FIRST_RECEIVED,
+    OFFICER_CALL,
+    big_mail,
+    build_corpus,
+    received_at,
+    small_mails,
+    warm_mail,
+)
+from benchmarks.maildir import deliver
+from tests.dovecot import DovecotServer, MailUser, find_dovecot
+
+ROOT = Path(__file__).resolve().parents[1]
+MAILBOX = "omp"
+PASSWORD_ENV = "INBOX_BOT_BENCH_PASSWORD_{}"  # noqa: S105 - the name of a variable, set to a throwaway password
+
+
+@dataclass(frozen=True)
+class Plan:
+    n: int
+    seed: int
+    idle_sizes: tuple[int, int]
+    idle_polls: int
+    big_bytes: int
+    quick: bool
+    profile: str | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Plan:
+        profile = str(args.profile.resolve()) if args.profile else None
+        if args.quick:  # the smoke test: every phase, tiny sizes, a few seconds
+            return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, profile)
+        return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile)
+
+    def profile_path(self, phase: str) -> str | None:
+        if self.profile is None:
+            return None
+        Path(self.profile).mkdir(parents=True, exist_ok=True)
+        return str(Path(self.profile) / f"{phase}.txt")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=0, help="mails in the corpus (default 2000; 12 with --quick)")
+    parser.add_argument("--seed", type=int, default=20260406, help="the corpus's random seed")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny sizes, every phase")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, configs, logs)")
+    parser.add_argument("--profile", type=Path, help="write pyinstrument reports of run --once and retriage here")
+    return parser.parse_args(argv)
+
+
+# ---------------------------------------------------------------- the bench's world
+
+
+@contextmanager
+def workspace(keep: bool) -> Iterator[Path]:
+    work = Path(tempfile.mkdtemp(prefix="inbox-bot-bench-"))
+    try:
+        yield work
+    finally:
+        if keep:
+            print(f"work folder kept: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+@contextmanager
+def dovecot() -> Iterator[DovecotServer]:
+    binary = find_dovecot()
+    if binary is None:
+        raise SystemExit("dovecot is not installed: apt-get install dovecot-imapd")
+    server = DovecotServer(binary)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+class Bench:
+    """The server, the work folder and the phases' processes."""
+
+    def __init__(self, plan: Plan, server: DovecotServer, work: Path) -> None:
+        self.plan = plan
+        self.server = server
+        self.work = work
+        self.owner = (server.accounts.mail_uid, server.accounts.mail_gid)
+        self.env = dict(os.environ)
+
+    def user(self, label: str) -> MailUser:
+        user = self.server.new_user()
+        self.env[PASSWORD_ENV.format(label)] = user.password
+        return user
+
+    def imap_spec(self, label: str, user: MailUser) -> dict[str, Any]:
+        return {"host": self.server.host, "port": self.server.port, "user": user.name,
+                "password_env": PASSWORD_ENV.format(label)}
+
+    def config(self, label: str, user: MailUser) -> Path:
+        """An inbox-bot config for one mailbox of the test server (loopback, so clear text is allowed)."""
+        folder = self.work / label
+        folder.mkdir(exist_ok=True)
+        path = folder / "inbox-bot.toml"
+        path.write_text(
+            f'rules_dir = "{ROOT / "rules"}"\ndatabase = "var/db.sqlite"\nstorage = "var/storage"\n\n'
+            f'[[mailboxes]]\nname = "{MAILBOX}"\nhost = "{self.server.host}"\nport = {self.server.port}\n'
+            f'security = "none"\nusername = "{user.name}"\npassword_env = "{PASSWORD_ENV.format(label)}"\n'
+            'read_timeout = "300s"\n',
+            encoding="utf-8",
+        )
+        return path
+
+    def warm_index(self, user: MailUser) -> int:
+        """Let Dovecot list the new files and give them UIDs before anything is timed; returns the count."""
+        return len(self.server.uids(user, "INBOX"))
+
+    def phase(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        spec_path, result_path = self.work / f"{name}.spec.json", self.work / f"{name}.result.json"
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        with (self.work / f"{name}.log").open("wb") as log:
+            done = subprocess.run(
+                [sys.executable, "-m", "benchmarks.phases", name.split(":")[0], str(spec_path), str(result_path)],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, check=False,
+            )
+        if done.returncode != 0:
+            tail = (self.work / f"{name}.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"phase {name} failed ({done.returncode}):\n{tail}")
+        result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+        return result
+
+
+# ---------------------------------------------------------------- the phases
+
+
+def throughput(bench: Bench) -> dict[str, Any]:
+    """The corpus fetched and parsed by the baseline, then triaged and re-triaged by inbox-bot."""
+    started = time.perf_counter()
+    raws, stats = build_corpus(bench.plan.n, bench.plan.seed)
+    corpus = {"mails": stats.mails, "bytes": stats.bytes, "documents": stats.documents,
+              "scenarios": stats.scenarios, "build_seconds": time.perf_counter() - started}
+    user = bench.user("main")
+    maildir = bench.server.folder_dir(user, "INBOX")
+    deliver(maildir, [(raw, received_at(number)) for number, raw in enumerate(raws)], bench.owner, "corpus")
+    del raws
+    if bench.warm_index(user) != stats.mails:
+        raise RuntimeError("Dovecot does not list every mail of the corpus")
+    base = bench.phase("baseline", bench.imap_spec("main", user))
+    config = bench.config("main", user)
+    triaged = bench.phase("triage", {"config": str(config), "profile": bench.plan.profile_path("triage")})
+    if triaged["exit_code"] != 0:
+        raise RuntimeError(f"run --once failed: see {bench.work / 'triage.log'}")
+    database = config.parent / "var" / "db.sqlite"
+    verdicts = state.verdict_counts(database)
+    again = bench.phase("retriage", {"config": str(config), "call": OFFICER_CALL,
+                                     "profile": bench.plan.profile_path("retriage")})
+    again["mails"] = state.retriaged_count(database, OFFICER_CALL)
+    return {"corpus": corpus, "baseline": base, "triage": triaged, "verdicts": verdicts, "retriage": again}
+
+
+def idle_polls(bench: Bench) -> dict[str, Any]:
+    results = {}
+    for size in bench.plan.idle_sizes:
+        label = f"idle{size}"
+        user = bench.user(label)
+        deliver(bench.server.folder_dir(user, "INBOX"), [(raw, FIRST_RECEIVED) for raw in small_mails(size, size)],
+                bench.owner, label)
+        config = bench.config(label, user)
+        uids = bench.server.uids(user, "INBOX")
+        state.seed_ledger(config.parent / "var", MAILBOX, bench.server.uidvalidity(user), uids)
+        results[str(size)] = bench.phase(f"idle:{size}", {"config": str(config), "mailbox": MAILBOX,
+                                                           "polls": bench.plan.idle_polls})
+    return results
+
+
+def big_mail_memory(bench: Bench) -> dict[str, Any]:
+    """Memory that one big mail adds: the standard library's parse alone, the baseline, inbox-bot's poll."""
+    big, warm = bench.work / "big.eml", bench.work / "warm.eml"
+    big.write_bytes(big_mail(bench.plan.big_bytes, bench.plan.seed))
+    warm.write_bytes(warm_mail(bench.plan.seed))
+    results = {"parse": bench.phase("big_parse", {"mail": str(big), "warm_mail": str(warm)})}
+    base_user = bench.user("bigbase")
+    deliver(bench.server.folder_dir(base_user, "INBOX"), [(warm.read_bytes(), FIRST_RECEIVED),
+                                                          (big.read_bytes(), FIRST_RECEIVED)], bench.owner, "big")
+    bench.warm_index(base_user)
+    results["baseline"] = bench.phase("big_baseline", bench.imap_spec("bigbase", base_user))
+    user = bench.user("big")
+    deliver(bench.server.folder_dir(user, "INBOX"), [(warm.read_bytes(), FIRST_RECEIVED)], bench.owner, "warm")
+    results["triage"] = bench.phase("big_triage", {
+        "config": str(bench.config("big", user)), "mailbox": MAILBOX, "mail": str(big),
+        "maildir": str(bench.server.folder_dir(user, "INBOX")), "uid": bench.owner[0], "gid": bench.owner[1],
+        "received": FIRST_RECEIVED.isoformat(),
+    })
+    return results
+
+
+def run(plan: Plan, keep: bool) -> dict[str, Any]:
+    with workspace(keep) as work, dovecot() as server:
+        bench = Bench(plan, server, work)
+        measured = {"plan": asdict(plan), "machine": report.machine(server.binary)}
+        measured["throughput"] = throughput(bench)
+        measured["idle"] = idle_polls(bench)
+        measured["big"] = big_mail_memory(bench)
+    return measured
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = Plan.from_args(args)
+    started = time.perf_counter()
+    measured = run(plan, args.keep)
+    measured["rows"] = report.rows(measured)
+    measured["wall_seconds"] = time.perf_counter() - started
+    print(report.render(measured))
+    if args.json:
+        args.json.write_text(json.dumps(measured, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
