@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import unicodedata
+import itertools
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -19,25 +19,29 @@ from dataclasses import dataclass
 import magic
 from pydantic import BaseModel, ConfigDict, Field
 
-from inbox_bot.extract import Extracted, extract_text
+from inbox_bot.classify import is_program
+from inbox_bot.extract import Extracted
 from inbox_bot.models import Attachment
+from inbox_bot.safenames import DOCX as DOCX
+from inbox_bot.safenames import MAX_NAME_CHARS as MAX_NAME_CHARS
+from inbox_bot.safenames import ODT as ODT
+from inbox_bot.safenames import XLSX as XLSX
+from inbox_bot.safenames import safe_name as safe_name
+from inbox_bot.sandbox import DEFAULT_EXTRACT_LIMITS, ExtractLimits, MailReader
 
 MB = 1024 * 1024
 MAX_EXTRACT_BYTES = 30 * MB  # bigger files keep their name and hash but are not parsed
-MAX_NAME_CHARS = 120
-_MAX_NAME_BYTES = 240  # UTF-8 bytes; filesystems stop at 255
 _RATIO_FLOOR = 1 * MB  # small parts of a real file (an XML of spaces...) can compress very well
 _CHUNK = 256 * 1024
+_MAX_DIRECTORY_BYTES = 2 * MB  # some 45,000 entries at most: far beyond any dossier, cheap to read
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ODT = "application/vnd.oasis.opendocument.text"
 # what zipfile raises on damaged, truncated or exotic archives (RuntimeError: a member needs a password)
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
 class ArchiveLimits(BaseModel):
-    """How much a zip (or a zip-based document) may unpack to before it is refused as a bomb.
+    """How much a zip (or a zip-based document) may unpack to before it is refused as a bomb, and what reading
+    the text of one file may cost (`extraction`).
 
     Counts and sizes are for one attachment and everything nested in it; depth 1 is the attached zip itself.
     """
@@ -49,6 +53,7 @@ class ArchiveLimits(BaseModel):
     max_members: int = Field(default=200, gt=0)
     max_depth: int = Field(default=2, ge=0)  # 0: no archive is opened
     max_member_size: int = Field(default=50 * MB, gt=0)
+    extraction: ExtractLimits = DEFAULT_EXTRACT_LIMITS  # reading the text of each file, in the sandbox
 
 
 DEFAULT_LIMITS = ArchiveLimits()
@@ -61,23 +66,18 @@ def read_attachments(parts: list[tuple[str, bytes]], limits: ArchiveLimits = DEF
     "dossier.zip > annexes.zip"; `filename` is the member's base name). A zip that is refused for any reason
     (bomb, too many files, too deep, encrypted, corrupt, empty) is returned alone, whole, with its `problem`
     set and none of its members: a half-unpacked archive would pass for a complete one. Never raises on bad
-    input: what cannot be read says why in `problem`. Safe names are unique within the returned list.
+    input: what cannot be read says why in `problem`. Safe names are unique within the returned list. Text
+    is extracted in a sandboxed worker process (inbox_bot.sandbox) bounded by `limits.extraction`.
     """
     found: list[Attachment] = []
+    reader = MailReader(limits.extraction)
     for filename, data in parts:
-        found.extend(_read_part(filename, data, limits))
+        found.extend(_read_part(filename, data, limits, reader))
     return _unique_safe_names(found)
 
 
 # ---------------------------------------------------------------- what a file really is
 
-_EXECUTABLE_MIMES = frozenset({
-    "application/x-executable", "application/x-dosexec", "application/x-sharedlib", "application/x-msi",
-    "application/x-pie-executable", "application/x-mach-binary", "application/x-msdownload",
-    "application/vnd.microsoft.portable-executable", "application/java-archive", "application/x-elf",
-    "text/x-shellscript", "text/x-python", "text/x-perl", "text/x-php", "text/x-msdos-batch",
-    "application/javascript", "text/javascript", "application/x-bat",
-})
 _EXECUTABLE_EXTS = frozenset({
     "exe", "com", "bat", "cmd", "scr", "pif", "msi", "dll", "cpl", "js", "jse", "vbs", "vbe", "wsf", "wsh",
     "ps1", "psm1", "sh", "bash", "jar", "lnk", "hta", "app", "apk", "py", "pl", "php", "reg", "iso", "elf",
@@ -132,8 +132,8 @@ def _extension(filename: str) -> str:
 
 def _structure(data: bytes, mime: str) -> tuple[str, str]:
     if data.startswith((b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")) or _is_pe(data) \
-            or mime in _EXECUTABLE_MIMES:
-        return "executable", mime if mime in _EXECUTABLE_MIMES else _executable_mime(data)
+            or is_program(mime):
+        return "executable", mime if is_program(mime) else _executable_mime(data)
     if data.startswith(b"%PDF-"):
         return "pdf", "application/pdf"
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -163,14 +163,14 @@ def _executable_mime(data: bytes) -> str:
 
 def _zip_structure(data: bytes, mime: str) -> tuple[str, str]:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with _open_zip(data) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             odf = b""
             if infos and infos[0].filename == "mimetype":  # ODF puts it first so `file` can tell the type
                 with archive.open(infos[0]) as member:
                     odf = member.read(100)
-    except _ZIP_ERRORS:
+    except (_Refused, *_ZIP_ERRORS):
         return "zip", "application/zip"  # opening it as an archive will say what is wrong
     if "word/document.xml" in names:
         return "docx", DOCX
@@ -204,18 +204,19 @@ def _disagreement(ext: str, family: str, mime: str, fake_pdf: bool) -> str | Non
 # ---------------------------------------------------------------- one file
 
 
-def _read_part(filename: str, data: bytes, limits: ArchiveLimits, inside: str | None = None) -> list[Attachment]:
+def _read_part(filename: str, data: bytes, limits: ArchiveLimits, reader: MailReader,
+               inside: str | None = None) -> list[Attachment]:
     ident = _identify(filename, data)
     if ident.family == "zip" and ident.problem is None:
-        return _read_archive(filename, data, limits, inside)
-    return [_attachment(filename, data, ident, limits, inside)]
+        return _read_archive(filename, data, limits, reader, inside)
+    return [_attachment(filename, data, ident, limits, reader, inside)]
 
 
-def _attachment(filename: str, data: bytes, ident: _Identity, limits: ArchiveLimits,
+def _attachment(filename: str, data: bytes, ident: _Identity, limits: ArchiveLimits, reader: MailReader,
                 inside: str | None) -> Attachment:
     extracted = Extracted(problem=ident.problem)
     if ident.problem is None and len(data) <= MAX_EXTRACT_BYTES:
-        extracted = _extract(ident.family, data, limits)
+        extracted = _extract(ident.family, data, limits, reader)
     return Attachment(
         filename=filename, safe_name=safe_name(filename, ident.mime), mime=ident.mime, size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), content=data, text=extracted.text, pages=extracted.pages,
@@ -223,17 +224,18 @@ def _attachment(filename: str, data: bytes, ident: _Identity, limits: ArchiveLim
     )
 
 
-def _extract(family: str, data: bytes, limits: ArchiveLimits) -> Extracted:
+def _extract(family: str, data: bytes, limits: ArchiveLimits, reader: MailReader) -> Extracted:
     if family in ("docx", "odt", "xlsx"):
         # office files are zips too: the parsers inflate whatever the headers declare, so bound that first
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with _open_zip(data) as archive:
+                _check_layout(archive.infolist())
                 _check_declared(archive.infolist(), limits, _Budget())
         except _Refused as refused:
             return Extracted(problem=refused.problem("document"))
         except _ZIP_ERRORS as error:
             return Extracted(problem=f"corrupt document: {error}"[:120])
-    return extract_text(family, data)
+    return reader.extract(family, data)
 
 
 # ---------------------------------------------------------------- archives
@@ -258,7 +260,8 @@ class _Budget:
     total: int = 0
 
 
-def _read_archive(filename: str, data: bytes, limits: ArchiveLimits, inside: str | None) -> list[Attachment]:
+def _read_archive(filename: str, data: bytes, limits: ArchiveLimits, reader: MailReader,
+                  inside: str | None) -> list[Attachment]:
     chain = f"{inside} > {filename}" if inside else filename
     try:
         members = list(_walk_zip(data, chain, limits, _Budget(), depth=1))
@@ -266,8 +269,8 @@ def _read_archive(filename: str, data: bytes, limits: ArchiveLimits, inside: str
             raise _Refused("archive holds no files", over_limit=False)
     except _Refused as refused:
         ident = _Identity("application/zip", "zip", refused.problem("archive"))
-        return [_attachment(filename, data, ident, limits, inside)]
-    return [_attachment(name, content, ident, limits, where) for name, content, ident, where in members]
+        return [_attachment(filename, data, ident, limits, reader, inside)]
+    return [_attachment(name, content, ident, limits, reader, where) for name, content, ident, where in members]
 
 
 def _walk_zip(data: bytes, chain: str, limits: ArchiveLimits, budget: _Budget,
@@ -275,7 +278,8 @@ def _walk_zip(data: bytes, chain: str, limits: ArchiveLimits, budget: _Budget,
     if depth > limits.max_depth:
         raise _Refused(f"archives nested {depth} deep, limit {limits.max_depth}")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with _open_zip(data) as archive:
+            _check_layout(archive.infolist())
             infos = [info for info in archive.infolist() if not info.is_dir() and not _is_junk(info.filename)]
             _check_declared(infos, limits, budget)
             for info in infos:
@@ -288,6 +292,36 @@ def _walk_zip(data: bytes, chain: str, limits: ArchiveLimits, budget: _Budget,
                     yield name, content, ident, chain
     except _ZIP_ERRORS as error:
         raise _Refused(f"corrupt or unsupported archive: {error}"[:160], over_limit=False) from error
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile:
+    # zipfile builds an object per central directory entry before we can count them: bound the directory first
+    size = _directory_size(data)
+    if size > _MAX_DIRECTORY_BYTES:
+        raise _Refused(f"archive directory of {size // 1024} KB over limit {_MAX_DIRECTORY_BYTES // 1024} KB")
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def _directory_size(data: bytes) -> int:
+    """The central directory size its end record declares (zip64 too), found as zipfile finds it."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or len(data) < end + 22:
+        return 0  # no end record: zipfile will call it corrupt
+    size = int.from_bytes(data[end + 12:end + 16], "little")
+    zip64 = end - 20 - 56  # zipfile reads the zip64 record right before its locator, itself right before
+    if data[end - 20:end - 16] == b"PK\x06\x07" and zip64 >= 0 and data[zip64:zip64 + 4] == b"PK\x06\x06":
+        size = int.from_bytes(data[zip64 + 40:zip64 + 48], "little")
+    return size
+
+
+def _check_layout(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse entries whose data overlap: the trick of the overlapping zip bomb (one compressed stream read
+    as many files). Python 3.11 refuses these only from 3.11.8 on; we run on 3.11.7 and check ourselves."""
+    entries = sorted(infos, key=lambda info: info.header_offset)
+    for current, following in itertools.pairwise(entries):
+        # 30 bytes of local header at least, then the data: the next entry must start after both
+        if following.header_offset < current.header_offset + 30 + current.compress_size:
+            raise _Refused("overlapping entries (a zip bomb trick)")
 
 
 def _check_declared(infos: list[zipfile.ZipInfo], limits: ArchiveLimits, budget: _Budget) -> None:
@@ -346,57 +380,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     return parts[-1] if parts else ""
 
 
-# ---------------------------------------------------------------- safe names
-
-_CANONICAL_EXT = {
-    "application/pdf": "pdf", DOCX: "docx", XLSX: "xlsx", ODT: "odt", "application/zip": "zip",
-    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/tiff": "tif", "image/webp": "webp",
-    "image/heic": "heic", "text/plain": "txt", "text/csv": "csv", "text/html": "html", "text/rtf": "rtf",
-    "application/rtf": "rtf", "application/msword": "doc", "application/vnd.ms-excel": "xls",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
-    "application/vnd.oasis.opendocument.spreadsheet": "ods",
-}
-_ALSO_ACCEPTED_EXT = {
-    "image/jpeg": {"jpeg", "jpe"}, "image/tiff": {"tiff"}, "text/plain": {"text", "md", "csv"},
-    "text/html": {"htm"}, "application/x-ole-storage": {"doc", "xls"}, "text/csv": {"txt"},
-}
-_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"{port}{n}" for port in ("COM", "LPT") for n in range(10)}
-)
-
-
-def safe_name(filename: str, mime: str, *, suffix: str = "") -> str:
-    """A storage name for `filename`: one plain component, no control characters, no reserved Windows
-    name, at most MAX_NAME_CHARS, never empty, and an extension only if it matches `mime` (never an
-    executable one). `suffix` is appended to the stem (to tell apart files with the same name).
-    """
-    base = unicodedata.normalize("NFKC", filename).replace("\\", "/").rsplit("/", 1)[-1]
-    stem, _, ext = base.rpartition(".") if "." in base.strip(".") else (base, "", "")
-    ext = _clean(ext).lower()
-    if ext != _CANONICAL_EXT.get(mime) and ext not in _ALSO_ACCEPTED_EXT.get(mime, set()):
-        ext = _CANONICAL_EXT.get(mime, "bin")
-    tail = f"_{_clean(suffix)}" if _clean(suffix) else ""
-    stem = _fit((_clean(stem) or "attachment") + tail, MAX_NAME_CHARS - len(ext) - 1, _MAX_NAME_BYTES - len(ext) - 1)
-    # Windows opens a device, not a file, for these names whatever the extension
-    return f"file_{stem}.{ext}" if stem.upper() in _RESERVED else f"{stem}.{ext}"
-
-
-def _clean(text: str) -> str:
-    # letters, digits and marks of any script stay (Arabic names are names); everything else is a separator
-    kept = "".join(
-        char if char in "-_" or unicodedata.category(char)[0] in "LNM" else "_" for char in text
-    )
-    while "__" in kept:
-        kept = kept.replace("__", "_")
-    return kept.strip("_-")
-
-
-def _fit(stem: str, max_chars: int, max_bytes: int) -> str:
-    stem = stem[:max_chars]
-    while len(stem.encode("utf-8")) > max_bytes:
-        stem = stem[:-1]
-    return stem.rstrip("_-") or "attachment"
+# ---------------------------------------------------------------- unique names
 
 
 def _unique_safe_names(found: list[Attachment]) -> list[Attachment]:

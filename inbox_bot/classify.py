@@ -124,14 +124,21 @@ _TEXT_SIGNALS: dict[DocumentKind, dict[int, tuple[str, ...]]] = {
     },
 }
 
-# Programs and scripts are never documents, whatever they are called.
-_NOT_DOCUMENTS = frozenset({
+# Programs and scripts are never documents, whatever they are called (attachments.py refuses them too).
+PROGRAM_MIMES = frozenset({
     "application/x-executable", "application/x-dosexec", "application/x-sharedlib", "application/x-msi",
     "application/x-pie-executable", "application/x-mach-binary", "application/x-msdownload",
     "application/vnd.microsoft.portable-executable", "application/java-archive", "application/x-elf",
     "text/x-shellscript", "text/x-python", "text/x-perl", "text/x-php", "text/x-msdos-batch",
-    "application/javascript", "text/javascript", "application/x-bat",
+    "application/javascript", "text/javascript", "application/x-bat", "application/x-sh",
+    "application/x-shellscript", "text/x-ruby", "text/x-lua", "application/x-powershell", "text/x-awk",
+    "text/x-tcl", "application/x-msdos-program", "application/hta",
 })
+
+
+def is_program(mime: str) -> bool:
+    # newer libmagic names interpreted scripts text/x-script.<language>
+    return mime in PROGRAM_MIMES or mime.startswith("text/x-script")
 
 _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
 # A price with its currency: what a price table looks like once its layout is gone.
@@ -195,7 +202,7 @@ class _Evidence:
 
 
 def _decide(attachment: Attachment) -> tuple[DocumentKind, list[str]]:
-    if attachment.mime in _NOT_DOCUMENTS:
+    if is_program(attachment.mime):
         return K.OTHER, [f"{attachment.mime} is a program, not a document"]
     named = _named_kinds(attachment.filename)
     if attachment.problem:

@@ -49,6 +49,10 @@ def extract_text(family: str, data: bytes) -> Extracted:
 
 
 def _short(error: BaseException) -> str:
+    if isinstance(error, MemoryError):  # in the sandbox worker, RLIMIT_AS turns a memory bomb into this
+        return "memory limit reached"
+    if isinstance(error, RecursionError):
+        return "structure nested too deep"
     message = " ".join(str(error).split()) or type(error).__name__
     return message[:80]
 
@@ -208,8 +212,27 @@ def extract_plain(data: bytes) -> Extracted:
     head = data[: MAX_CHARS * 4]
     text = _decode(head)
     if re.search(r"<(!doctype\s+html|html|body)\b", text[:2048], re.IGNORECASE):
-        text = html.unescape(re.sub(r"(?is)<(script|style)\b.*?</\1>|<[^>]+>", " ", text))
+        text = html.unescape(_TAG.sub(" ", _without_scripts(text)))
     return Extracted(text=_cap([text]))
+
+
+# "<[^<>]*>", not "<[^>]+>": a run of "<" without ">" must not be rescanned from each "<" (quadratic time)
+_TAG = re.compile(r"<[^<>]*>")
+_HIDDEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_HIDDEN_END = {"script": re.compile(r"</script\s*>", re.IGNORECASE), "style": re.compile(r"</style\s*>", re.IGNORECASE)}
+
+
+def _without_scripts(text: str) -> str:
+    """HTML without its script and style blocks, in one forward pass: an unclosed one hides the rest."""
+    kept, pos = [], 0
+    while (start := _HIDDEN.search(text, pos)) is not None:
+        kept.append(text[pos:start.start()])
+        end = _HIDDEN_END[start.group(1).lower()].search(text, start.end())
+        if end is None:
+            return " ".join(kept)
+        pos = end.end()
+    kept.append(text[pos:])
+    return " ".join(kept)
 
 
 def _decode(data: bytes) -> str:

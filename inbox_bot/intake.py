@@ -6,6 +6,7 @@ so running twice records nothing twice and a run interrupted at any point is saf
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,8 +14,10 @@ from dataclasses import dataclass, field
 
 from inbox_bot.attachments import ArchiveLimits
 from inbox_bot.config import Settings
+from inbox_bot.mimescan import MailLimits
 from inbox_bot.models import RawMail, Rule, TriageResult
 from inbox_bot.pipeline import Pipeline, Triaged, in_order_of_receipt
+from inbox_bot.sandbox import ExtractLimits
 from inbox_bot.sources.files import read_paths
 from inbox_bot.store import Store
 
@@ -38,11 +41,41 @@ def archive_limits(settings: Settings) -> ArchiveLimits:
         max_ratio=archives.max_ratio,
         max_members=archives.max_members,
         max_depth=archives.max_depth,
+        max_member_size=archives.max_member_mb * 1024 * 1024,
+    )
+
+
+def mail_limits(settings: Settings) -> MailLimits:
+    limits = settings.limits
+    return MailLimits(
+        max_mail_bytes=int(limits.max_mail_mb * 1024 * 1024),
+        max_parts=limits.max_mime_parts,
+        max_depth=limits.max_mime_depth,
+        max_header_bytes=limits.max_header_kb * 1024,
+        max_attempts=limits.max_attempts,
     )
 
 
 def build_pipeline(settings: Settings, rules: dict[str, Rule]) -> Pipeline:
-    return Pipeline(rules, archive_limits(settings))
+    extraction = settings.limits.extraction
+    return Pipeline(
+        rules,
+        archive_limits(settings),
+        mail_limits=mail_limits(settings),
+        extraction=ExtractLimits(
+            timeout_s=extraction.timeout_s, memory_mb=extraction.memory_mb, mail_budget_s=extraction.mail_budget_s
+        ),
+    )
+
+
+def triage_counted(pipeline: Pipeline, store: Store, raw: RawMail) -> Triaged:
+    """Triage a mail, counting the try first (committed) so that a mail that kills the process is not retried
+    forever: after `max_attempts` tries that did not end recorded, it is quarantined without being read."""
+    failed = store.attempts(raw.sha256)
+    if failed >= pipeline.mail_limits.max_attempts:
+        return pipeline.quarantined(raw, f"quarantined after {failed} failed attempts")
+    store.begin_attempt(raw.sha256, raw.source)
+    return pipeline.triage(raw, store)
 
 
 def record_mail(
@@ -61,8 +94,14 @@ def record_mail(
     if store.mail_id_by_hash(raw.sha256) is not None:
         return None
     if triaged is None:
-        triaged = pipeline.triage(raw, store)
-    store.record(raw, triaged.result, triaged.attachments, also=also)
+        triaged = triage_counted(pipeline, store, raw)
+
+    def and_clear_attempts(mail_id: int) -> None:  # recorded: the tries are over, in the same transaction
+        store.clear_attempts(raw.sha256)
+        if also is not None:
+            also(mail_id)
+
+    store.record(raw, triaged.result, triaged.attachments, also=and_clear_attempts)
     return triaged
 
 
@@ -73,6 +112,8 @@ def record_all(pipeline: Pipeline, store: Store, mails: Iterable[RawMail], repor
         except Exception as exc:  # storage failed for this mail: say so, keep going, retry next run
             log.exception("%s: could not be recorded", raw.source)
             report.failures.append(f"{raw.source}: {type(exc).__name__}: {exc}")
+            with contextlib.suppress(Exception):  # the store may be what failed
+                store.attempt_failed(raw.sha256, f"{type(exc).__name__}: {exc}")
             continue
         if triaged is None:
             report.skipped += 1

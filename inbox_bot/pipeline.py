@@ -10,12 +10,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 from inbox_bot.attachments import ArchiveLimits, read_attachments
 from inbox_bot.classify import classify
 from inbox_bot.decide import decide
 from inbox_bot.match import match
+from inbox_bot.mimescan import DEFAULT_MAIL_LIMITS, MailLimits, scan_mail
 from inbox_bot.models import (
     Attachment,
     DocumentKind,
@@ -28,7 +30,8 @@ from inbox_bot.models import (
     TriageResult,
     Verdict,
 )
-from inbox_bot.parse import parse, peek_received_at
+from inbox_bot.parse import headers_only, parse, peek_received_at
+from inbox_bot.sandbox import ExtractLimits
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +77,19 @@ class MemoryHistory:
 
 
 class Pipeline:
-    def __init__(self, rules: Mapping[str, Rule], limits: ArchiveLimits | None = None) -> None:
+    def __init__(
+        self,
+        rules: Mapping[str, Rule],
+        limits: ArchiveLimits | None = None,
+        *,
+        mail_limits: MailLimits | None = None,
+        extraction: ExtractLimits | None = None,
+    ) -> None:
         self.rules = dict(rules)
         self.limits = limits or ArchiveLimits()
+        if extraction is not None:
+            self.limits = self.limits.model_copy(update={"extraction": extraction})
+        self.mail_limits = mail_limits or DEFAULT_MAIL_LIMITS
 
     def triage(self, raw: RawMail, history: History) -> Triaged:
         try:
@@ -86,7 +99,11 @@ class Pipeline:
             return self._failed(raw, f"inbox-bot could not triage this mail ({type(exc).__name__}: {exc})")
 
     def _triage(self, raw: RawMail, history: History) -> Triaged:
-        parsed = parse(raw)
+        # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
+        scan = scan_mail(raw.raw, self.mail_limits)
+        if scan.refusal is not None:
+            return self.refused(raw, scan.refusal)
+        parsed = parse(raw, scan)
         attachments = read_attachments([(p.filename, p.content) for p in parsed.parts], self.limits)
         documents = [classify(a) for a in attachments]
         matched = (
@@ -116,6 +133,36 @@ class Pipeline:
     def unreadable(self, raw: RawMail, reason: str) -> Triaged:
         """A mail we will not parse (too large, not delivered whole): recorded for a person, with the reason."""
         return self._failed(raw, reason)
+
+    def refused(self, raw: RawMail, reason: str) -> Triaged:
+        """A mail over a limit, not parsed: needs_review with the reason and what its headers say."""
+        head = headers_only(raw, reason)
+        return self._for_review(raw, head.received_at, head.received_source, reason, head)
+
+    def quarantined(self, raw: RawMail, reason: str) -> Triaged:
+        """needs_review without reading a byte of the mail: it failed before and may bring the process down."""
+        if raw.server_received_at is not None:
+            return self._for_review(raw, raw.server_received_at.astimezone(UTC), ReceivedSource.SERVER, reason)
+        return self._for_review(raw, raw.file_mtime or datetime(1970, 1, 1, tzinfo=UTC), ReceivedSource.FILE, reason)
+
+    def _for_review(
+        self, raw: RawMail, at: datetime, source: ReceivedSource, reason: str, head: ParsedMail | None = None
+    ) -> Triaged:
+        result = TriageResult(
+            file=raw.source,
+            message_id=head.message_id if head else f"<sha256-{raw.sha256}@inbox-bot.invalid>",
+            sender=head.sender if head else "",
+            sender_name=head.sender_name if head else "",
+            subject=head.subject if head else "",
+            call=None,
+            verdict=Verdict.NEEDS_REVIEW,
+            missing=[],
+            documents=[],
+            received_at=at,
+            received_source=source,
+            reasons=[reason],
+        )
+        return Triaged(raw=raw, result=result, attachments=[], parsed=None)
 
     def _failed(self, raw: RawMail, reason: str) -> Triaged:
         received_at, source = peek_received_at(raw)

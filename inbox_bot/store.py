@@ -71,12 +71,14 @@ class Store:
             "where m.call = ? and m.sender = ?",
             [call, applicant],
         )
-        ids = self.db.query("select message_id from mails where call = ?", [call])
+        # One row per mail of the call, read for every mail triaged: plain tuples, as sqlite-utils' dict per row
+        # doubled the cost (docs/benchmarks.md).
+        ids = self.db.execute("select message_id from mails where call = ?", [call]).fetchall()
         count = self.db.query("select count(*) as n from mails where call = ? and sender = ?", [call, applicant])
         return DossierSoFar(
             kinds=frozenset(DocumentKind(r["kind"]) for r in kinds),
             document_hashes=frozenset(r["sha256"] for r in hashes),
-            message_ids=frozenset(r["message_id"] for r in ids),
+            message_ids=frozenset(row[0] for row in ids),
             mails=int(next(iter(count))["n"]),
             deadline_override=self.deadline_override(call, applicant),
         )
@@ -232,3 +234,26 @@ class Store:
 
     def read_file(self, relative: str) -> bytes:
         return (self.storage / relative).read_bytes()
+
+    # ------------------------------------------------------------ tries at a mail that keeps failing
+
+    def attempts(self, sha256: str) -> int:
+        """How many tries at triaging these bytes began without the mail being recorded."""
+        rows = list(self.db.query("select count from attempts where sha256 = ?", [sha256]))
+        return int(rows[0]["count"]) if rows else 0
+
+    def begin_attempt(self, sha256: str, source: str) -> None:
+        """Count one more try, committed before the try: if it kills the process, it has still been counted."""
+        with self.transaction():
+            self.db.execute(
+                "insert into attempts (sha256, source, count, at) values (?, ?, 1, ?) "
+                "on conflict(sha256) do update set count = count + 1, source = excluded.source, at = excluded.at",
+                [sha256, source, utc_now().isoformat()],
+            )
+
+    def attempt_failed(self, sha256: str, error: str) -> None:
+        with self.transaction():
+            self.db.execute("update attempts set last_error = ? where sha256 = ?", [error[:500], sha256])
+
+    def clear_attempts(self, sha256: str) -> None:
+        self.db.execute("delete from attempts where sha256 = ?", [sha256])

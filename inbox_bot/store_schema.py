@@ -181,3 +181,15 @@ def m004_imap_ledger(db: Database) -> None:
         pk="mailbox",
         defaults={"polls": 0, "failures": 0, "mails_seen": 0},
     )
+
+
+@MIGRATIONS()
+def m005_attempts(db: Database) -> None:
+    # Tries at triaging a mail (by content hash), counted and committed before each try and cleared when the
+    # mail is recorded: a mail that crashes or kills the process every time is quarantined, not retried forever.
+    db.table("attempts").create(
+        {"sha256": str, "source": str, "count": int, "last_error": str, "at": str},
+        pk="sha256",
+        not_null={"count"},
+        defaults={"count": 0},
+    )
