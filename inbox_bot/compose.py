@@ -142,6 +142,12 @@ def build_message(
     return message.as_bytes()
 
 
+# RFC 5322 specials: Python 3.11's folding can drop the quotes around a long display name, and a name holding
+# these would then read as more addresses. A person's name needs none of them.
+NAME_SPECIALS = str.maketrans({ch: " " for ch in '<>()[]:;@\\,"'})
+
+
 def _address(name: str, address: str) -> Address:
     local, _, domain = address.rpartition("@")
-    return Address(display_name=one_line(name, 120), username=local, domain=domain)
+    plain_name = " ".join(one_line(name, 120).translate(NAME_SPECIALS).split())
+    return Address(display_name=plain_name, username=local, domain=domain)

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from inbox_bot.config import MailboxSettings
 from inbox_bot.errors import ConfigError, MailboxError
-from inbox_bot.intake import record_mail
+from inbox_bot.intake import record_mail, triage_counted
 from inbox_bot.ledger import FILED, GONE, LEFT, LINKED, RECORDED, Ledger, PendingFiling
 from inbox_bot.models import RawMail, Rule
 from inbox_bot.pipeline import Pipeline, Triaged
@@ -307,7 +307,7 @@ class MailboxPoller:
             report.linked += 1
             return
         pipeline = self.pipeline()
-        triaged = pipeline.unreadable(raw, problem) if problem else pipeline.triage(raw, self.store)
+        triaged = pipeline.unreadable(raw, problem) if problem else triage_counted(pipeline, self.store, raw)
         reply = self.after_triage(triaged, self.box, self.store) if self.after_triage else None
 
         def with_ledger_row(mail_id: int) -> None:

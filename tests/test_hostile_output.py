@@ -75,11 +75,6 @@ def test_the_csv_export_never_runs_a_name_as_a_formula(tmp_path: Path, recorded:
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compose.build_message: on Python 3.11.7 the email package drops the quotes around a display name when it "
-    "folds a long To: header, so a name like '<script>... Bcc: victim@example.org' reads as extra addresses; "
-    "fix in compose (policy.SMTP.clone(max_line_length=998), or drop specials from names) - reported to its owner"
-))
 def test_a_reply_built_from_the_mail_gets_no_header_from_it(recorded: tuple[Store, Triaged]) -> None:
     _, triaged = recorded
     message = compose.build_message(
