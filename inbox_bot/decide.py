@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inbox_bot.models import (
     ClassifiedDocument,
@@ -19,6 +19,7 @@ from inbox_bot.models import (
 )
 from inbox_bot.timezones import morocco_time
 
+CLOCK_TOLERANCE = timedelta(hours=1)
 UNTRUSTED_TIMES = frozenset({ReceivedSource.DATE_HEADER, ReceivedSource.FILE})
 KIND_LABELS_FR = {
     DocumentKind.CV: "CV",
@@ -99,6 +100,9 @@ def _late(
 ) -> Check:
     deadline = so_far.deadline_override or rule.deadline.closes_at()
     extended = " (extended)" if so_far.deadline_override else ""
+    disagreement = _clocks_disagree(mail, deadline)
+    if disagreement:
+        return Verdict.NEEDS_REVIEW, [disagreement]
     if mail.received_at < deadline:
         return None
     when = f"received {local(mail.received_at)}, deadline{extended} {local(deadline)}"
@@ -110,6 +114,23 @@ def _late(
     if policy is LatePolicy.HOLD:
         return Verdict.LATE, [f"{when}: held apart, considered only if on-time dossiers fail"]
     return Verdict.LATE, [f"{when}: inadmissible"]
+
+
+def _clocks_disagree(mail: ParsedMail, deadline: datetime) -> str | None:
+    """The server's date and our topmost Received header on opposite sides of the deadline.
+
+    A mail copied between mailboxes or restored from a backup gets a new server date (INTERNALDATE): a person
+    decides which one to believe, the bot never rejects on either alone.
+    """
+    header = mail.received_header_at
+    if header is None or abs(header - mail.received_at) < CLOCK_TOLERANCE:
+        return None
+    if (header < deadline) == (mail.received_at < deadline):
+        return None
+    return (
+        f"the server received it {local(mail.received_at)} but its Received header says {local(header)}: "
+        f"on either side of the deadline {local(deadline)}, check by hand"
+    )
 
 
 def _unreadable(

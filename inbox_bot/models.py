@@ -208,6 +208,7 @@ class ParsedMail(BaseModel):
     recipients: list[str]  # To, Cc, Delivered-To, X-Original-To: lower case addresses
     received_at: datetime
     received_source: ReceivedSource
+    received_header_at: datetime | None = None  # the topmost Received header, to cross-check the server's date
     body: str = Field(repr=False)
     auto_signals: list[str] = []  # why this looks machine-sent (Auto-Submitted, bounce...)
     links: list[str] = []  # cloud links (Drive, WeTransfer...) found in the body

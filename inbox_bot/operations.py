@@ -201,7 +201,7 @@ class ReplayHistory:
     def at(self, mail_id: int) -> None:
         self.position = self.states[mail_id].order
 
-    def dossier(self, call: str, applicant: str) -> DossierSoFar:
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         of_call = (self.states[i] for i in self.by_call[call])
         earlier = [s for s in of_call if s.order < self.position]
         mine = [s for s in earlier if s.sender == applicant]

@@ -118,6 +118,7 @@ def _from_parser(mail: RawMail, parsed: Any, restore: _Restore) -> ParsedMail:
         recipients=_recipients(message),
         received_at=received_at,
         received_source=source,
+        received_header_at=topmost_received_time(message) if source is ReceivedSource.SERVER else None,
         body=body,
         auto_signals=auto_signals(message, sender),
         links=sorted(set(CLOUD_LINK.findall(body))),

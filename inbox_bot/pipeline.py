@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 class History(Protocol):
     """What is already known of an applicant's dossier for a call."""
 
-    def dossier(self, call: str, applicant: str) -> DossierSoFar: ...
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar: ...
 
 
 @dataclass
@@ -58,7 +58,7 @@ class MemoryHistory:
     hashes: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     message_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
-    def dossier(self, call: str, applicant: str) -> DossierSoFar:
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         key = (call, applicant)
         return DossierSoFar(
             kinds=frozenset(self.kinds[key]),
@@ -112,7 +112,7 @@ class Pipeline:
             else match(parsed, documents, [a.text for a in attachments], self.rules.values())
         )
         rule = self.rules.get(matched.call) if matched.call else None
-        so_far = history.dossier(rule.id, parsed.sender) if rule else DossierSoFar()
+        so_far = history.dossier(rule.id, parsed.sender, parsed.message_id) if rule else DossierSoFar()
         decision = decide(parsed, matched, documents, rule, so_far)
         result = TriageResult(
             file=raw.source,

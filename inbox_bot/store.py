@@ -60,7 +60,9 @@ class Store:
         rows = list(self.db.query("select id from mails where sha256 = ?", [sha256]))
         return int(rows[0]["id"]) if rows else None
 
-    def dossier(self, call: str, applicant: str) -> DossierSoFar:
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
+        """What is recorded for this applicant and call. With `message_id`, `message_ids` holds it alone when the
+        call already has a mail of that Message-ID: one indexed look-up instead of every id of the call."""
         kinds = self.db.query(
             "select distinct d.kind from documents d join mails m on m.id = d.mail_id "
             "where m.call = ? and m.sender = ? and d.problem is null and m.verdict in (?, ?, ?)",
@@ -71,9 +73,12 @@ class Store:
             "where m.call = ? and m.sender = ?",
             [call, applicant],
         )
-        # One row per mail of the call, read for every mail triaged: plain tuples, as sqlite-utils' dict per row
-        # doubled the cost (docs/benchmarks.md).
-        ids = self.db.execute("select message_id from mails where call = ?", [call]).fetchall()
+        if message_id is not None:
+            ids = self.db.execute(
+                "select message_id from mails where message_id = ? and call = ? limit 1", [message_id, call]
+            ).fetchall()
+        else:
+            ids = self.db.execute("select message_id from mails where call = ?", [call]).fetchall()
         count = self.db.query("select count(*) as n from mails where call = ? and sender = ?", [call, applicant])
         return DossierSoFar(
             kinds=frozenset(DocumentKind(r["kind"]) for r in kinds),

@@ -139,3 +139,23 @@ def test_ambiguous_match_needs_review_and_no_match_is_unmatched() -> None:
     assert decide(mail("x"), ambiguous, [], None, DossierSoFar()).verdict is Verdict.NEEDS_REVIEW
     nothing = MatchResult(call=None, reasons=["not addressed to any call"])
     assert decide(mail("x"), nothing, [], None, DossierSoFar()).verdict is Verdict.UNMATCHED
+
+
+def test_server_date_and_received_header_on_either_side_of_the_deadline_need_a_person() -> None:
+    # Copied into the mailbox after the deadline (a new INTERNALDATE), though our server received it on time.
+    parsed = mail(
+        "x",
+        received_at=datetime(2026, 5, 20, 9, tzinfo=UTC),
+        source=ReceivedSource.SERVER,
+    ).model_copy(update={"received_header_at": datetime(2026, 5, 3, 9, tzinfo=UTC)})
+    decision = verdict_of(parsed, FULL)
+    assert decision.verdict is Verdict.NEEDS_REVIEW
+    assert any("Received header" in r for r in decision.reasons)
+
+
+def test_server_date_and_received_header_that_agree_decide_as_usual() -> None:
+    received = datetime(2026, 5, 3, 9, tzinfo=UTC)
+    parsed = mail("x", received_at=received, source=ReceivedSource.SERVER).model_copy(
+        update={"received_header_at": received - timedelta(minutes=3)}
+    )
+    assert verdict_of(parsed, FULL).verdict is Verdict.COMPLETE

@@ -74,7 +74,7 @@ def test_every_realworld_mail_gets_a_verdict_without_an_exception(caplog: pytest
 
 
 class _NoHistory:
-    def dossier(self, call: str, applicant: str):  # type: ignore[no-untyped-def]
+    def dossier(self, call: str, applicant: str, message_id: str | None = None):  # type: ignore[no-untyped-def]
         from inbox_bot.models import DossierSoFar
 
         return DossierSoFar()
