@@ -252,15 +252,7 @@ class MailboxPoller:
             if meta is None:
                 continue  # vanished between SEARCH and FETCH: someone moved it; nothing to read
             if meta.gm_msgid is not None and (mail_id := self.ledger.mail_by_gm_msgid(meta.gm_msgid)) is not None:
-                self.ledger.add(
-                    state.uidvalidity,
-                    uid,
-                    state=LINKED,
-                    mail_id=mail_id,
-                    gm_msgid=meta.gm_msgid,
-                    size=meta.size,
-                    internaldate=meta.internaldate,
-                )
+                self._ledger_row(state, meta, LINKED, mail_id)
                 self.store.db.conn.commit()
                 report.linked += 1
             elif meta.size > self.max_mail_bytes:
@@ -288,21 +280,34 @@ class MailboxPoller:
             problem = f"the server did not deliver this mail's content ({UNDELIVERED_TRIES} tries)"
             self._record(_placeholder(imap.raw_mail(meta.uid, b"", meta)), state, meta, report, problem=problem)
 
+    def _ledger_row(
+        self,
+        state: FolderState,
+        meta: MessageMeta,
+        row_state: str,
+        mail_id: int,
+        *,
+        sha256: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        self.ledger.add(
+            state.uidvalidity,
+            meta.uid,
+            state=row_state,
+            mail_id=mail_id,
+            sha256=sha256,
+            gm_msgid=meta.gm_msgid,
+            message_id=message_id,
+            size=meta.size,
+            internaldate=meta.internaldate,
+        )
+
     def _record(
         self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, problem: str | None = None
     ) -> None:
         existing = self.store.mail_id_by_hash(raw.sha256)
         if existing is not None:  # the same bytes came before (UIDVALIDITY change, a copy in two folders)
-            self.ledger.add(
-                state.uidvalidity,
-                meta.uid,
-                state=RECORDED,
-                mail_id=existing,
-                sha256=raw.sha256,
-                gm_msgid=meta.gm_msgid,
-                size=meta.size,
-                internaldate=meta.internaldate,
-            )
+            self._ledger_row(state, meta, RECORDED, existing, sha256=raw.sha256)
             self.store.db.conn.commit()
             report.linked += 1
             return
@@ -311,17 +316,7 @@ class MailboxPoller:
         reply = self.after_triage(triaged, self.box, self.store) if self.after_triage else None
 
         def with_ledger_row(mail_id: int) -> None:
-            self.ledger.add(
-                state.uidvalidity,
-                meta.uid,
-                state=RECORDED,
-                mail_id=mail_id,
-                sha256=raw.sha256,
-                gm_msgid=meta.gm_msgid,
-                message_id=triaged.result.message_id,
-                size=meta.size,
-                internaldate=meta.internaldate,
-            )
+            self._ledger_row(state, meta, RECORDED, mail_id, sha256=raw.sha256, message_id=triaged.result.message_id)
             if reply is not None:
                 reply(mail_id)
 

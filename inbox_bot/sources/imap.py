@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import imaplib
-import ipaddress
 import logging
 import re
 import socket
@@ -38,6 +37,7 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from inbox_bot.config import is_loopback
 from inbox_bot.errors import MailboxError
 from inbox_bot.models import RawMail
 
@@ -101,15 +101,6 @@ def check_uid(uid: int) -> int:
     if isinstance(uid, bool) or not isinstance(uid, int) or not 0 < uid < 2**32:
         raise ValueError(f"{uid!r} is not an IMAP UID (1 to 2^32-1)")
     return uid
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # ---------------------------------------------------------------- settings and results
