@@ -25,7 +25,8 @@ from inbox_bot.intake import record_mail, triage_counted
 from inbox_bot.ledger import FILED, GONE, LEFT, LINKED, RECORDED, Ledger, PendingFiling
 from inbox_bot.models import RawMail, Rule
 from inbox_bot.pipeline import Pipeline, Triaged
-from inbox_bot.sources.imap import FolderState, ImapMailbox, ImapSettings, MessageMeta
+from inbox_bot.sources.imap import ImapMailbox
+from inbox_bot.sources.imap_values import FolderState, ImapSettings, MessageMeta
 from inbox_bot.store import Store
 
 log = logging.getLogger(__name__)

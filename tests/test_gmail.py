@@ -12,7 +12,7 @@ from inbox_bot.config import MailboxSettings, Settings
 from inbox_bot.intake import build_pipeline
 from inbox_bot.models import RawMail
 from inbox_bot.poller import MailboxPoller
-from inbox_bot.sources.imap import FolderState, MessageMeta
+from inbox_bot.sources.imap_values import FolderState, MessageMeta
 from inbox_bot.store import Store
 from tests.mailbuilder import MessageBuilder, make_pdf
 from tests.values import RULES

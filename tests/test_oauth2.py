@@ -20,7 +20,8 @@ from pydantic import SecretStr
 from inbox_bot.config import load_settings
 from inbox_bot.errors import MailboxError
 from inbox_bot.scheduler import Daemon
-from inbox_bot.sources.imap import ImapMailbox, ImapSettings
+from inbox_bot.sources.imap import ImapMailbox
+from inbox_bot.sources.imap_values import ImapSettings
 from tests.dovecot import HOST, DovecotServer, MailUser
 
 pytestmark = pytest.mark.imap
