@@ -13,7 +13,7 @@ MB = 1024 * 1024
 TARGET_TIME_RATIO = 3.0
 TARGET_IDLE_RATIO = 1.2
 TARGET_BIG_MEMORY = 4.0  # memory one big mail adds, in multiples of its size
-PACKAGES = ("imapclient", "mail-parser", "pypdf", "python-docx", "python-magic", "sqlite-utils")
+PACKAGES = ("imapclient", "mail-parser", "pypdf", "defusedxml", "python-magic", "sqlite-utils")
 
 Row = dict[str, Any]
 
@@ -198,7 +198,7 @@ BREAKDOWN: tuple[Node, ...] = (
             ("magic", "python-magic", ()),
             ("extract_text", "text extraction, in the sandbox worker", (
                 ("extract_pdf", "PDF, pypdf", ()),
-                ("extract_docx", "DOCX, python-docx", ()),
+                ("extract_docx", "DOCX, word/document.xml (defusedxml)", ()),
             )),
         )),
         ("classify", "classify", ()),
