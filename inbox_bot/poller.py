@@ -335,38 +335,41 @@ class MailboxPoller:
         imap.select(state.folder)
         present = imap.fetch_meta([p.uid for p in pending])
         rules = self.pipeline().rules
+        by_target: dict[str, list[PendingFiling]] = {}
         for filing in pending:
+            target = target_folder(self.box, filing, rules)
+            if target is None:
+                self.ledger.mark(filing.ledger_id, LEFT, filing=filing)
+            elif filing.uid not in present:
+                # Moved before a crash let us write it down, or moved by a person: look where it should be.
+                try:
+                    found = self._found_in(imap, state, target, filing)
+                except MailboxError as exc:
+                    self.ledger.failed_filing(filing.ledger_id, exc.one_line())
+                    report.errors.append(exc.one_line())
+                    continue
+                self.ledger.mark(filing.ledger_id, found, folder=target, filing=filing)
+            else:
+                by_target.setdefault(target, []).append(filing)
+        for target, filings in by_target.items():
             if should_stop():
                 return
-            try:
-                self._file_one(imap, state, filing, filing.uid in present, rules, report)
-            except MailboxError as exc:
-                log.warning("mailbox %s: filing UID %s failed: %s", self.box.name, filing.uid, exc)
-                self.ledger.failed_filing(filing.ledger_id, exc.one_line())
-                report.errors.append(exc.one_line())
+            self._file_into(imap, target, filings, report)
 
-    def _file_one(
-        self,
-        imap: ImapMailbox,
-        state: FolderState,
-        filing: PendingFiling,
-        present: bool,
-        rules: dict[str, Rule],
-        report: PollReport,
-    ) -> None:
-        target = target_folder(self.box, filing, rules)
-        if target is None:
-            self.ledger.mark(filing.ledger_id, LEFT, filing=filing)
+    def _file_into(self, imap: ImapMailbox, target: str, filings: list[PendingFiling], report: PollReport) -> None:
+        """One MOVE for every mail bound for one folder, then their ledger rows in one transaction."""
+        try:
+            imap.move_many([f.uid for f in filings], imap.ensure_folder(target))
+        except MailboxError as exc:
+            log.warning("mailbox %s: filing into %s failed: %s", self.box.name, target, exc)
+            for filing in filings:
+                self.ledger.failed_filing(filing.ledger_id, exc.one_line())
+            report.errors.append(exc.one_line())
             return
-        if not present:
-            # Moved before a crash let us write it down, or moved by a person: look where it should be.
-            self.ledger.mark(
-                filing.ledger_id, self._found_in(imap, state, target, filing), folder=target, filing=filing
-            )
-            return
-        imap.move(filing.uid, imap.ensure_folder(target))
-        self.ledger.mark(filing.ledger_id, FILED, folder=target, filing=filing)
-        report.filed += 1
+        with self.store.transaction():
+            for filing in filings:
+                self.ledger.mark(filing.ledger_id, FILED, folder=target, filing=filing)
+        report.filed += len(filings)
 
     def _found_in(self, imap: ImapMailbox, state: FolderState, target: str, filing: PendingFiling) -> str:
         try:

@@ -83,8 +83,8 @@ class GmailLabel:
     def ensure_folder(self, name: str) -> str:
         return name
 
-    def move(self, uid: int, folder: str) -> None:
-        self.moved.append((uid, folder))
+    def move_many(self, uids: Iterable[int], folder: str) -> None:
+        self.moved.extend((uid, folder) for uid in uids)
 
 
 def poller(store: Store, name: str, folder: str) -> MailboxPoller:

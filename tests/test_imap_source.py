@@ -552,3 +552,16 @@ def test_settings_need_exactly_one_credential_and_hide_it() -> None:
     assert "hunter2-secret" not in repr(configured) + str(configured.model_dump())
     assert settings(None, None, security="ssl", port=None).effective_port == 993
     assert settings(None, None, security="starttls", port=None).effective_port == 143
+
+
+@imap
+def test_move_many_files_several_mails_in_one_command(dovecot: DovecotServer, mail_user: MailUser) -> None:
+    uids = dovecot.append_many(mail_user, "INBOX", [mail(n) for n in range(5)])
+    with ImapMailbox(settings(dovecot, mail_user)) as mailbox:
+        mailbox.select()
+        target = mailbox.ensure_folder("inbox-bot/a/complete")
+        before = mailbox.stats.commands["MOVE"]
+        mailbox.move_many(uids[:4], target)
+        assert mailbox.stats.commands["MOVE"] - before == 1
+    assert dovecot.uids(mail_user, "INBOX") == uids[4:]
+    assert len(dovecot.uids(mail_user, "inbox-bot/a/complete")) == 4
