@@ -193,6 +193,7 @@ from inbox_bot import cli_operator  # noqa: E402
 for _command in cli_operator.COMMANDS:
     main.add_command(_command)
 
-from inbox_bot.cli_digest import digest_command  # noqa: E402
+from inbox_bot.cli_digest import digest_command, outbox_command  # noqa: E402
 
 main.add_command(digest_command)
+main.add_command(outbox_command)

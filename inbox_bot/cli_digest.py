@@ -1,4 +1,4 @@
-"""`inbox-bot digest`: see the daily digest now, or send it now."""
+"""`inbox-bot digest` (see the daily digest now, or send it now) and `inbox-bot outbox` (what waits to go)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from inbox_bot import digest
+from inbox_bot import digest, outbox, views
 from inbox_bot.cli_common import Context, friendly_errors
 from inbox_bot.errors import ConfigError, DeliveryError, UsageError
 from inbox_bot.mailer import Mailer
@@ -84,3 +84,48 @@ def _send(obj: Context, store: Store, organisation: str | None) -> None:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "organisation"
+
+
+@click.command(name="outbox")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["queued", "sending", "sent", "failed", "unknown"]),
+    help="Only rows in this state (repeatable; default: all but sent).",
+)
+@click.option("--resend", "resend", type=int, metavar="ID", help="Queue an `unknown` reply again (it may go twice).")
+@click.option("--mark-sent", "mark_sent", type=int, metavar="ID", help="Take an `unknown` reply as delivered.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per row.")
+@click.pass_obj
+@friendly_errors
+def outbox_command(
+    obj: Context, states: tuple[str, ...], resend: int | None, mark_sent: int | None, as_json: bool
+) -> None:
+    """Replies, digests and alerts waiting to go, and those whose fate a crash left unknown.
+
+    A reply caught mid-send by a crash is `unknown`: it is never sent again on its own. Ask the applicant or
+    the SMTP server's log, then settle it with --resend or --mark-sent.
+
+    \b
+    Example:
+      inbox-bot --config config.toml outbox --state unknown
+      inbox-bot --config config.toml outbox --mark-sent 12
+    """
+    if resend is not None and mark_sent is not None:
+        raise UsageError("--resend and --mark-sent settle one row one way", fix="give only one of them")
+    store = obj.store()
+    try:
+        if resend is not None or mark_sent is not None:
+            row_id = resend if resend is not None else mark_sent
+            assert row_id is not None
+            outbox.settle_unknown(store, row_id, resend=resend is not None)
+            click.echo(f"outbox {row_id}: {'queued again' if resend is not None else 'taken as sent'}")
+            return
+        rows = outbox.rows(store, *(states or ("queued", "sending", "failed", "unknown")))
+    finally:
+        store.close()
+    if as_json:
+        views.print_json_lines(rows)
+    else:
+        views.console().print(views.outbox_table(rows))

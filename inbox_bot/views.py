@@ -254,3 +254,22 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
 
 def _when(value: str | None) -> str:
     return local_time(value) if value else "-"
+
+
+def outbox_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(title=f"Outbox: {len(rows)} row(s)")
+    for column in ("id", "kind", "call", "to", "state", "attempts", "next try / sent", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        when = row.get("sent_at") or row.get("next_attempt_at")
+        table.add_row(
+            str(row["id"]),
+            escape(str(row["kind"])),
+            escape(str(row.get("call") or "-")),
+            escape(str(row["rcpt"])),
+            escape(str(row["state"])),
+            str(row.get("attempts") or 0),
+            _when(when),
+            escape(str(row.get("last_error") or "")),
+        )
+    return table

@@ -3,6 +3,7 @@ reply twice, an unreachable or refusing server loses nothing, a lost answer is `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -143,9 +144,7 @@ def test_lost_answer_after_the_message_is_unknown(tmp_path: Path, store: Store, 
     assert len(smtp_server.received) == 1
 
 
-def test_smtp_server_down_the_reply_waits_and_goes_later(
-    tmp_path: Path, store: Store, smtp_server: SmtpServer
-) -> None:
+def test_smtp_server_down_the_reply_waits_and_goes_later(tmp_path: Path, store: Store, smtp_server: SmtpServer) -> None:
     down = smtp_settings(None, tmp_path)  # a loopback port where nothing listens
     queue_reply(store, down)
     report = outbox.deliver_pending(store, mailer(down))
@@ -245,3 +244,36 @@ def test_the_password_is_read_late_and_never_shown(tmp_path: Path, monkeypatch: 
     monkeypatch.delenv("INBOX_BOT_TEST_NO_SUCH", raising=False)
     with pytest.raises(ConfigError, match="INBOX_BOT_TEST_NO_SUCH is not set"):
         read_password(missing)
+
+
+def test_outbox_command_lists_and_settles_an_unknown_reply(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from inbox_bot.cli import main
+
+    config = tmp_path / "inbox-bot.toml"
+    config.write_text('database = "db.sqlite"\nstorage = "storage"\n', encoding="utf-8")
+    store = Store(tmp_path / "db.sqlite", tmp_path / "storage")
+    store.db.table("outbox").insert(
+        {
+            "kind": "receipt",
+            "rcpt": "karim@example.ma",
+            "message_id": "<r@x>",
+            "message": b"...",
+            "state": "unknown",
+            "attempts": 1,
+            "created_at": "2026-04-20T10:00:00+00:00",
+        },
+        alter=False,
+    )
+    store.db.conn.commit()
+    store.close()
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--config", str(config), "outbox", "--state", "unknown", "--json"])
+    assert listed.exit_code == 0, listed.output
+    [row] = [json.loads(line) for line in listed.output.splitlines()]
+    assert row["state"] == "unknown" and row["rcpt"] == "karim@example.ma"
+    settled = runner.invoke(main, ["--config", str(config), "outbox", "--mark-sent", str(row["id"])])
+    assert settled.exit_code == 0 and "taken as sent" in settled.output
+    again = runner.invoke(main, ["--config", str(config), "outbox", "--resend", str(row["id"])])
+    assert again.exit_code == 2 and "not in state unknown" in again.output
