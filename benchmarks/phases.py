@@ -109,7 +109,7 @@ def _clock_daemon(clock: Clock) -> None:
 
     clock.wrap_iterator(ImapMailbox, "fetch_bodies", "imap_fetch_bodies")
     clock.wrap(ImapMailbox, "fetch_meta", "imap_fetch_meta")
-    clock.wrap(ImapMailbox, "move", "imap_move")
+    clock.wrap(ImapMailbox, "move_many", "imap_move")
     clock.wrap(Store, "record", "store_record")
     clock.wrap(Store, "dossier", "store_dossier")
     clock.wrap(Ledger, "mark", "ledger_mark")

@@ -207,7 +207,7 @@ BREAKDOWN: tuple[Node, ...] = (
         ("decide", "decide", ()),
     )),
     ("store_record", "store: raw mail, files, rows, ledger row, commit (Store.record)", ()),
-    ("imap_move", "filing: MOVE", ()),
+    ("imap_move", "filing: MOVE, one command per target folder and batch", ()),
     ("ledger_mark", "filing: ledger row and event, commit (Ledger.mark)", ()),
 )
 
