@@ -1,11 +1,11 @@
 """Text extraction in a child process, under memory, CPU and wall-clock limits.
 
-Document parsers (pypdf, python-docx, defusedxml) are where hostile files do their damage: a PDF whose streams
-inflate to gigabytes or whose page tree loops, an XML that nests until the stack runs out. Run inside the
-daemon, one such file could stall it or get it killed. Here they run in one persistent worker process (a fork
-per file would cost more than most extractions: the worker starts once, about 0.3 s, then each file costs a
-pipe round trip) under RLIMIT_AS and RLIMIT_CPU, and the daemon waits at most `timeout_s` for each answer. A
-worker that overruns or dies is killed and the file gets a problem; the next file starts a fresh worker.
+Document parsers (pypdf; zipfile and defusedxml for DOCX, ODT, XLSX) are where hostile files do their damage:
+a PDF whose streams inflate to gigabytes or whose page tree loops, an XML that nests until the stack runs out.
+Run inside the daemon, one such file could stall it or get it killed. Here they run in one persistent worker
+process (a fork per file would cost more than most extractions: the worker starts once, about 0.3 s, then each
+file costs a pipe round trip) under RLIMIT_AS and RLIMIT_CPU, and the daemon waits at most `timeout_s` for each
+answer. A worker that overruns or dies is killed and the file gets a problem; the next file starts a fresh one.
 
 The worker answers in JSON, never pickle: a worker taken over by a hostile file must not be able to run code
 in the daemon through what it sends back. Its answers are also bounded in size.
