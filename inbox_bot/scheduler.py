@@ -57,6 +57,7 @@ class RulesWatcher:
         self.error: str | None = None
         self._signature = self._current_signature()
         self._reload_requested = threading.Event()
+        self._lock = threading.Lock()
 
     def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
         try:
@@ -69,12 +70,13 @@ class RulesWatcher:
         self._reload_requested.set()
 
     def current(self) -> dict[str, Rule]:
-        signature = self._current_signature()
-        if signature != self._signature or self._reload_requested.is_set():
-            self._reload_requested.clear()
-            self._signature = signature
-            self._reload()
-        return self.rules
+        with self._lock:  # polls of several mailboxes run on several threads: one reload, one event
+            signature = self._current_signature()
+            if signature != self._signature or self._reload_requested.is_set():
+                self._reload_requested.clear()
+                self._signature = signature
+                self._reload()
+            return self.rules
 
     def _reload(self) -> None:
         try:
@@ -169,6 +171,7 @@ class Daemon:
     def poll_mailbox(self, name: str) -> PollReport | None:
         """One poll; None when it failed. Errors are logged in one line naming the mailbox, never raised."""
         poller = self.pollers[name]
+        self.rules.current()  # a changed rule file, or SIGHUP, takes effect at the next poll, idle or not
         try:
             report = poller.poll(self.stopping.is_set)
         except InboxBotError as exc:

@@ -354,10 +354,19 @@ def test_daemon_polls_on_schedule_and_stops_cleanly_on_sigterm(
         assert wait_for(lambda: database.exists() and bool(db_rows(tmp_path, "select * from mailbox_health")))
         dovecot.append(mail_user, "INBOX", application(1))
         assert wait_for(lambda: db_rows(tmp_path, "select count(*) from mails") == [(1,)])
+        # A broken rule file, then SIGHUP: the last good rules stay in force, and `status` says why.
+        (tmp_path / "rules" / "broken-call.toml").write_text('id = "broken-call"\n', encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: bool(db_rows(tmp_path, "select detail from events where kind = 'rules'")))
+        dovecot.append(mail_user, "INBOX", application(2))
+        assert wait_for(lambda: db_rows(tmp_path, "select count(*) from mails") == [(2,)])
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()
+    status = CliRunner().invoke(main, ["--config", str(config), "status", "--json"])
+    rules = json.loads(status.output)["rules"]
+    assert rules["state"] == "error" and "broken-call.toml" in rules["detail"]
 
 
 def test_oversized_mail_is_recorded_without_being_downloaded(
