@@ -166,21 +166,7 @@ class Pipeline:
 
     def _failed(self, raw: RawMail, reason: str) -> Triaged:
         received_at, source = peek_received_at(raw)
-        result = TriageResult(
-            file=raw.source,
-            message_id=f"<sha256-{raw.sha256}@inbox-bot.invalid>",
-            sender="",
-            sender_name="",
-            subject="",
-            call=None,
-            verdict=Verdict.NEEDS_REVIEW,
-            missing=[],
-            documents=[],
-            received_at=received_at,
-            received_source=source if isinstance(source, ReceivedSource) else ReceivedSource.FILE,
-            reasons=[reason],
-        )
-        return Triaged(raw=raw, result=result, attachments=[], parsed=None)
+        return self._for_review(raw, received_at, source, reason)
 
 
 def in_order_of_receipt(mails: Iterable[RawMail]) -> list[RawMail]:
