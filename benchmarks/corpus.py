@@ -53,7 +53,7 @@ VARIANTS = 3  # documents made per (kind, format, bucket): sizes vary within a b
 BASE64_LINE = 57  # input bytes per 76-character line of base64
 JPEG_BYTES_PER_PIXEL = 0.67  # what quality-85 JPEG makes of grey noise (measured)
 
-# The words each kind of document really uses (see inbox_bot.classify), then filler.
+# The words each kind of document really uses (see inbox_bot.triage.classify), then filler.
 DOCUMENT_TEXT: dict[str, tuple[str, ...]] = {
     "cv": (
         "# CURRICULUM VITAE",

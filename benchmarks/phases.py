@@ -70,11 +70,11 @@ def baseline(spec: Spec) -> Result:
 
 
 def _clock_pipeline(clock: Clock) -> None:
-    """Time the stages of inbox_bot.pipeline.Pipeline.triage, and inside them libmagic and text extraction."""
+    """Time the stages of inbox_bot.triage.pipeline.Pipeline.triage, and inside them libmagic and text extraction."""
     import magic
 
-    from inbox_bot import attachments, pipeline, sandbox
-    from inbox_bot.pipeline import Pipeline
+    from inbox_bot.triage import attachments, pipeline, sandbox
+    from inbox_bot.triage.pipeline import Pipeline
 
     clock.wrap(Pipeline, "triage", "pipeline")
     for name in ("scan_mail", "parse", "read_attachments", "classify", "match", "decide"):
@@ -103,9 +103,9 @@ def _clock_extraction(clock: Clock, sandbox: Any) -> None:
 
 def _clock_daemon(clock: Clock) -> None:
     """Time what run --once does around the pipeline: IMAP, SQLite, filing."""
-    from inbox_bot.ledger import Ledger
     from inbox_bot.sources.imap import ImapMailbox
-    from inbox_bot.store import Store
+    from inbox_bot.storage.ledger import Ledger
+    from inbox_bot.storage.store import Store
 
     clock.wrap_iterator(ImapMailbox, "fetch_bodies", "imap_fetch_bodies")
     clock.wrap(ImapMailbox, "fetch_meta", "imap_fetch_meta")
@@ -116,7 +116,7 @@ def _clock_daemon(clock: Clock) -> None:
 
 
 def _run_cli(arguments: list[str], profile: str | None) -> tuple[float, int]:
-    from inbox_bot.cli import main
+    from inbox_bot.cli.main import main
 
     profiler = _profiler() if profile else None
     started = time.perf_counter()
@@ -168,8 +168,8 @@ def retriage(spec: Spec) -> Result:
 
 
 def idle(spec: Spec) -> Result:
-    from inbox_bot.config import load_settings
-    from inbox_bot.scheduler import Daemon
+    from inbox_bot.config.settings import load_settings
+    from inbox_bot.daemon.scheduler import Daemon
     from inbox_bot.sources.imap import ImapMailbox
 
     clock = Clock()
@@ -241,8 +241,8 @@ def big_baseline(spec: Spec) -> Result:
 
 def big_triage(spec: Spec) -> Result:
     """A daemon that has triaged a small mail (imports done, libmagic loaded) polls the big one."""
-    from inbox_bot.config import load_settings
-    from inbox_bot.scheduler import Daemon
+    from inbox_bot.config.settings import load_settings
+    from inbox_bot.daemon.scheduler import Daemon
 
     settings = load_settings(Path(spec["config"]))
     daemon = Daemon(settings)

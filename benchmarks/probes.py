@@ -2,7 +2,7 @@
 
 Peak memory is read from Linux's VmHWM, which `/proc/<pid>/clear_refs` can reset: a phase resets it after its
 warm-up, so the peak is that of the measured work alone, not of the imports before it. inbox-bot extracts text
-in a worker process (inbox_bot.sandbox), so memory is counted over the phase's whole process tree: the sum of
+in a worker process (inbox_bot.triage.sandbox), so memory is counted over the phase's whole process tree: the sum of
 each process's peak, which is at least the tree's peak and never hides the worker's share.
 """
 

@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from inbox_bot.ledger import LEFT, Ledger
-from inbox_bot.store import Store
+from inbox_bot.storage.ledger import LEFT, Ledger
+from inbox_bot.storage.store import Store
 
 
 def seed_ledger(var: Path, mailbox: str, uidvalidity: int, uids: Sequence[int]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from examples.documents import Person
-from inbox_bot.timezones import zone
+from inbox_bot.core.timezones import zone
 from tests.mailbuilder import MessageBuilder, make_pdf
 
 MOROCCO = zone("Africa/Casablanca")

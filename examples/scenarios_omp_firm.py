@@ -29,7 +29,7 @@ from examples.documents import (
     omp_technical_proposal,
     trainer_offer,
 )
-from inbox_bot.timezones import zone
+from inbox_bot.core.timezones import zone
 from tests.mailbuilder import MessageBuilder, make_pdf, make_zip
 
 FIRM_SUBJECT = "Candidature_ Consultation_Cabinet_Projet OMP"

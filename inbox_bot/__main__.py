@@ -1,5 +1,5 @@
 """`python -m inbox_bot` is the `inbox-bot` command."""
 
-from inbox_bot.cli import main
+from inbox_bot.cli.main import main
 
 main()

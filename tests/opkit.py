@@ -17,9 +17,9 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from inbox_bot.cli import main
-from inbox_bot.config import load_settings
-from inbox_bot.models import (
+from inbox_bot.cli.main import main
+from inbox_bot.config.settings import load_settings
+from inbox_bot.core.models import (
     Attachment,
     ClassifiedDocument,
     DocumentKind,
@@ -28,7 +28,7 @@ from inbox_bot.models import (
     Verdict,
 )
 from inbox_bot.sources.files import raw_mail
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 OMP_CHARGE = "omp-charge-projet-2026"

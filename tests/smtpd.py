@@ -28,9 +28,8 @@ from typing import Any
 
 import pytest
 
-from inbox_bot import outbox
-from inbox_bot.config import Settings
-from inbox_bot.models import (
+from inbox_bot.config.settings import Settings
+from inbox_bot.core.models import (
     ClassifiedDocument,
     DocumentKind,
     ParsedMail,
@@ -40,9 +39,10 @@ from inbox_bot.models import (
     TriageResult,
     Verdict,
 )
-from inbox_bot.replies import one_line
+from inbox_bot.outgoing import outbox
+from inbox_bot.outgoing.replies import one_line
 from inbox_bot.sources.files import raw_mail
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
 
 
 @dataclass

@@ -11,8 +11,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "inbox_bot"
 # The vocabulary (pydantic) is shared by design; the command-line modules share click.
 SHARED = {
     "pydantic": None,
-    "click": {"cli", "cli_common", "cli_operator", "cli_digest"},
-    "sqlite_utils": {"store", "store_schema"},  # the schema is the store's own migrations
+    "click": {"cli.main", "cli.common", "cli.operator_commands", "cli.digest_commands"},
+    "sqlite_utils": {"storage.store", "storage.schema"},  # the schema is the store's own migrations
 }
 
 
@@ -48,8 +48,8 @@ def test_each_third_party_library_is_imported_by_one_module() -> None:
 def test_the_libraries_we_rely_on_are_where_we_say() -> None:
     users = third_party_imports()
     assert users["imapclient"] == {"sources.imap"}
-    assert users["magic"] == {"attachments"}
-    assert users["mailparser"] == {"parse"}
-    assert users["sqlite_utils"] <= {"store", "store_schema"}
-    assert users["apscheduler"] == {"scheduler"}
-    assert users["openpyxl"] == {"export"}
+    assert users["magic"] == {"triage.attachments"}
+    assert users["mailparser"] == {"triage.parse"}
+    assert users["sqlite_utils"] <= {"storage.store", "storage.schema"}
+    assert users["apscheduler"] == {"daemon.scheduler"}
+    assert users["openpyxl"] == {"operator.export"}

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox_bot import attachments
-from inbox_bot.attachments import (
+from inbox_bot.core.models import Attachment, DocumentKind
+from inbox_bot.triage import attachments
+from inbox_bot.triage.attachments import (
     DOCX,
     MAX_EXTRACT_BYTES,
     MAX_NAME_CHARS,
@@ -23,8 +24,7 @@ from inbox_bot.attachments import (
     read_attachments,
     safe_name,
 )
-from inbox_bot.classify import classify
-from inbox_bot.models import Attachment, DocumentKind
+from inbox_bot.triage.classify import classify
 from tests.docmakers import (
     make_docx,
     make_odt,

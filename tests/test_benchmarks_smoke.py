@@ -13,8 +13,8 @@ import pytest
 
 from benchmarks.corpus import build_corpus, personalise, zip_with_comment
 from benchmarks.state import seed_ledger
-from inbox_bot.ledger import Ledger
-from inbox_bot.store import Store
+from inbox_bot.storage.ledger import Ledger
+from inbox_bot.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.attachments import read_attachments
-from inbox_bot.classify import classify, fold
-from inbox_bot.models import Attachment, DocumentKind
+from inbox_bot.core.models import Attachment, DocumentKind
+from inbox_bot.triage.attachments import read_attachments
+from inbox_bot.triage.classify import classify, fold
 from tests.docmakers import make_docx, make_pdf, make_png, make_zip
 
 K = DocumentKind
@@ -238,11 +238,11 @@ def test_fold() -> None:
 
 
 def test_classify_is_pure() -> None:
-    source = Path(__file__).resolve().parents[1] / "inbox_bot" / "classify.py"
+    source = Path(__file__).resolve().parents[1] / "inbox_bot" / "triage" / "classify.py"
     imported = set()
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    assert imported <= {"__future__", "re", "unicodedata", "dataclasses", "inbox_bot.models"}
+    assert imported <= {"__future__", "re", "unicodedata", "dataclasses", "inbox_bot.core.models"}

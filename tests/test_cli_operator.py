@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.models import ReceivedSource, Verdict
+from inbox_bot.core.models import ReceivedSource, Verdict
 from tests.opkit import OMP_CHARGE, RULES_DIR, json_lines, open_store, record, run, write_config
 
 KARIM = "karim@example.ma"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.config import load_settings
-from inbox_bot.errors import ConfigError, MailboxError
-from inbox_bot.poller import read_secret
+from inbox_bot.config.settings import load_settings
+from inbox_bot.core.errors import ConfigError, MailboxError
+from inbox_bot.daemon.poller import read_secret
 
 MAILBOX = """
 [[mailboxes]]

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inbox_bot.cli import main
-from inbox_bot.config import load_settings
-from inbox_bot.parse import topmost_received_time
-from inbox_bot.scheduler import Daemon, RulesWatcher
+from inbox_bot.cli.main import main
+from inbox_bot.config.settings import load_settings
+from inbox_bot.daemon.scheduler import Daemon, RulesWatcher
+from inbox_bot.triage.parse import topmost_received_time
 from tests.dovecot import DovecotServer, MailUser
 from tests.mailbuilder import MessageBuilder, make_pdf
 from tests.smtpd import SmtpServer, smtp_server_fixture  # noqa: F401 - the fixture

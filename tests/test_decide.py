@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox_bot.decide import decide
-from inbox_bot.models import DocumentKind, DossierSoFar, MatchResult, ReceivedSource, Verdict
+from inbox_bot.core.models import DocumentKind, DossierSoFar, MatchResult, ReceivedSource, Verdict
+from inbox_bot.triage.decide import decide
 from tests.values import RULES, doc, mail
 
 CHARGE = RULES["omp-charge-projet-2026"]

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from inbox_bot import digest, outbox
-from inbox_bot.cli import main
-from inbox_bot.config import Settings
-from inbox_bot.mailer import Mailer
-from inbox_bot.store import Store
+from inbox_bot.cli.main import main
+from inbox_bot.config.settings import Settings
+from inbox_bot.outgoing import digest, outbox
+from inbox_bot.outgoing.mailer import Mailer
+from inbox_bot.storage.store import Store
 from tests.smtpd import (
     SmtpServer,
     document,

@@ -9,9 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from inbox_bot.cli import main
-from inbox_bot.config import load_settings
-from inbox_bot.rulebook import load_rules
+from inbox_bot.cli.main import main
+from inbox_bot.config.settings import load_settings
+from inbox_bot.rules.loader import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from inbox_bot.export import neutralised
-from inbox_bot.models import Verdict
+from inbox_bot.core.models import Verdict
+from inbox_bot.operator.export import neutralised
 from tests.opkit import json_lines, open_store, record, run, write_config
 
 OXFAM = "oxfam-migration-2022"

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inbox_bot.match import match, normalise_subject
-from inbox_bot.mimescan import MailLimits, Scan, scan_mail
-from inbox_bot.models import ParsedMail, Verdict
-from inbox_bot.parse import parse
-from inbox_bot.pipeline import MemoryHistory, Pipeline
+from inbox_bot.core.models import ParsedMail, Verdict
 from inbox_bot.sources.files import raw_mail, read_paths
+from inbox_bot.triage.match import match, normalise_subject
+from inbox_bot.triage.mimescan import MailLimits, Scan, scan_mail
+from inbox_bot.triage.parse import parse
+from inbox_bot.triage.pipeline import MemoryHistory, Pipeline
 from tests import hostile
 from tests.docmakers import make_pdf
 from tests.values import RULES, mail

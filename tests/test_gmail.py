@@ -8,12 +8,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inbox_bot.config import MailboxSettings, Settings
-from inbox_bot.intake import build_pipeline
-from inbox_bot.models import RawMail
-from inbox_bot.poller import MailboxPoller
+from inbox_bot.config.settings import MailboxSettings, Settings
+from inbox_bot.core.models import RawMail
+from inbox_bot.daemon.intake import build_pipeline
+from inbox_bot.daemon.poller import MailboxPoller
 from inbox_bot.sources.imap_values import FolderState, MessageMeta
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
 from tests.mailbuilder import MessageBuilder, make_pdf
 from tests.values import RULES
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot import attachments, sandbox
-from inbox_bot.attachments import ArchiveLimits, read_attachments
-from inbox_bot.intake import record_mail
-from inbox_bot.models import Verdict
-from inbox_bot.pipeline import MemoryHistory, Pipeline, Triaged
-from inbox_bot.sandbox import ExtractLimits, Sandbox
+from inbox_bot.core.models import Verdict
+from inbox_bot.daemon.intake import record_mail
 from inbox_bot.sources.files import raw_mail
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
+from inbox_bot.triage import attachments, sandbox
+from inbox_bot.triage.attachments import ArchiveLimits, read_attachments
+from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Triaged
+from inbox_bot.triage.sandbox import ExtractLimits, Sandbox
 from tests import hostile
 from tests.docmakers import make_docx, make_odt, make_pdf, make_zip
 from tests.values import RULES

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-import inbox_bot.pipeline
-from inbox_bot import mimescan
-from inbox_bot.config import Settings
-from inbox_bot.intake import build_pipeline, record_all, record_mail, triage_counted
-from inbox_bot.mimescan import MailLimits, scan_mail
-from inbox_bot.models import RawMail, Verdict
-from inbox_bot.parse import parse
-from inbox_bot.pipeline import MemoryHistory, Pipeline, Triaged
+import inbox_bot.triage.pipeline
+from inbox_bot.config.settings import Settings
+from inbox_bot.core.models import RawMail, Verdict
+from inbox_bot.daemon.intake import build_pipeline, record_all, record_mail, triage_counted
 from inbox_bot.sources.files import raw_mail, read_paths
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
+from inbox_bot.triage import mimescan
+from inbox_bot.triage.mimescan import MailLimits, scan_mail
+from inbox_bot.triage.parse import parse
+from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Triaged
 from tests import hostile
 from tests.docmakers import make_pdf
 from tests.values import RULES
@@ -60,7 +60,7 @@ def test_a_mail_over_the_size_limit_is_recorded_for_review_unparsed(monkeypatch:
     def no_parser(*args: object) -> None:
         raise AssertionError("an oversized mail reached the parser")
 
-    monkeypatch.setattr(inbox_bot.pipeline, "parse", no_parser)
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "parse", no_parser)
     settings = Settings.model_validate({"limits": {"max_mail_mb": 0.5}})
     triaged = triage(hostile.big_mail(1), build_pipeline(settings, RULES))
     assert triaged.result.verdict is Verdict.NEEDS_REVIEW
@@ -194,7 +194,7 @@ def test_a_sender_cannot_forge_a_marker() -> None:
 
 PEAK_SCRIPT = textwrap.dedent("""
     import json, re, sys
-    from inbox_bot.pipeline import MemoryHistory, Pipeline
+    from inbox_bot.triage.pipeline import MemoryHistory, Pipeline
     from inbox_bot.sources.files import raw_mail
     from tests.values import RULES
 
@@ -237,13 +237,13 @@ def test_peak_memory_stays_bounded(tmp_path: Path, megabytes: int, files: int, b
 KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    import inbox_bot.pipeline
-    from inbox_bot.intake import record_mail
-    from inbox_bot.pipeline import Pipeline
+    import inbox_bot.triage.pipeline
+    from inbox_bot.daemon.intake import record_mail
+    from inbox_bot.triage.pipeline import Pipeline
     from inbox_bot.sources.files import raw_mail
-    from inbox_bot.store import Store
+    from inbox_bot.storage.store import Store
     from tests.values import RULES
-    inbox_bot.pipeline.parse = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # the mail kills us
+    inbox_bot.triage.pipeline.parse = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # the mail kills us
     store = Store(Path(sys.argv[1]) / "db.sqlite", Path(sys.argv[1]) / "storage")
     record_mail(Pipeline(RULES), store, raw_mail("killer.eml", Path(sys.argv[2]).read_bytes()))
 """)
@@ -267,7 +267,7 @@ def test_a_mail_that_kills_the_process_is_quarantined_after_three_tries(
     def dies(*args: object) -> None:
         raise _ProcessDied
 
-    monkeypatch.setattr(inbox_bot.pipeline, "parse", dies)
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "parse", dies)
     for _ in range(2):
         with pytest.raises(_ProcessDied):
             record_mail(Pipeline(RULES), store, mail)
@@ -295,7 +295,7 @@ def test_a_failure_to_record_is_counted_with_its_error(store: Store, monkeypatch
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "put_file", disk_full)
-    from inbox_bot.intake import RunReport
+    from inbox_bot.daemon.intake import RunReport
 
     report = RunReport()
     record_all(Pipeline(RULES), store, [mail], report)
@@ -316,7 +316,7 @@ def test_triage_counted_quarantines_without_reading_the_mail(store: Store) -> No
 
 
 def test_every_realworld_mail_is_triaged_and_recorded(tmp_path: Path, store: Store) -> None:
-    from inbox_bot.intake import RunReport
+    from inbox_bot.daemon.intake import RunReport
 
     mails = list(read_paths([REALWORLD]))
     assert len(mails) >= 242

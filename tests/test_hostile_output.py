@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot import compose, digest
-from inbox_bot.export import write_csv
-from inbox_bot.intake import record_mail
-from inbox_bot.operations import export_rows
-from inbox_bot.pipeline import Pipeline, Triaged
+from inbox_bot.daemon.intake import record_mail
+from inbox_bot.operator.applications import export_rows
+from inbox_bot.operator.export import write_csv
+from inbox_bot.outgoing import compose, digest
 from inbox_bot.sources.files import raw_mail
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
+from inbox_bot.triage.pipeline import Pipeline, Triaged
 from tests import hostile
 from tests.docmakers import make_pdf
 from tests.smtpd import smtp_settings

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from inbox_bot.errors import MailboxError
+from inbox_bot.core.errors import MailboxError
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import ImapSettings, UidValidityChanged, check_folder_name, imap_safe_value
 from tests.dovecot import HOST, DovecotServer, MailUser, free_port

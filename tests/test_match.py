@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inbox_bot.match import match, normalise, normalise_subject
+from inbox_bot.triage.match import match, normalise, normalise_subject
 from tests.values import RULES, doc, mail
 
 OMP = "omdp.direction.2@gmail.com"

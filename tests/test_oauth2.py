@@ -17,9 +17,9 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from pydantic import SecretStr
 
-from inbox_bot.config import load_settings
-from inbox_bot.errors import MailboxError
-from inbox_bot.scheduler import Daemon
+from inbox_bot.config.settings import load_settings
+from inbox_bot.core.errors import MailboxError
+from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import ImapSettings
 from tests.dovecot import HOST, DovecotServer, MailUser

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from inbox_bot import outbox
-from inbox_bot.config import Settings, SmtpSettings
-from inbox_bot.errors import ConfigError
-from inbox_bot.mailer import Mailer, dot_stuffed, read_password
-from inbox_bot.store import Store, utc_now
+from inbox_bot.config.settings import Settings, SmtpSettings
+from inbox_bot.core.errors import ConfigError
+from inbox_bot.outgoing import outbox
+from inbox_bot.outgoing.mailer import Mailer, dot_stuffed, read_password
+from inbox_bot.storage.store import Store, utc_now
 from tests.smtpd import (
     AUTHSERV,
     SmtpServer,
@@ -249,7 +249,7 @@ def test_the_password_is_read_late_and_never_shown(tmp_path: Path, monkeypatch: 
 def test_outbox_command_lists_and_settles_an_unknown_reply(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from inbox_bot.cli import main
+    from inbox_bot.cli.main import main
 
     config = tmp_path / "inbox-bot.toml"
     config.write_text('database = "db.sqlite"\nstorage = "storage"\n', encoding="utf-8")

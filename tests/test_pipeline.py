@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.config import Settings
-from inbox_bot.intake import build_pipeline
-from inbox_bot.models import Verdict
-from inbox_bot.pipeline import dry_run
+from inbox_bot.config.settings import Settings
+from inbox_bot.core.models import Verdict
+from inbox_bot.daemon.intake import build_pipeline
 from inbox_bot.sources.files import read_paths
+from inbox_bot.triage.pipeline import dry_run
 from tests.values import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +75,6 @@ def test_every_realworld_mail_gets_a_verdict_without_an_exception(caplog: pytest
 
 class _NoHistory:
     def dossier(self, call: str, applicant: str, message_id: str | None = None):  # type: ignore[no-untyped-def]
-        from inbox_bot.models import DossierSoFar
+        from inbox_bot.core.models import DossierSoFar
 
         return DossierSoFar()

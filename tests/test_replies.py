@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot import compose, outbox, replies
-from inbox_bot.errors import ConfigError
-from inbox_bot.mailer import Mailer
-from inbox_bot.models import ParsedMail, Replies, Rule
-from inbox_bot.store import Store
+from inbox_bot.core.errors import ConfigError
+from inbox_bot.core.models import ParsedMail, Replies, Rule
+from inbox_bot.outgoing import compose, outbox, replies
+from inbox_bot.outgoing.mailer import Mailer
+from inbox_bot.storage.store import Store
 from tests.smtpd import (
     APPLICANT,
     AUTHSERV,

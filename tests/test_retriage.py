@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-import inbox_bot.pipeline
-from inbox_bot import intake
-from inbox_bot.config import load_settings
-from inbox_bot.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
-from inbox_bot.operations import ReplayHistory
-from inbox_bot.rulebook import load_rules
+import inbox_bot.triage.pipeline
+from inbox_bot.config.settings import load_settings
+from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
+from inbox_bot.daemon import intake
+from inbox_bot.operator.applications import ReplayHistory
+from inbox_bot.rules.loader import load_rules
 from inbox_bot.sources.files import read_paths
-from inbox_bot.store import Store
+from inbox_bot.storage.store import Store
 from tests.opkit import OMP_CHARGE, json_lines, open_store, record, run, write_config
 
 KARIM = "karim@example.ma"
@@ -79,8 +79,8 @@ def known_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
             filename=a.filename, kind=_kind(a.filename), mime=a.mime, size=a.size, sha256=a.sha256, reasons=["named so"]
         )
 
-    monkeypatch.setattr(inbox_bot.pipeline, "read_attachments", read)
-    monkeypatch.setattr(inbox_bot.pipeline, "classify", classify)
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "read_attachments", read)
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "classify", classify)
 
 
 def _mail(store: Store, mail_id: int) -> dict[str, object]:

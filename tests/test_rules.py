@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.errors import ConfigError
-from inbox_bot.match import normalise
-from inbox_bot.models import DocumentKind, LatePolicy
-from inbox_bot.rulebook import load_rule, load_rules
+from inbox_bot.core.errors import ConfigError
+from inbox_bot.core.models import DocumentKind, LatePolicy
+from inbox_bot.rules.loader import load_rule, load_rules
+from inbox_bot.triage.match import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from inbox_bot.errors import ConfigError
-from inbox_bot.models import Deadline
-from inbox_bot.timezones import check_tzdata, zone
+from inbox_bot.core.errors import ConfigError
+from inbox_bot.core.models import Deadline
+from inbox_bot.core.timezones import check_tzdata, zone
 
 
 def test_zoneinfo_reads_the_package_not_the_system() -> None:

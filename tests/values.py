@@ -6,8 +6,8 @@ import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inbox_bot.models import ClassifiedDocument, DocumentKind, ParsedMail, ReceivedSource, Rule
-from inbox_bot.rulebook import load_rules
+from inbox_bot.core.models import ClassifiedDocument, DocumentKind, ParsedMail, ReceivedSource, Rule
+from inbox_bot.rules.loader import load_rules
 
 RULES: dict[str, Rule] = load_rules(Path(__file__).resolve().parents[1] / "rules")
 

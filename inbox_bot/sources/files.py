@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inbox_bot.errors import UsageError
-from inbox_bot.models import RawMail
+from inbox_bot.core.errors import UsageError
+from inbox_bot.core.models import RawMail
 
 MAIL_SUFFIXES = {".eml", ".msg", ".txt", ""}
 

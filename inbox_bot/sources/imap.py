@@ -34,8 +34,8 @@ from typing import Any, Self
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
 
-from inbox_bot.errors import MailboxError
-from inbox_bot.models import RawMail
+from inbox_bot.core.errors import MailboxError
+from inbox_bot.core.models import RawMail
 from inbox_bot.sources.imap_values import (
     _ATOM,
     LOGOUT_TIMEOUT,

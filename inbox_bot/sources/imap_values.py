@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from inbox_bot.config import is_loopback
-from inbox_bot.errors import MailboxError
+from inbox_bot.config.settings import is_loopback
+from inbox_bot.core.errors import MailboxError
 
 Security = Literal["ssl", "starttls", "none"]
 

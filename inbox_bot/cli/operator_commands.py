@@ -1,0 +1,343 @@
+"""The operator's commands: inspect applications, correct decisions, re-triage, export, extend, purge.
+
+Commands stay thin: parse options, call one function of
+inbox_bot.operator (applications, retriage, purge, export), print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from inbox_bot.cli import views
+from inbox_bot.cli.common import VERDICTS, Context, friendly_errors
+from inbox_bot.core.errors import UsageError
+from inbox_bot.core.models import DocumentKind, Rule, Verdict
+from inbox_bot.daemon import intake
+from inbox_bot.operator import applications as operations
+from inbox_bot.operator import export, overrides, purge, retriage
+from inbox_bot.storage.store import Store
+
+ID_TEXT = (
+    "\b\nIDs: a mail is its number (17); an application, one sender's dossier for one call however many\n"
+    "mails it took, is A + the number of its first mail (A17) or call:sender\n"
+    "(omp-cabinet-2026:karim@example.ma). `applications` and `list --json` show them."
+)
+
+
+@contextmanager
+def _opened(obj: Context) -> Iterator[Store]:
+    store = obj.store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _rule(rules: dict[str, Rule], call: str) -> Rule:
+    if call not in rules:
+        raise UsageError(f"no call {call!r} in the rules", fix=f"use one of: {', '.join(sorted(rules))}")
+    return rules[call]
+
+
+# ---------------------------------------------------------------- applications, show
+
+
+@click.command()
+@click.option("--call", help="Only this call (rule id).")
+@click.option("--verdict", type=VERDICTS, help="Only applications with this verdict.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per application.")
+@click.pass_obj
+@friendly_errors
+def applications(obj: Context, call: str | None, verdict: str | None, as_json: bool) -> None:
+    """List applications, newest first: one sender's dossier for one call, however many mails it took.
+
+    The verdict is the one of its latest mail that is not a duplicate or an auto-reply, or a person's
+    override; the time is that mail's receipt, in Morocco time.
+
+    \b
+    Example:
+      inbox-bot --config config.toml applications --call oxfam-migration-2022 --verdict incomplete
+    """
+    with _opened(obj) as store:
+        rows = operations.applications(store, call=call, verdict=verdict)
+    if as_json:
+        views.print_json_lines(rows)
+    else:
+        views.console().print(views.applications_table(rows, f"{len(rows)} application(s)"))
+
+
+@click.command(epilog=ID_TEXT)
+@click.argument("ident", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The whole record as one JSON object.")
+@click.pass_obj
+@friendly_errors
+def show(obj: Context, ident: str, as_json: bool) -> None:
+    """Everything about one application or mail: mails, documents and why they were classified so, events.
+
+    \b
+    Example:
+      inbox-bot --config config.toml show A17
+      inbox-bot --config config.toml show 18 --json
+    """
+    with _opened(obj) as store:
+        detail = operations.show(store, ident)
+    if as_json:
+        views.print_json_lines([detail])
+        return
+    console = views.console()
+    for part in views.detail_view(detail):
+        console.print(part)
+
+
+# ---------------------------------------------------------------- retriage, override
+
+
+@click.command(name="retriage", epilog=ID_TEXT)
+@click.argument("idents", metavar="[ID]...", nargs=-1)
+@click.option("--call", help="The mails of this call, and those no call claimed (a fixed rule may claim them).")
+@click.option("--all", "everything", is_flag=True, help="Every recorded mail.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per mail re-judged.")
+@click.pass_obj
+@friendly_errors
+def retriage_(
+    obj: Context, idents: tuple[str, ...], call: str | None, everything: bool, dry_run: bool, as_json: bool
+) -> None:
+    """Judge stored mails again with the current rules and extensions, and show what changes.
+
+    Mails are re-judged in order of receipt, each against what its applicant had sent before it. Each
+    change is recorded as a `retriage` event; a person's override is kept. No reply is sent again, and
+    the mailbox filing follows the new verdict on the next poll.
+
+    \b
+    Example:
+      inbox-bot --config config.toml retriage --call omp-cabinet-2026 --dry-run
+      inbox-bot --config config.toml retriage A17 42
+    """
+    rules = obj.rules()
+    if call is not None:
+        _rule(rules, call)
+    pipeline = intake.build_pipeline(obj.settings, rules)
+    with _opened(obj) as store:
+        mail_ids = retriage.select(store, idents, call, everything)
+        changes = retriage.retriage(
+            store, pipeline, rules, mail_ids, dry_run=dry_run, track=lambda rows: views.track(rows, "Re-triaging")
+        )
+    summaries = [c.summary() for c in changes]
+    if as_json:
+        views.print_json_lines(summaries)
+        return
+    if any(c.changed() or c.kept or c.skipped for c in changes):
+        views.console().print(views.changes_table(summaries, f"Re-triage of {len(changes)} mail(s)"))
+    changed = sum(1 for c in changes if c.changed())
+    kept = sum(1 for c in changes if c.kept)
+    skipped = sum(1 for c in changes if c.skipped)
+    written = "dry run, nothing written" if dry_run else "changes recorded"
+    click.echo(f"{changed} changed, {kept} kept by an override, {skipped} skipped: {written}")
+
+
+def _kind_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, DocumentKind]]:
+    pairs = []
+    for value in values:
+        name, sep, kind = value.rpartition("=")  # a file name may hold "=", a kind never does
+        if not sep or not name or kind not in {k.value for k in DocumentKind}:
+            kinds = ", ".join(k.value for k in DocumentKind)
+            raise click.BadParameter(f"{value!r}: write FILE=KIND, KIND one of {kinds}")
+        pairs.append((name, DocumentKind(kind)))
+    return pairs
+
+
+@click.command(epilog=ID_TEXT)
+@click.argument("ident", metavar="ID")
+@click.option("--verdict", type=VERDICTS, required=True, help="The verdict a person decided.")
+@click.option("--kind", "kinds", multiple=True, callback=_kind_pair, help="FILE=KIND: a document's real kind.")
+@click.option("--note", required=True, help="Why: kept with the decision.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
+@click.pass_obj
+@friendly_errors
+def override(
+    obj: Context, ident: str, verdict: str, kinds: list[tuple[str, DocumentKind]], note: str, as_json: bool
+) -> None:
+    """Record a person's decision on a mail (or on an application's deciding mail).
+
+    Later re-triages never change it. The mailbox filing follows the new verdict on the next poll.
+
+    \b
+    Example:
+      inbox-bot --config config.toml override A17 --verdict complete \\
+          --kind budget.pdf=financial_offer --note "the budget is in the annex"
+    """
+    with _opened(obj) as store:
+        done = overrides.override(store, obj.rules(), ident, Verdict(verdict), kinds, note)
+    if as_json:
+        views.print_json_lines([done])
+        return
+    before = done["before"]["verdict"]
+    click.echo(f"mail {done['mail']}: {before} -> {verdict} (override), missing: {', '.join(done['after']['missing'])}")
+    if kinds:
+        click.echo(f"to judge the later mails of this dossier with these kinds: inbox-bot retriage {ident}")
+
+
+# ---------------------------------------------------------------- export, extend
+
+
+@click.command(name="export")
+@click.option("--call", required=True, help="The call (rule id).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Default: from --out, else xlsx.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Default: ./<call>.<format>.")
+@click.pass_obj
+@friendly_errors
+def export_(obj: Context, call: str, fmt: str | None, out: Path | None) -> None:
+    """Write one row per applicant of a call, for the selection committee.
+
+    Columns: name, address, time received (Morocco), verdict, each required document present or missing,
+    the paths of the stored files. XLSX adds a scoring sheet (the rule's weighted criteria, totals as
+    formulas; one "Évaluation globale" mark when the rule has none) and the late dossiers on their own
+    sheet. Text that a spreadsheet would run as a formula is written with a leading apostrophe.
+
+    \b
+    Example:
+      inbox-bot --config config.toml export --call oxfam-migration-2022 --out oxfam.xlsx
+    """
+    rule = _rule(obj.rules(), call)
+    fmt = fmt or (out.suffix.lower().lstrip(".") if out is not None and out.suffix.lower() == ".csv" else "xlsx")
+    out = out or Path(f"{call}.{fmt}")
+    with _opened(obj) as store:
+        on_time, late = operations.export_rows(store, rule, track=lambda rows: views.track(rows, "Reading dossiers"))
+    try:
+        if fmt == "csv":
+            export.write_csv(out, rule, [*on_time, *late])
+        else:
+            export.write_xlsx(out, rule, on_time, late)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}", fix="choose another --out") from exc
+    click.echo(f"wrote {out}: {len(on_time)} applicant(s) on time, {len(late)} late")
+    if fmt == "xlsx" and not rule.criteria:
+        click.echo("the rule states no weighted criteria: the scoring sheet has one overall mark (weight 100)")
+
+
+@click.command()
+@click.option("--call", required=True, help="The call (rule id).")
+@click.option("--until", "until", help="The new deadline, Morocco time: 2026-05-20T16:00 (a date alone: end of day).")
+@click.option("--applicant", help="Only for this sender address (default: the whole call).")
+@click.option("--note", help="Why: kept with the extension.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_obj
+@friendly_errors
+def extend(obj: Context, call: str, until: str | None, applicant: str | None, note: str | None, as_json: bool) -> None:
+    """Give a call, or one applicant, a later deadline; without --until, list the extensions in force.
+
+    The next triage and re-triage use it; mails already judged late stay so until re-triaged.
+
+    \b
+    Example:
+      inbox-bot --config config.toml extend --call omp-cabinet-2026 --until 2026-05-12T16:00 \\
+          --applicant karim@example.ma --note "the server refused his mail on the 10th"
+    """
+    rule = _rule(obj.rules(), call)
+    if until is None:
+        if applicant or note:
+            raise UsageError("--applicant and --note go with --until", fix="add --until DATETIME")
+        with _opened(obj) as store:
+            rows = operations.extensions(store, call)
+        if as_json:
+            views.print_json_lines(rows)
+        else:
+            views.console().print(views.extensions_table(rows, f"Extensions of {call} (deadline {_deadline(rule)})"))
+        return
+    if note is None:
+        raise UsageError("an extension needs a --note saying why", fix='add --note "..."')
+    with _opened(obj) as store:
+        done = operations.extend(store, rule, operations.parse_local(until), applicant, note)
+    if as_json:
+        views.print_json_lines([done])
+        return
+    who = done["applicant"] or "everyone"
+    until_text = operations.deadline_text(datetime.fromisoformat(done["until"]))
+    click.echo(f"{call}: deadline for {who} extended to {until_text} Morocco ({done['until']} UTC)")
+    if done["late_mails"]:
+        click.echo(f"{done['late_mails']} mail(s) were judged late: inbox-bot retriage --call {call}")
+
+
+def _deadline(rule: Rule) -> str:
+    return f"{operations.deadline_text(rule.deadline.closes_at())} Morocco"
+
+
+# ---------------------------------------------------------------- rules check, purge
+
+
+@click.group(name="rules")
+def rules_() -> None:
+    """The rule files: one call for applications each.
+
+    \b
+    Example:
+      inbox-bot rules check rules/
+    """
+
+
+@rules_.command(name="check")
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per valid rule.")
+@click.pass_obj
+@friendly_errors
+def rules_check(obj: Context, directory: Path | None, as_json: bool) -> None:
+    """Check every rule file; show each call's deadline in Morocco time and UTC, and the days left.
+
+    DIR defaults to the config's rules_dir. Exits 2 if any file is wrong, naming the file and the field.
+
+    \b
+    Example:
+      inbox-bot rules check rules/
+    """
+    rows, errors = operations.rules_overview(directory or obj.settings.rules_dir, datetime.now(UTC))
+    if as_json:
+        views.print_json_lines(rows)
+    else:
+        shown = [{**r, "days_left": r["days_left"] if r["open"] else "closed"} for r in rows]
+        views.console().print(views.rules_table(shown))
+    for row in rows:
+        if row["warning"]:
+            click.echo(f"inbox-bot: {row['file']}: criteria: {row['warning']}", err=True)
+    for error in errors:
+        click.echo(f"inbox-bot: {error.one_line()}", err=True)
+    if errors:
+        raise SystemExit(2)
+
+
+@click.command(name="purge")
+@click.option("--call", required=True, help="The finished call (rule id).")
+@click.option("--keep-counts", is_flag=True, help="Keep anonymous counts per verdict (table purged_counts).")
+@click.option("--force", is_flag=True, help="Purge even before deadline + [retention] days_after_deadline.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+@friendly_errors
+def purge_(obj: Context, call: str, keep_counts: bool, force: bool, yes: bool) -> None:
+    """Delete for good the personal data of a finished call (law 09-08, GDPR).
+
+    Deletes its mails (names, addresses, subjects, reasons), documents, events, overrides, extensions,
+    raw mails and the stored files no other mail uses. Refused before the deadline (or latest extension)
+    plus [retention] days_after_deadline, unless --force. Mails still on the mail server are not touched.
+
+    \b
+    Example:
+      inbox-bot --config config.toml purge --call alci-guide-2024 --keep-counts
+    """
+    with _opened(obj) as store:
+        found = purge.plan(store, obj.rules(), obj.settings.retention, call)
+        purge.check_retention(found, force)
+        counts = views.counts_line(found.mail_counts)
+        click.echo(f"{call}: {len(found.mail_ids)} mail(s) ({counts}) and {len(found.files)} stored file(s)")
+        if not yes and not click.confirm("Delete them for good?", default=False):
+            raise UsageError("nothing deleted", fix="answer y, or pass --yes")
+        purge.purge(store, found, keep_counts=keep_counts, track=lambda paths: views.track(paths, "Deleting files"))
+    kept = "; counts per verdict kept" if keep_counts else ""
+    click.echo(f"{call}: personal data deleted{kept}")
+
+
+COMMANDS: list[click.Command] = [applications, show, retriage_, override, export_, extend, rules_, purge_]

@@ -1,0 +1,275 @@
+"""What the operator sees in a terminal: rich tables, and JSON lines for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from rich.console import Console, RenderableType
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+from inbox_bot.core.timezones import morocco_time
+
+VERDICT_STYLES = {
+    "complete": "green",
+    "incomplete": "yellow",
+    "late": "red",
+    "duplicate": "dim",
+    "unmatched": "dim",
+    "ignored": "dim",
+    "needs_review": "magenta",
+}
+
+
+def console() -> Console:
+    # Piped into a file or a pager, rich would fold every table at 80 columns.
+    wide = Console(highlight=False, soft_wrap=False)
+    return wide if wide.is_terminal else Console(highlight=False, soft_wrap=False, width=160)
+
+
+def print_json_lines(rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def local_time(value: str | datetime) -> str:
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return morocco_time(instant).strftime("%Y-%m-%d %H:%M")
+
+
+def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, show_lines=False, expand=False)
+    for column in ("received (Morocco)", "from", "subject", "call", "verdict", "documents / missing"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        verdict = str(row["verdict"])
+        documents = ", ".join(f"{d['kind']}" for d in row["documents"]) or "-"
+        missing = ", ".join(row["missing"])
+        table.add_row(
+            local_time(row["received_at"]),
+            escape(str(row.get("sender") or "?")),
+            escape(str(row.get("subject") or "")[:60]),
+            escape(str(row["call"] or "-")),
+            f"[{VERDICT_STYLES.get(verdict, 'white')}]{verdict}[/]",
+            documents + (f"\n[yellow]missing: {missing}[/]" if missing else ""),
+        )
+    return table
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{verdict}: {n}" for verdict, n in sorted(counts.items())) or "no mail"
+
+
+def rules_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(title="Calls")
+    for column in ("id", "organisation", "deadline (Morocco)", "deadline (UTC)", "days left", "late policy"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[key]) for key in ("id", "organisation", "local", "utc", "days_left", "late_policy")))
+    return table
+
+
+# ---------------------------------------------------------------- operator commands
+
+T = TypeVar("T")
+
+
+def track(items: Sequence[T], description: str) -> Iterator[T]:
+    """A progress bar on stderr (stdout may be JSON for a script), only when a person is watching."""
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+        yield from progress.track(items, total=len(items), description=description)
+
+
+def _verdict(verdict: str, overridden: bool = False) -> str:
+    mark = " (override)" if overridden else ""
+    return f"[{VERDICT_STYLES.get(verdict, 'white')}]{escape(verdict)}{mark}[/]"
+
+
+def applications_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("id", "received (Morocco)", "applicant", "call", "verdict", "missing", "mails"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            local_time(row["received_at"]),
+            escape(_who(row["name"], row["sender"])),
+            escape(row["call"]),
+            _verdict(row["verdict"], row["overridden"]),
+            ", ".join(row["missing"]) or "-",
+            ", ".join(str(i) for i in row["mails"]),
+        )
+    return table
+
+
+def _who(name: str, address: str) -> str:
+    return f"{name} <{address}>" if name else address
+
+
+def _pairs(title: str, pairs: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in pairs:
+        table.add_row(key, value)  # values are escaped by the callers, which may add markup of their own
+    return table
+
+
+def _size(size: int | None) -> str:
+    return "-" if size is None else f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} B"
+
+
+def _event_text(kind: str, detail: Any) -> str:
+    if isinstance(detail, dict) and kind == "decision":
+        missing = ", ".join(detail.get("missing") or [])
+        return f"{detail.get('verdict')} for {detail.get('call') or '-'}" + (f", missing {missing}" if missing else "")
+    text = json.dumps(detail, ensure_ascii=False, default=str)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def events_table(events: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("at (Morocco)", "event", "detail"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        table.add_row(
+            local_time(event["at"]), escape(event["kind"]), escape(_event_text(event["kind"], event["detail"]))
+        )
+    return table
+
+
+def documents_table(documents: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("file", "kind", "type", "size", "pages", "why"):
+        table.add_column(column, overflow="fold")
+    for d in documents:
+        why = escape("; ".join(d["reasons"] or [])) + (f"\n[red]{escape(d['problem'])}[/]" if d["problem"] else "")
+        inside = f"\n[dim]in {escape(d['inside'])}[/]" if d["inside"] else ""
+        name = escape(d["filename"]) + inside
+        table.add_row(name, escape(d["kind"]), escape(d["mime"] or ""), _size(d["size"]), str(d["pages"] or "-"), why)
+    return table
+
+
+def detail_view(detail: dict[str, Any]) -> list[RenderableType]:
+    """Everything about one application or mail: its mails, their documents and events."""
+    shown: list[RenderableType] = []
+    app = detail["application"]
+    if app is not None:
+        pairs = [
+            ("call", escape(app["call"])),
+            ("applicant", escape(_who(app["name"], app["sender"]))),
+            ("verdict", _verdict(app["verdict"], app["overridden"])),
+            ("missing", escape(", ".join(app["missing"]) or "-")),
+            ("mails", ", ".join(str(i) for i in app["mails"])),
+        ]
+        shown.append(_pairs(f"Application {app['id']}", pairs))
+    for mail in detail["mails"]:
+        pairs = [
+            ("received", f"{local_time(mail['received_at'])} Morocco ({escape(mail['received_source'])})"),
+            ("from", escape(_who(mail["sender_name"], mail["sender"]))),
+            ("subject", escape(mail["subject"] or "")),
+            ("call", escape(mail["call"] or "-")),
+            ("verdict", _verdict(mail["verdict"])),
+            ("missing", escape(", ".join(mail["missing"] or []) or "-")),
+            ("reasons", escape("\n".join(mail["reasons"] or []))),
+        ]
+        shown.append(_pairs(f"Mail {mail['id']}", pairs))
+        shown.append(documents_table(mail["documents"], f"Documents of mail {mail['id']}"))
+        shown.append(events_table(mail["events"], f"Events of mail {mail['id']}"))
+    if detail["call_events"]:
+        shown.append(events_table(detail["call_events"], "Events of the call (extensions)"))
+    return shown
+
+
+def _change_lines(change: dict[str, Any]) -> list[str]:
+    if change["skipped"]:
+        return [f"[red]skipped: {escape(change['skipped'])}[/]"]
+    lines = []
+    for name in change["changed"]:
+        before, after = change["before"][name], change["after"][name]
+        if isinstance(before, list):
+            before, after = ", ".join(before) or "-", ", ".join(after) or "-"
+        lines.append(escape(f"{name}: {before or '-'} -> {after or '-'}"))
+    kept = change["kept"].items()
+    lines += [escape(f"{name}: kept (override; the rules now say {said or '-'})") for name, said in kept]
+    return lines
+
+
+def changes_table(changes: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("mail", "from", "before -> after"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        lines = _change_lines(change)
+        if lines:
+            table.add_row(str(change["mail"]), escape(change["sender"] or "?"), "\n".join(lines))
+    return table
+
+
+def extensions_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("until (Morocco)", "applicant", "note", "recorded (Morocco)"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        who = escape(row["applicant"] or "everyone")
+        table.add_row(local_time(row["until"]), who, escape(row["note"]), local_time(row["at"]))
+    return table
+
+
+def print_status(out: Console, report: dict[str, Any]) -> None:
+    boxes = Table(title="Mailboxes")
+    for column in ("mailbox", "folder", "last poll", "last success", "failing since", "last error", "mails seen"):
+        boxes.add_column(column, overflow="fold")
+    for box in report["mailboxes"]:
+        boxes.add_row(
+            str(box["mailbox"]),
+            str(box["folder"] or ""),
+            _when(box["last_poll_at"]),
+            _when(box["last_ok_at"]),
+            _when(box["failing_since"]),
+            f"[red]{escape(str(box['last_error']))}[/]" if box["failing_since"] else "",
+            str(box["mails_seen"]),
+        )
+    out.print(boxes)
+    counts = Table(title="Mails per call and verdict")
+    for column in ("call", "verdict", "mails"):
+        counts.add_column(column)
+    for row in report["counts"]:
+        counts.add_row(str(row["call"]), str(row["verdict"]), str(row["n"]))
+    out.print(counts)
+    outbox = ", ".join(f"{row['state']}: {row['n']}" for row in report["outbox"]) or "empty"
+    out.print(f"Outbox: {outbox}")
+    rules = report["rules"]
+    if rules is not None and rules.get("state") == "error":
+        failure = escape(str(rules["detail"]))
+        out.print(f"[red]Rules: the last good rules are in force; the new ones failed: {failure}[/]")
+
+
+def _when(value: str | None) -> str:
+    return local_time(value) if value else "-"
+
+
+def outbox_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(title=f"Outbox: {len(rows)} row(s)")
+    for column in ("id", "kind", "call", "to", "state", "attempts", "next try / sent", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        when = row.get("sent_at") or row.get("next_attempt_at")
+        table.add_row(
+            str(row["id"]),
+            escape(str(row["kind"])),
+            escape(str(row.get("call") or "-")),
+            escape(str(row["rcpt"])),
+            escape(str(row["state"])),
+            str(row.get("attempts") or 0),
+            _when(when),
+            escape(str(row.get("last_error") or "")),
+        )
+    return table

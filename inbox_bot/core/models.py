@@ -1,0 +1,284 @@
+"""The vocabulary every pipeline stage shares: plain, typed values, no I/O."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from inbox_bot.core.timezones import zone
+
+
+class Verdict(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    LATE = "late"
+    DUPLICATE = "duplicate"
+    UNMATCHED = "unmatched"
+    IGNORED = "ignored"
+    NEEDS_REVIEW = "needs_review"
+
+
+class DocumentKind(StrEnum):
+    CV = "cv"
+    COVER_LETTER = "cover_letter"
+    REFERENCES = "references"
+    METHODOLOGY_NOTE = "methodology_note"
+    FINANCIAL_OFFER = "financial_offer"
+    ADMINISTRATIVE_FILE = "administrative_file"
+    TAX_CERTIFICATE = "tax_certificate"
+    CODE_OF_CONDUCT = "code_of_conduct"
+    SIGNED_TERMS = "signed_terms"
+    OTHER = "other"
+
+
+# Kinds any job seeker sends anywhere: on their own they do not tie a mail to one call.
+GENERIC_KINDS = frozenset({DocumentKind.CV, DocumentKind.COVER_LETTER, DocumentKind.OTHER})
+
+
+class LatePolicy(StrEnum):
+    REJECT = "reject"
+    HOLD = "hold"
+    ACCEPT = "accept"
+
+
+class ReceivedSource(StrEnum):
+    """Where `received_at` came from, most trusted first."""
+
+    SERVER = "server"  # the IMAP INTERNALDATE, set by our own server
+    RECEIVED_HEADER = "received_header"  # the topmost Received: header, added by our side
+    FILE = "file"  # the file's modification time (a saved mail with no usable header)
+    DATE_HEADER = "date_header"  # the sender's own clock: never enough to reject
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- rules
+
+
+class Deadline(Strict):
+    local: datetime | date = Field(
+        description="Local date/time the call closes. A date alone closes at the end of that day."
+    )
+    zone: str = "Africa/Casablanca"
+    late_policy: LatePolicy = LatePolicy.REJECT
+
+    @field_validator("local")
+    @classmethod
+    def _naive_only(cls, value: datetime | date) -> datetime | date:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            raise ValueError("write the local time without an offset and name the zone in `zone`")
+        return value
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def closes_at(self) -> datetime:
+        """The first instant that is late (exclusive bound), aware."""
+        tz = zone(self.zone)
+        if isinstance(self.local, datetime):
+            return self.local.replace(tzinfo=tz)
+        end_of_day = datetime(self.local.year, self.local.month, self.local.day) + timedelta(days=1)
+        return end_of_day.replace(tzinfo=tz)
+
+
+class Documents(Strict):
+    required: list[DocumentKind]
+    optional: list[DocumentKind] = []
+    max_pages: dict[DocumentKind, Annotated[int, Field(gt=0)]] = {}
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> Documents:
+        both = set(self.required) & set(self.optional)
+        if both:
+            raise ValueError(f"kinds listed as both required and optional: {sorted(both)}")
+        if DocumentKind.OTHER in self.required:
+            raise ValueError("`other` cannot be required: name the kind of document you expect")
+        return self
+
+
+class Criterion(Strict):
+    name: str
+    weight: Annotated[float, Field(gt=0, le=100)]
+    description: str = ""
+
+
+class Replies(Strict):
+    enabled: bool = False
+    language: Literal["fr", "ar", "en"] = "fr"
+    kinds: list[Literal["receipt", "incomplete", "late"]] = ["receipt", "incomplete", "late"]
+    template_dir: str | None = None
+
+
+class Rule(Strict):
+    """One call for applications, as written in rules/<id>.toml."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+    organisation: str
+    title: str
+    reference: str = ""
+    seed: str = ""
+    addresses: Annotated[list[str], Field(min_length=1)]
+    subject: str | None = Field(
+        default=None, description="The subject line the call imposes, or none when it imposes none."
+    )
+    topics: list[str] = Field(
+        default=[], description="Words or phrases that show a mail is about this call (subject, body, files)."
+    )
+    deadline: Deadline
+    documents: Documents
+    criteria: list[Criterion] = []
+    replies: Replies = Replies()
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            address = value.strip().lower()
+            local, _, domain = address.partition("@")
+            if not local or "." not in domain or any(c.isspace() for c in address):
+                raise ValueError(f"{value!r} is not an email address (expected name@domain.tld)")
+            cleaned.append(address)
+        return cleaned
+
+    @model_validator(mode="after")
+    def _subject_or_topics(self) -> Rule:
+        if self.subject is None and not self.topics:
+            raise ValueError("a call with no imposed `subject` needs `topics` (words that show a mail is about it)")
+        return self
+
+
+# ---------------------------------------------------------------- mail
+
+
+class RawMail(BaseModel):
+    """A mail as a source hands it over: bytes plus what the source knows for sure."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # a file path, or mailbox/folder/uidvalidity/uid
+    raw: bytes
+    sha256: str
+    server_received_at: datetime | None = None  # IMAP INTERNALDATE (aware) when there is one
+    file_mtime: datetime | None = None
+
+
+class Attachment(BaseModel):
+    """One file carried by a mail (or by an archive inside it), with what we could read of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str  # as the sender named it: data only, never a path
+    safe_name: str
+    mime: str  # detected from the bytes, not from the sender's claim
+    size: int
+    sha256: str
+    content: bytes = Field(repr=False, exclude=True)
+    text: str = Field(default="", repr=False)  # first pages of extracted text
+    pages: int | None = None
+    problem: str | None = None  # why it cannot be read: encrypted, corrupt, disguised executable...
+    inside: str | None = None  # the archive it came from
+
+
+class MailPart(BaseModel):
+    """An attached file as the mail carries it, before anything is read from it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str
+    content: bytes = Field(repr=False)
+    declared_mime: str = ""
+
+
+class ParsedMail(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    subject: str
+    sender: str  # address, lower case
+    sender_name: str
+    recipients: list[str]  # To, Cc, Delivered-To, X-Original-To: lower case addresses
+    received_at: datetime
+    received_source: ReceivedSource
+    received_header_at: datetime | None = None  # the topmost Received header, to cross-check the server's date
+    body: str = Field(repr=False)
+    auto_signals: list[str] = []  # why this looks machine-sent (Auto-Submitted, bounce...)
+    links: list[str] = []  # cloud links (Drive, WeTransfer...) found in the body
+    parts: list[MailPart] = Field(default=[], repr=False)
+    problems: list[str] = []  # what could not be read in the mail itself
+    in_reply_to: str = ""
+    references: str = ""
+    return_path: str | None = None
+    authentication_results: list[str] = []
+
+
+class ClassifiedDocument(Strict):
+    filename: str
+    kind: DocumentKind
+    mime: str
+    size: int
+    sha256: str
+    pages: int | None = None
+    problem: str | None = None
+    inside: str | None = None
+    reasons: list[str] = []
+
+
+class MatchResult(Strict):
+    call: str | None
+    reasons: list[str]
+    ambiguous: list[str] = []  # calls the mail could be for, when nothing tells them apart
+
+
+class DossierSoFar(Strict):
+    """What the store already holds for one applicant and call, before this mail."""
+
+    kinds: frozenset[DocumentKind] = frozenset()
+    document_hashes: frozenset[str] = frozenset()
+    message_ids: frozenset[str] = frozenset()
+    mails: int = 0
+    deadline_override: datetime | None = None
+
+
+class Decision(Strict):
+    verdict: Verdict
+    missing: list[DocumentKind]
+    reasons: list[str]
+
+
+class TriageResult(Strict):
+    file: str
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    call: str | None
+    verdict: Verdict
+    missing: list[DocumentKind]
+    documents: list[ClassifiedDocument]
+    received_at: datetime
+    received_source: ReceivedSource
+    reasons: list[str]
+
+    def summary(self) -> dict[str, object]:
+        """The JSON shape `triage --json` and `list --json` print."""
+        return {
+            "file": self.file,
+            "message_id": self.message_id,
+            "sender": self.sender,
+            "subject": self.subject,
+            "call": self.call,
+            "verdict": self.verdict.value,
+            "missing": [kind.value for kind in self.missing],
+            "documents": [{"filename": d.filename, "kind": d.kind.value, "mime": d.mime} for d in self.documents],
+            "received_at": self.received_at.isoformat(),
+            "reasons": list(self.reasons),
+        }

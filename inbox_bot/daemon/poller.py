@@ -1,0 +1,392 @@
+"""One poll of one IMAP mailbox: read what is new, record it, then file it on the server.
+
+Order of effects, so nothing is lost: a mail is recorded (raw mail, decision, events, ledger row, reply to
+send) in one SQLite transaction before anything is done to it on the server; filing comes after, and a
+filing that did not happen (crash, error) is done on the next poll. A UID already in the ledger is never
+downloaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from inbox_bot.config.settings import MailboxSettings
+from inbox_bot.core.errors import ConfigError, MailboxError
+from inbox_bot.core.models import RawMail, Rule
+from inbox_bot.daemon.intake import record_mail, triage_counted
+from inbox_bot.sources.imap import ImapMailbox
+from inbox_bot.sources.imap_values import FolderState, ImapSettings, MessageMeta
+from inbox_bot.storage.ledger import FILED, GONE, LEFT, LINKED, RECORDED, Ledger, PendingFiling
+from inbox_bot.storage.store import Store
+from inbox_bot.triage.pipeline import Pipeline, Triaged
+
+log = logging.getLogger(__name__)
+
+UNDELIVERED_TRIES = 3
+# Idle polls of an open folder are a NOOP; every so often a full STATUS check is made all the same.
+FULL_CHECK_EVERY = 12
+# RFC 6750 b64token: printable ASCII, no space. A stray line or a control character (\x01 separates the
+# fields of the XOAUTH2 string) is refused here, in one line, rather than sent or failing validation later.
+_ACCESS_TOKEN = re.compile(r"[!-~]+")
+# Called with each newly triaged mail; returns work to commit with it (e.g. the reply to queue), or None.
+AfterTriage = Callable[[Triaged, MailboxSettings, Store], Callable[[int], None] | None]
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    new: int = 0
+    recorded: int = 0
+    linked: int = 0
+    filed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_secret(box: MailboxSettings) -> tuple[SecretStr | None, SecretStr | None]:
+    """(password, oauth2 token) from where the config says; the error never shows the secret."""
+    where = f"mailbox {box.name}"
+    if box.password_env:
+        value = os.environ.get(box.password_env)
+        if not value:
+            raise ConfigError(
+                f"environment variable {box.password_env} is not set",
+                field=f"{where}.password_env",
+                fix=f"export {box.password_env}=... in the service's environment",
+            )
+        return SecretStr(value), None
+    if box.password_file:
+        try:
+            return SecretStr(box.password_file.read_text(encoding="utf-8").strip()), None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the password file: {exc.strerror}",
+                file=str(box.password_file),
+                field=f"{where}.password_file",
+                fix="check the path and its permissions",
+            ) from exc
+    assert box.oauth2_token_command is not None
+    return None, SecretStr(_token_from_command(box))
+
+
+def _token_from_command(box: MailboxSettings) -> str:
+    assert box.oauth2_token_command is not None
+    try:
+        done = subprocess.run(shlex.split(box.oauth2_token_command), capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MailboxError(
+            f"mailbox {box.name}: oauth2_token_command failed: {type(exc).__name__}",
+            fix="run the command by hand and check it prints an access token",
+        ) from exc
+    token = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not token:
+        raise MailboxError(
+            f"mailbox {box.name}: oauth2_token_command exited {done.returncode} without a token",
+            fix="run the command by hand; the refresh token may have expired",
+        )
+    if not _ACCESS_TOKEN.fullmatch(token):
+        lines = len(token.splitlines())
+        what = f"{lines} lines" if lines > 1 else "a space or control character"
+        raise MailboxError(
+            f"mailbox {box.name}: oauth2_token_command printed {what}, not one access token",
+            fix="make the command print only the access token, on one line (messages go to stderr)",
+        )
+    return token
+
+
+def imap_settings(box: MailboxSettings) -> ImapSettings:
+    password, token = read_secret(box)
+    return ImapSettings(
+        name=box.name,
+        host=box.host,
+        port=box.port,
+        security=box.security,
+        username=box.username,
+        password=password,
+        oauth2_token=token,
+        folder=box.folder,
+        connect_timeout=box.connect_timeout.total_seconds(),
+        read_timeout=box.read_timeout.total_seconds(),
+    )
+
+
+def target_folder(box: MailboxSettings, filing: PendingFiling, rules: dict[str, Rule]) -> str | None:
+    """Where a mail goes on the server; None to leave it where it is."""
+    if filing.verdict in box.leave_verdicts:
+        return None
+    rule = rules.get(filing.call or "")
+    organisation = rule.organisation if rule else "sans-appel"
+    return box.file_into.format(
+        call=filing.call or "sans-appel", verdict=filing.verdict, organisation=_folder_part(organisation)
+    )
+
+
+def _folder_part(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_ " else "-" for ch in text).strip() or "x"
+
+
+class MailboxPoller:
+    """Keeps one connection to one mailbox (Gmail allows 15 per account) and polls it on demand."""
+
+    def __init__(
+        self,
+        box: MailboxSettings,
+        store: Store,
+        pipeline: Callable[[], Pipeline],
+        *,
+        max_mail_bytes: int,
+        after_triage: AfterTriage | None = None,
+        allow_move: bool = True,
+    ) -> None:
+        self.box = box
+        self.store = store
+        self.pipeline = pipeline
+        self.max_mail_bytes = max_mail_bytes
+        self.after_triage = after_triage
+        self.allow_move = allow_move
+        self.imap: ImapMailbox | None = None
+        self.ledger = Ledger(store, box.name, box.folder)
+        self.undelivered: dict[tuple[int, int], int] = {}
+        self.open_and_current = False  # the folder is selected and nothing arrived since it was read
+        self.quiet_polls = 0
+        self.last_uidvalidity: int | None = None
+
+    def close(self) -> None:
+        self.open_and_current = False
+        if self.imap is not None:
+            self.imap.close()
+            self.imap = None
+
+    def poll(self, should_stop: Callable[[], bool] = lambda: False) -> PollReport:
+        report = PollReport(self.box.name)
+        try:
+            imap = self._connect()
+            try:
+                quiet = self._quiet(imap)
+            except MailboxError as exc:  # a session left open between polls may have been cut: start afresh once
+                log.info("mailbox %s: %s; reconnecting", self.box.name, exc.one_line())
+                self.close()
+                imap, quiet = self._connect(), False
+            if quiet:
+                self.ledger.poll_succeeded(self.last_uidvalidity or 0, 0)
+                return report
+            # STATUS, not SELECT: it costs the same on 100 or 50,000 mails; the folder is opened only when needed.
+            state = imap.status()
+            seen_up_to = self._read_new(imap, state, report, should_stop)
+            self._file_pending(imap, state, report, should_stop)
+            self._keep_open(imap, state, seen_up_to)
+            self.ledger.poll_succeeded(state.uidvalidity, report.new)
+        except MailboxError as exc:
+            self.close()  # a broken connection is never reused; the next poll reconnects
+            self.ledger.poll_failed(exc.one_line())
+            raise
+        return report
+
+    def _quiet(self, imap: ImapMailbox) -> bool:
+        """Nothing changed since the last poll left the folder open: one NOOP, no STATUS, no SEARCH."""
+        if not self.open_and_current or self.quiet_polls >= FULL_CHECK_EVERY:
+            return False
+        if imap.quiet():
+            self.quiet_polls += 1
+            return True
+        return False
+
+    def _keep_open(self, imap: ImapMailbox, state: FolderState, seen_up_to: int | None) -> None:
+        """Leave the folder selected so the next idle poll is a NOOP, unless mail arrived while we worked."""
+        self.quiet_polls, self.last_uidvalidity = 0, state.uidvalidity
+        opened = imap.select(state.folder)
+        # Mail that came in after our SEARCH is already counted in this SELECT: NOOP would never report it.
+        caught_up = opened.uidnext is not None and seen_up_to is not None and opened.uidnext <= seen_up_to + 1
+        self.open_and_current = caught_up and opened.uidvalidity == state.uidvalidity
+
+    def _connect(self) -> ImapMailbox:
+        if self.imap is None:
+            self.imap = ImapMailbox(imap_settings(self.box), allow_move=self.allow_move)
+        return self.imap.connect()
+
+    # ------------------------------------------------------------ reading
+
+    def _read_new(
+        self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
+    ) -> int | None:
+        """Read every new UID; the highest UID now dealt with, or None when stopped half-way."""
+        stored = self.ledger.stored_uidvalidity()
+        known_max = self.ledger.max_uid(state.uidvalidity)
+        known = None
+        if stored is not None and stored != state.uidvalidity:
+            log.warning(
+                "mailbox %s: UIDVALIDITY changed %s -> %s: reading the folder again",
+                self.box.name,
+                stored,
+                state.uidvalidity,
+            )
+        if known_max is None and stored is not None:
+            known = self.ledger.known_uids(state.uidvalidity)
+        uids = imap.new_uids(known_max, known)
+        report.new = len(uids)
+        for start in range(0, len(uids), self.box.batch_size):
+            if should_stop():
+                return None
+            self._read_batch(imap, state, uids[start : start + self.box.batch_size], report, should_stop)
+        return max([known_max or 0, *uids])
+
+    def _read_batch(
+        self,
+        imap: ImapMailbox,
+        state: FolderState,
+        uids: list[int],
+        report: PollReport,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        metas = imap.fetch_meta(uids)
+        to_download = []
+        for uid in uids:
+            meta = metas.get(uid)
+            if meta is None:
+                continue  # vanished between SEARCH and FETCH: someone moved it; nothing to read
+            if meta.gm_msgid is not None and (mail_id := self.ledger.mail_by_gm_msgid(meta.gm_msgid)) is not None:
+                self._ledger_row(state, meta, LINKED, mail_id)
+                self.store.db.conn.commit()
+                report.linked += 1
+            elif meta.size > self.max_mail_bytes:
+                megabytes = f"{meta.size / 1_048_576:.1f} MB (limit {self.max_mail_bytes / 1_048_576:.0f} MB)"
+                problem = f"too large to read safely: {megabytes}; open it in the mailbox"
+                self._record(_placeholder(imap.raw_mail(uid, b"", meta)), state, meta, report, problem=problem)
+            else:
+                to_download.append(uid)
+        delivered = set()
+        for uid, raw in imap.fetch_bodies(to_download, batch=min(10, len(to_download) or 1)):
+            delivered.add(uid)
+            meta = metas[uid]
+            short = f"the server delivered {len(raw)} of {meta.size} bytes" if len(raw) < meta.size else None
+            self._record(imap.raw_mail(uid, raw, meta), state, meta, report, problem=short)
+            if should_stop():
+                return
+        for uid in set(to_download) - delivered:
+            self._undelivered(imap, state, metas[uid], report)
+
+    def _undelivered(self, imap: ImapMailbox, state: FolderState, meta: MessageMeta, report: PollReport) -> None:
+        """The server lists the mail but sends no content: tried again twice, then recorded for a person."""
+        key = (state.uidvalidity, meta.uid)
+        self.undelivered[key] = self.undelivered.get(key, 0) + 1
+        if self.undelivered[key] >= UNDELIVERED_TRIES:
+            problem = f"the server did not deliver this mail's content ({UNDELIVERED_TRIES} tries)"
+            self._record(_placeholder(imap.raw_mail(meta.uid, b"", meta)), state, meta, report, problem=problem)
+
+    def _ledger_row(
+        self,
+        state: FolderState,
+        meta: MessageMeta,
+        row_state: str,
+        mail_id: int,
+        *,
+        sha256: str | None = None,
+        message_id: str | None = None,
+    ) -> None:
+        self.ledger.add(
+            state.uidvalidity,
+            meta.uid,
+            state=row_state,
+            mail_id=mail_id,
+            sha256=sha256,
+            gm_msgid=meta.gm_msgid,
+            message_id=message_id,
+            size=meta.size,
+            internaldate=meta.internaldate,
+        )
+
+    def _record(
+        self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, problem: str | None = None
+    ) -> None:
+        existing = self.store.mail_id_by_hash(raw.sha256)
+        if existing is not None:  # the same bytes came before (UIDVALIDITY change, a copy in two folders)
+            self._ledger_row(state, meta, RECORDED, existing, sha256=raw.sha256)
+            self.store.db.conn.commit()
+            report.linked += 1
+            return
+        pipeline = self.pipeline()
+        triaged = pipeline.unreadable(raw, problem) if problem else triage_counted(pipeline, self.store, raw)
+        reply = self.after_triage(triaged, self.box, self.store) if self.after_triage else None
+
+        def with_ledger_row(mail_id: int) -> None:
+            self._ledger_row(state, meta, RECORDED, mail_id, sha256=raw.sha256, message_id=triaged.result.message_id)
+            if reply is not None:
+                reply(mail_id)
+
+        record_mail(pipeline, self.store, raw, triaged=triaged, also=with_ledger_row)
+        report.recorded += 1
+
+    # ------------------------------------------------------------ filing
+
+    def _file_pending(
+        self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
+    ) -> None:
+        pending = self.ledger.pending_filings(state.uidvalidity)
+        if not pending:
+            return
+        imap.select(state.folder)
+        present = imap.fetch_meta([p.uid for p in pending])
+        rules = self.pipeline().rules
+        by_target: dict[str, list[PendingFiling]] = {}
+        for filing in pending:
+            target = target_folder(self.box, filing, rules)
+            if target is None:
+                self.ledger.mark(filing.ledger_id, LEFT, filing=filing)
+            elif filing.uid not in present:
+                # Moved before a crash let us write it down, or moved by a person: look where it should be.
+                try:
+                    found = self._found_in(imap, state, target, filing)
+                except MailboxError as exc:
+                    self.ledger.failed_filing(filing.ledger_id, exc.one_line())
+                    report.errors.append(exc.one_line())
+                    continue
+                self.ledger.mark(filing.ledger_id, found, folder=target, filing=filing)
+            else:
+                by_target.setdefault(target, []).append(filing)
+        for target, filings in by_target.items():
+            if should_stop():
+                return
+            self._file_into(imap, target, filings, report)
+
+    def _file_into(self, imap: ImapMailbox, target: str, filings: list[PendingFiling], report: PollReport) -> None:
+        """One MOVE for every mail bound for one folder, then their ledger rows in one transaction."""
+        try:
+            imap.move_many([f.uid for f in filings], imap.ensure_folder(target))
+        except MailboxError as exc:
+            log.warning("mailbox %s: filing into %s failed: %s", self.box.name, target, exc)
+            for filing in filings:
+                self.ledger.failed_filing(filing.ledger_id, exc.one_line())
+            report.errors.append(exc.one_line())
+            return
+        with self.store.transaction():
+            for filing in filings:
+                self.ledger.mark(filing.ledger_id, FILED, folder=target, filing=filing)
+        report.filed += len(filings)
+
+    def _found_in(self, imap: ImapMailbox, state: FolderState, target: str, filing: PendingFiling) -> str:
+        try:
+            imap.ensure_folder(target)
+            imap.select(target)
+            found = imap.find_message_id(filing.message_id) if _searchable(filing.message_id) else []
+        except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
+            found = []
+        finally:
+            imap.select(state.folder)
+        return FILED if found else GONE
+
+
+def _placeholder(raw: RawMail) -> RawMail:
+    """What stands for a mail we will not download: named by where it is, since its bytes are unknown."""
+    return raw.model_copy(update={"sha256": hashlib.sha256(f"not-downloaded:{raw.source}".encode()).hexdigest()})
+
+
+def _searchable(message_id: str) -> bool:
+    return not message_id.endswith("@inbox-bot.invalid>")

@@ -1,0 +1,346 @@
+"""What the operator reads and records: applications, one in detail, extensions, export rows, the rules.
+
+IDs: a mail is its number (`17`). An application is one sender's dossier for one call, however many mails it
+took; it is `A` + the number of its first recorded mail (`A17`), or `call:sender`
+(`omp-cabinet-2026:karim@example.ma`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from inbox_bot.core.errors import ConfigError, UsageError
+from inbox_bot.core.models import DocumentKind, DossierSoFar, Rule, Verdict
+from inbox_bot.core.timezones import MOROCCO, morocco_time, zone
+from inbox_bot.operator.export import ExportRow
+from inbox_bot.rules.loader import load_rule
+from inbox_bot.storage.store import DOSSIER_VERDICTS, Store, utc_now
+
+# A resent copy or an out-of-office says nothing about the dossier: the verdict comes from the other mails.
+NOT_DECIDING = frozenset({Verdict.DUPLICATE.value, Verdict.IGNORED.value})
+ID_HELP = "ID: a mail number (17), or an application: A17 (A + its first mail's number) or call:sender."
+
+
+# ---------------------------------------------------------------- ids
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an ID names: one mail, or every mail of one application (in order of receipt)."""
+
+    mail_ids: list[int]
+    call: str | None
+    applicant: str | None
+    is_application: bool
+
+
+def resolve(store: Store, ident: str) -> Target:
+    text = ident.strip()
+    if text.isdigit():
+        row = _mail_row(store, int(text))
+        return Target([int(row["id"])], row["call"], row["sender"], is_application=False)
+    if (found := re.fullmatch(r"[Aa](\d+)", text)) is not None:
+        row = _mail_row(store, int(found.group(1)))
+        if row["call"] is None:
+            raise UsageError(f"mail {row['id']} is for no call, so it is no application", fix=f"use {row['id']}")
+        return _application_target(store, row["call"], row["sender"], ident)
+    call, sep, sender = text.partition(":")
+    if sep and "@" in sender:
+        return _application_target(store, call, sender.lower(), ident)
+    raise UsageError(f"{ident!r} is not an ID", fix=ID_HELP)
+
+
+def _mail_row(store: Store, mail_id: int) -> dict[str, Any]:
+    rows = list(store.db.query("select id, call, sender from mails where id = ?", [mail_id]))
+    if not rows:
+        raise UsageError(f"no mail {mail_id}", fix="see `inbox-bot list` for the mail numbers")
+    return rows[0]
+
+
+def _application_target(store: Store, call: str, sender: str, ident: str) -> Target:
+    ids = [
+        int(r["id"])
+        for r in store.db.query(
+            "select id from mails where call = ? and sender = ? order by received_at, id", [call, sender]
+        )
+    ]
+    if not ids:
+        raise UsageError(f"no application {ident!r}", fix="see `inbox-bot applications`")
+    return Target(ids, call, sender, is_application=True)
+
+
+# ---------------------------------------------------------------- applications
+
+
+def applications(store: Store, *, call: str | None = None, verdict: str | None = None) -> list[dict[str, Any]]:
+    """One row per (call, sender), newest first; the verdict is its latest deciding mail's (overrides included)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in store.mails(call=call):
+        if row["call"] is not None:
+            groups[(row["call"], row["sender"])].append(row)
+    pinned = {int(r["mail_id"]) for r in store.db.query("select mail_id from overrides where field = 'verdict'")}
+    found = [summarise(mails, pinned) for mails in groups.values()]
+    found = [a for a in found if verdict is None or a["verdict"] == verdict]
+    return sorted(found, key=lambda a: (a["received_at"], a["mails"][-1]), reverse=True)
+
+
+def summarise(mails: Sequence[dict[str, Any]], pinned: set[int]) -> dict[str, Any]:
+    """The application made of `mails` (one call, one sender, in order of receipt)."""
+    deciding = [m for m in mails if m["verdict"] not in NOT_DECIDING] or list(mails)
+    latest = deciding[-1]
+    names = [m["sender_name"] for m in mails if m["sender_name"]]
+    return {
+        "id": f"A{min(int(m['id']) for m in mails)}",
+        "call": latest["call"],
+        "sender": latest["sender"],
+        "name": names[-1] if names else "",
+        "verdict": latest["verdict"],
+        "missing": list(latest["missing"] or []),
+        "received_at": latest["received_at"],
+        "first_received_at": mails[0]["received_at"],
+        "mails": [int(m["id"]) for m in mails],
+        "deciding_mail": int(latest["id"]),
+        "overridden": int(latest["id"]) in pinned,
+    }
+
+
+# ---------------------------------------------------------------- show
+
+
+def show(store: Store, ident: str) -> dict[str, Any]:
+    target = resolve(store, ident)
+    mails = [_mail_detail(store, mail_id) for mail_id in target.mail_ids]
+    application = None
+    if target.call is not None and target.applicant is not None:
+        whole = resolve(store, f"{target.call}:{target.applicant}") if not target.is_application else target
+        rows = [r for r in store.mails(call=target.call) if int(r["id"]) in set(whole.mail_ids)]
+        application = summarise(rows, _pinned_verdicts(store, whole.mail_ids))
+    others = _call_events(store, target.call, target.applicant) if target.call else []
+    return {
+        "kind": "application" if target.is_application else "mail",
+        "application": application,
+        "mails": mails,
+        "call_events": others,
+    }
+
+
+def _mail_detail(store: Store, mail_id: int) -> dict[str, Any]:
+    detail = decoded(next(iter(store.db.query("select * from mails where id = ?", [mail_id]))))
+    detail["documents"] = store.documents(mail_id)
+    detail["events"] = store.events(mail_id)
+    detail["overrides"] = [
+        dict(r) for r in store.db.query("select * from overrides where mail_id = ? order by id", [mail_id])
+    ]
+    return detail
+
+
+def _pinned_verdicts(store: Store, mail_ids: Sequence[int]) -> set[int]:
+    pinned = {int(r["mail_id"]) for r in store.db.query("select mail_id from overrides where field = 'verdict'")}
+    return pinned & set(mail_ids)
+
+
+def _call_events(store: Store, call: str, applicant: str | None) -> list[dict[str, Any]]:
+    """Events that belong to no mail but to this call (extensions), for everyone or for this applicant."""
+    rows = store.db.query(
+        "select * from events where mail_id is null and json_extract(detail, '$.call') = ? "
+        "and (json_extract(detail, '$.applicant') is null or json_extract(detail, '$.applicant') = ?) order by id",
+        [call, applicant or ""],
+    )
+    return [decoded(r) for r in rows]
+
+
+def decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its JSON columns read back."""
+    return {
+        k: json.loads(v) if k in ("missing", "reasons", "detail") and isinstance(v, str) else v for k, v in row.items()
+    }
+
+
+# ---------------------------------------------------------------- dossier replay
+
+
+@dataclass
+class MailState:
+    id: int
+    call: str | None
+    sender: str
+    verdict: str
+    message_id: str
+    order: tuple[str, int]
+    documents: list[tuple[DocumentKind, str, bool]] = field(default_factory=list)  # kind, sha256, readable
+
+
+class ReplayHistory:
+    """Dossiers as they stood at one mail's place in order of receipt: earlier mails only, each as last judged.
+
+    Re-judging a mail must not see itself or later mails, or a dossier completed later would make an earlier
+    mail complete, and the mail's own Message-ID would make it a duplicate of itself.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.states: dict[int, MailState] = {}
+        self.by_call: dict[str | None, set[int]] = defaultdict(set)  # so a dossier reads one call, not every mail
+        for r in store.db.query("select id, call, sender, verdict, message_id, received_at from mails"):
+            self.states[int(r["id"])] = MailState(
+                int(r["id"]), r["call"], r["sender"] or "", r["verdict"], r["message_id"], (r["received_at"], r["id"])
+            )
+            self.by_call[r["call"]].add(int(r["id"]))
+        for d in store.db.query("select mail_id, kind, sha256, problem from documents order by id"):
+            document = (DocumentKind(d["kind"]), d["sha256"], d["problem"] is None)
+            self.states[int(d["mail_id"])].documents.append(document)
+        self.position: tuple[str, int] = ("", 0)
+
+    def at(self, mail_id: int) -> None:
+        self.position = self.states[mail_id].order
+
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
+        of_call = (self.states[i] for i in self.by_call[call])
+        earlier = [s for s in of_call if s.order < self.position]
+        mine = [s for s in earlier if s.sender == applicant]
+        counted = [s for s in mine if s.verdict in DOSSIER_VERDICTS]
+        return DossierSoFar(
+            kinds=frozenset(kind for s in counted for kind, _, readable in s.documents if readable),
+            document_hashes=frozenset(sha for s in mine for _, sha, _ in s.documents),
+            message_ids=frozenset(s.message_id for s in earlier),
+            mails=len(mine),
+            deadline_override=self.store.deadline_override(call, applicant),
+        )
+
+    def update(self, state: MailState) -> None:
+        self.by_call[self.states[state.id].call].discard(state.id)
+        self.by_call[state.call].add(state.id)
+        self.states[state.id] = state
+
+
+# ---------------------------------------------------------------- extensions
+
+
+def parse_local(text: str) -> datetime:
+    """A Morocco-time date or date-time; a date alone means the end of that day, as in the rules."""
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone(MOROCCO))
+        moment = datetime.fromisoformat(text.strip().replace(" ", "T"))
+    except ValueError as exc:
+        raise UsageError(f"{text!r} is not a date", fix="write 2026-05-20 or 2026-05-20T16:00 (Morocco time)") from exc
+    if moment.tzinfo is not None:
+        raise UsageError(f"{text!r} carries an offset", fix="write the Morocco local time without an offset")
+    return moment.replace(tzinfo=zone(MOROCCO))
+
+
+def extend(store: Store, rule: Rule, until: datetime, applicant: str | None, note: str) -> dict[str, Any]:
+    """A later deadline for a call, or for one applicant of it; the next triage and re-triage use it."""
+    if not note.strip():
+        raise UsageError("an extension needs a --note saying why", fix='add --note "..."')
+    if until <= rule.deadline.closes_at():
+        raise UsageError(
+            f"{until.isoformat()} is not after the call's deadline {rule.deadline.closes_at().isoformat()}",
+            fix="give a later --until",
+        )
+    who = applicant.strip().lower() if applicant else None
+    row = {
+        "call": rule.id,
+        "applicant": who,
+        "until": until.astimezone(UTC).isoformat(),
+        "note": note,
+        "at": utc_now().isoformat(),
+    }
+    with store.transaction():
+        store.table("extensions").insert(row)
+        store.add_event(None, "extension", row)
+    late = store.db.query(
+        "select count(*) as n from mails where call = ? and verdict = 'late' and (? is null or sender = ?)",
+        [rule.id, who, who],
+    )
+    return {**row, "late_mails": int(next(iter(late))["n"])}
+
+
+def extensions(store: Store, call: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in store.db.query("select * from extensions where call = ? order by id", [call])]
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_rows(
+    store: Store, rule: Rule, track: Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda a: a
+) -> tuple[list[ExportRow], list[ExportRow]]:
+    """The call's applicants, first received first: those on time, and the late ones (held apart)."""
+    found = sorted(applications(store, call=rule.id), key=lambda a: (a["first_received_at"], a["id"]))
+    on_time: list[ExportRow] = []
+    late: list[ExportRow] = []
+    for application in track([a for a in found if a["verdict"] not in NOT_DECIDING]):
+        row = _export_row(store, rule, application)
+        (late if application["verdict"] == Verdict.LATE.value else on_time).append(row)
+    return on_time, late
+
+
+def _export_row(store: Store, rule: Rule, application: dict[str, Any]) -> ExportRow:
+    files: dict[str, str] = {}  # one line per stored file, however many mails carried it
+    for mail_id in application["mails"]:
+        for d in store.documents(mail_id):
+            if d["path"] and d["sha256"] not in files:
+                files[d["sha256"]] = f"{d['filename']} ({d['kind']}): {(store.storage / d['path']).resolve()}"
+    received = morocco_time(datetime.fromisoformat(application["received_at"]))
+    return ExportRow(
+        id=application["id"],
+        name=application["name"],
+        address=application["sender"],
+        received=received.strftime("%Y-%m-%d %H:%M"),
+        verdict=application["verdict"],
+        present={k.value: k.value not in application["missing"] for k in rule.documents.required},
+        files=list(files.values()),
+    )
+
+
+# ---------------------------------------------------------------- rules
+
+
+def deadline_text(moment: datetime) -> str:
+    """Morocco time; a deadline at midnight reads as 24:00 of the day before, as the calls write it."""
+    local = morocco_time(moment)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return (local.date() - timedelta(days=1)).strftime("%Y-%m-%d 24:00")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def rules_overview(directory: Path, now: datetime) -> tuple[list[dict[str, Any]], list[ConfigError]]:
+    """Every rule file of a folder, checked on its own, so one bad file does not hide the others' errors."""
+    if not directory.is_dir():
+        raise ConfigError("rules folder not found", file=str(directory), fix="give the folder of rule files")
+    paths = sorted(directory.glob("*.toml"))
+    if not paths:
+        raise ConfigError("no rule files (*.toml) in this folder", file=str(directory), fix="add one file per call")
+    rows, errors = [], []
+    for path in paths:
+        try:
+            rows.append(_rule_row(load_rule(path), path, now))
+        except ConfigError as exc:
+            errors.append(exc)
+    return rows, errors
+
+
+def _rule_row(rule: Rule, path: Path, now: datetime) -> dict[str, Any]:
+    closes = rule.deadline.closes_at()
+    weights = sum(c.weight for c in rule.criteria)
+    return {
+        "id": rule.id,
+        "file": str(path),
+        "organisation": rule.organisation,
+        "local": deadline_text(closes),
+        "utc": closes.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+        "days_left": (closes - now).days,
+        "open": closes > now,
+        "late_policy": rule.deadline.late_policy.value,
+        "criteria": len(rule.criteria),
+        "warning": f"criteria weights add up to {weights:g}, not 100" if rule.criteria and weights != 100 else "",
+    }

@@ -1,0 +1,267 @@
+"""Judge stored mails again with the current rules and extensions, e.g. after a rule was fixed.
+
+Mails are re-judged in order of receipt, each against the dossier its applicant had built before it (earlier
+mails only, as re-judged in this run), so re-triaging a whole call gives what a first triage with today's rules
+would have given. A person's override is never changed: it shows as kept. Nothing is sent: a re-triage sends no
+reply, and the filing on the server follows `mails.verdict` on the next poll.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from inbox_bot.core.errors import UsageError
+from inbox_bot.core.models import Attachment, RawMail, Rule, TriageResult, Verdict
+from inbox_bot.operator.applications import MailState, ReplayHistory, decoded, resolve
+from inbox_bot.operator.overrides import Pins, pins
+from inbox_bot.storage.store import Store
+from inbox_bot.triage.decide import missing_kinds
+
+COMPARED = ("call", "verdict", "missing", "kinds", "sender", "subject", "message_id")
+Track = Callable[[Sequence[dict[str, Any]]], Iterable[dict[str, Any]]]
+
+
+class Judged(Protocol):
+    @property
+    def result(self) -> TriageResult: ...
+
+    @property
+    def attachments(self) -> Sequence[Attachment]: ...
+
+
+class Triager(Protocol):
+    """The pipeline, seen from here (inbox_bot.triage.pipeline.Pipeline is one)."""
+
+    def triage(self, raw: RawMail, history: ReplayHistory) -> Judged: ...
+
+
+@dataclass
+class Change:
+    mail_id: int
+    sender: str
+    before: dict[str, Any]
+    after: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, Any] = field(default_factory=dict)  # field -> what the pipeline said, where a person decided
+    skipped: str | None = None
+
+    def changed(self) -> list[str]:
+        return [name for name in COMPARED if self.after and self.before.get(name) != self.after.get(name)]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "mail": self.mail_id,
+            "sender": self.sender,
+            "changed": self.changed(),
+            "before": self.before,
+            "after": self.after,
+            "kept": self.kept,
+            "skipped": self.skipped,
+        }
+
+
+def select(store: Store, idents: Sequence[str], call: str | None, everything: bool) -> list[int]:
+    """The mails to re-triage, in order of receipt."""
+    if sum((bool(idents), call is not None, everything)) != 1:
+        raise UsageError("say which mails to re-triage", fix="give IDs, or --call ID, or --all (one of them)")
+    if everything:
+        rows = store.db.query("select id from mails order by received_at, id")
+    elif call is not None:
+        # The mails no call claimed come along: the fixed rule may claim them now.
+        rows = store.db.query("select id from mails where call = ? or call is null order by received_at, id", [call])
+    else:
+        wanted = sorted({i for ident in idents for i in resolve(store, ident).mail_ids})
+        marks = ",".join("?" * len(wanted))
+        rows = store.db.query(f"select id from mails where id in ({marks}) order by received_at, id", wanted)  # noqa: S608
+    return [int(r["id"]) for r in rows]
+
+
+def retriage(
+    store: Store,
+    triager: Triager,
+    rules: Mapping[str, Rule],
+    mail_ids: Sequence[int],
+    *,
+    dry_run: bool,
+    track: Track = lambda rows: rows,
+) -> list[Change]:
+    history = ReplayHistory(store)
+    rows = [decoded(store.table("mails").get(i)) for i in mail_ids]
+    changes = []
+    for row in track(rows):
+        change, judged = _rejudge(store, triager, rules, history, row)
+        changes.append(change)
+        if judged is None:
+            continue
+        result, attachments = judged
+        history.update(_state(row, result))
+        if not dry_run and (change.changed() or result.reasons != row["reasons"]):
+            _write(store, int(row["id"]), result, attachments, change)
+    return changes
+
+
+def _rejudge(
+    store: Store, triager: Triager, rules: Mapping[str, Rule], history: ReplayHistory, row: dict[str, Any]
+) -> tuple[Change, tuple[TriageResult, Sequence[Attachment]] | None]:
+    mail_id = int(row["id"])
+    change = Change(mail_id, row["sender"], _before(store, row))
+    raw = stored_raw(store, row)
+    if isinstance(raw, str):
+        change.skipped = raw
+        return change, None
+    history.at(mail_id)
+    judged = triager.triage(raw, history)
+    result, change.kept = apply_pins(judged.result, pins(store, mail_id), row, rules, history)
+    change.after = _view(result)
+    return change, (result, judged.attachments)
+
+
+def stored_raw(store: Store, row: dict[str, Any]) -> RawMail | str:
+    """The mail as first received, or why it cannot be had. The receipt time comes back with it: a server's
+    INTERNALDATE or a file's mtime is not in the bytes, and re-reading without it would move the mail in time."""
+    try:
+        data = store.read_file(row["raw_path"])
+    except OSError:
+        return "the raw mail is no longer stored"
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        return "the stored raw mail is damaged (its hash differs)"
+    received = datetime.fromisoformat(row["received_at"])
+    return RawMail(
+        source=row["source"],
+        raw=data,
+        sha256=row["sha256"],
+        server_received_at=received if row["received_source"] == "server" else None,
+        file_mtime=received if row["received_source"] == "file" else None,
+    )
+
+
+def apply_pins(
+    result: TriageResult, pinned: Pins, row: dict[str, Any], rules: Mapping[str, Rule], history: ReplayHistory
+) -> tuple[TriageResult, dict[str, Any]]:
+    """The pipeline's result with a person's decisions put back; returns what the pipeline said instead."""
+    if pinned.verdict is None and not pinned.kinds:
+        return result, {}
+    kept: dict[str, Any] = {}
+    documents = [d.model_copy(update={"kind": pinned.kinds.get(d.sha256, d.kind)}) for d in result.documents]
+    kept.update(
+        {
+            f"kind {old.filename}": old.kind.value
+            for old, new in zip(result.documents, documents, strict=True)
+            if old.kind != new.kind
+        }
+    )
+    call = result.call
+    if pinned.verdict is not None and row["call"] != result.call:  # the verdict was given for that call
+        kept["call"], call = result.call, row["call"]
+    rule = rules.get(call) if call else None
+    missing = result.missing
+    if pinned.kinds and rule is not None:
+        missing = missing_kinds(rule, history.dossier(rule.id, result.sender), documents)
+    verdict = result.verdict
+    if pinned.verdict is not None:
+        if pinned.verdict != result.verdict:
+            kept["verdict"] = result.verdict.value
+        verdict = pinned.verdict
+        missing = [] if verdict is Verdict.COMPLETE else missing
+    elif verdict in (Verdict.COMPLETE, Verdict.INCOMPLETE):  # decide's own last step, with the person's kinds
+        verdict = Verdict.INCOMPLETE if missing else Verdict.COMPLETE
+    update = {"documents": documents, "call": call, "missing": missing, "verdict": verdict}
+    return result.model_copy(update=update), kept
+
+
+def _before(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    kinds = sorted(f"{d['filename']}: {d['kind']}" for d in store.documents(int(row["id"])))
+    return {
+        "call": row["call"],
+        "verdict": row["verdict"],
+        "missing": list(row["missing"] or []),
+        "kinds": kinds,
+        "sender": row["sender"],
+        "subject": row["subject"],
+        "message_id": row["message_id"],
+    }
+
+
+def _view(result: TriageResult) -> dict[str, Any]:
+    return {
+        "call": result.call,
+        "verdict": result.verdict.value,
+        "missing": [k.value for k in result.missing],
+        "kinds": sorted(f"{d.filename}: {d.kind.value}" for d in result.documents),
+        "sender": result.sender,
+        "subject": result.subject,
+        "message_id": result.message_id,
+    }
+
+
+def _state(row: dict[str, Any], result: TriageResult) -> MailState:
+    documents = [(d.kind, d.sha256, d.problem is None) for d in result.documents]
+    return MailState(
+        int(row["id"]),
+        result.call,
+        result.sender,
+        result.verdict.value,
+        result.message_id,
+        (row["received_at"], int(row["id"])),
+        documents,
+    )
+
+
+def _write(store: Store, mail_id: int, result: TriageResult, attachments: Sequence[Attachment], change: Change) -> None:
+    # Files first, under their hash, as Store.record does: a crash leaves at worst an unused file.
+    stored = {a.sha256: store.put_file("files", a.sha256, a.content) for a in attachments}
+    safe_names = {a.sha256: a.safe_name for a in attachments}
+    with store.transaction():
+        store.table("mails").update(
+            mail_id,
+            {
+                "call": result.call,
+                "verdict": result.verdict.value,
+                "missing": json.dumps([k.value for k in result.missing]),
+                "reasons": json.dumps(result.reasons, ensure_ascii=False),
+                "sender": result.sender,
+                "sender_name": result.sender_name,
+                "subject": result.subject,
+                "message_id": result.message_id,
+            },
+        )
+        _write_documents(store, mail_id, result, stored, safe_names)
+        if change.changed():
+            store.add_event(mail_id, "retriage", change.summary())
+
+
+def _write_documents(
+    store: Store, mail_id: int, result: TriageResult, stored: dict[str, str], safe_names: dict[str, str]
+) -> None:
+    """Update documents in place (their ids stay), add the ones a better reader now finds, drop the rest."""
+    old = {(d["sha256"], d["filename"]): d for d in store.documents(mail_id)}
+    for d in result.documents:
+        values = {
+            "kind": d.kind.value,
+            "mime": d.mime,
+            "size": d.size,
+            "pages": d.pages,
+            "problem": d.problem,
+            "inside": d.inside,
+            "reasons": json.dumps(d.reasons, ensure_ascii=False),
+        }
+        existing = old.pop((d.sha256, d.filename), None)
+        if existing is not None:
+            store.table("documents").update(existing["id"], values)
+        else:
+            store.table("documents").insert(
+                {
+                    "mail_id": mail_id,
+                    "filename": d.filename,
+                    "sha256": d.sha256,
+                    "safe_name": safe_names.get(d.sha256, ""),
+                    "path": stored.get(d.sha256),
+                    **values,
+                }
+            )
+    for gone in old.values():
+        store.table("documents").delete(gone["id"])

@@ -1,0 +1,272 @@
+"""What a digest says, built from the store: per call, counts and days left; what is new; what needs a person;
+mailbox health. Sending it is inbox_bot.outgoing.digest's job."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any
+
+from inbox_bot.config.settings import Settings
+from inbox_bot.core.models import DocumentKind, LatePolicy, Rule
+from inbox_bot.core.timezones import morocco_time
+from inbox_bot.outgoing import outbox, replies
+from inbox_bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+OPERATOR = "Exploitation inbox-bot"
+# verdict -> (one, several, bar colour); colours that stay apart for the colour-blind and in grey print
+VERDICT_FR = {
+    "complete": ("complet", "complets", "#2e7d32"), "incomplete": ("incomplet", "incomplets", "#f9a825"),
+    "late": ("en retard", "en retard", "#c62828"), "duplicate": ("doublon", "doublons", "#9e9e9e"),
+    "needs_review": ("à vérifier", "à vérifier", "#6a1b9a"), "unmatched": ("non attribué", "non attribués", "#78909c"),
+}  # fmt: skip
+LIST_LIMIT = 200  # a digest is read on a phone: past this, a count and "see `inbox-bot list`"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who receives one digest, and what they may see."""
+
+    name: str
+    to: list[str]
+    calls: dict[str, Rule]
+    addresses: frozenset[str]  # call-less mail sent to one of these is theirs
+    operator: bool = False  # also gets call-less mail no organisation's address received
+
+
+@dataclass
+class Period:
+    since_mail_id: int
+    since_at: str  # when the last digest was made ("" before the first): what the digest shows
+    since_recorded: str  # the same instant by the clock that stamps mails.recorded_at
+    last_mail_id: int
+
+
+def audiences(settings: Settings, rules: Mapping[str, Rule]) -> list[Audience]:
+    names = sorted({rule.organisation for rule in rules.values()} | {o.name for o in settings.digest.organisations})
+    found = []
+    for name in names:
+        calls = {rule.id: rule for rule in rules.values() if rule.organisation == name}
+        addresses = frozenset(a for rule in calls.values() for a in rule.addresses)
+        found.append(Audience(name, settings.digest.recipients(name), calls, addresses))
+    if settings.digest.operator:
+        found.append(Audience(OPERATOR, settings.digest.operator, {}, frozenset(), operator=True))
+    return found
+
+
+# ---------------------------------------------------------------- building
+
+
+def build(
+    store: Store, settings: Settings, audience: Audience, all_addresses: frozenset[str], now: datetime
+) -> dict[str, Any]:
+    """Everything the digest templates show for one audience (plain strings and numbers)."""
+    period = _period(store, audience.name)  # read once: what this digest shows is exactly what it records
+    new_rows = _new_mails(store, period)
+    mine = [row for row in new_rows if row["call"] in audience.calls]
+    callless = [row for row in new_rows if row["call"] is None and _reaches(store, row, audience, all_addresses)]
+    withheld = _withheld(store, [row["id"] for row in mine])
+    review = [r for r in mine if r["verdict"] == "needs_review" or r["id"] in withheld]
+    review += [r for r in callless if r["verdict"] == "needs_review"]
+    unmatched = [r for r in callless if r["verdict"] == "unmatched"]
+    data: dict[str, Any] = {
+        "period": period,
+        "organisation": audience.name,
+        "operator": audience.operator,
+        "today": morocco_time(now).strftime("%d/%m/%Y"),
+        "since": _local(period.since_at) if period.since_at else "",
+        "calls": [_call_summary(store, rule, now) for rule in audience.calls.values()],
+        "new": [_mail_line(store, row, audience, withheld) for row in mine[:LIST_LIMIT]],
+        "new_more": max(0, len(mine) - LIST_LIMIT),
+        "late_held": [_mail_line(store, row, audience, withheld) for row in _late_held(store, audience)],
+        "review": [_mail_line(store, row, audience, withheld) for row in review[:LIST_LIMIT]],
+        "unmatched_count": len(unmatched),
+        "unmatched_subjects": [replies.one_line(r["subject"] or "(sans objet)", 120) for r in unmatched[:LIST_LIMIT]],
+        "mailboxes": mailbox_health(store, settings, now, audience),
+        **_replies(store, audience, period.since_recorded),
+    }
+    data["nothing_new"] = not (mine or review or unmatched or data["replies_failed"] or data["replies_unknown"])
+    data["nothing_new"] = data["nothing_new"] and not any(m["failing"] for m in data["mailboxes"])
+    return data
+
+
+def _period(store: Store, name: str) -> Period:
+    last = store.db.execute(
+        "select last_mail_id, created_at, recorded_at from digests where organisation = ? order by id desc limit 1",
+        [name],
+    ).fetchone()
+    top = int(store.db.execute("select coalesce(max(id), 0) from mails").fetchone()[0])
+    if last is None:
+        return Period(since_mail_id=0, since_at="", since_recorded="", last_mail_id=top)
+    return Period(since_mail_id=last[0], since_at=last[1], since_recorded=last[2], last_mail_id=top)
+
+
+def _new_mails(store: Store, period: Period) -> list[dict[str, Any]]:
+    # By id, and by time for an id a purge freed and a later mail took again.
+    return list(
+        store.db.query(
+            "select * from mails where (id > ? or recorded_at > ?) and id <= ? and verdict != 'ignored' order by id",
+            [period.since_mail_id, period.since_recorded, period.last_mail_id],
+        )
+    )
+
+
+def _reaches(store: Store, row: dict[str, Any], audience: Audience, all_addresses: frozenset[str]) -> bool:
+    """Whether call-less mail is this audience's: sent to its addresses, or to nobody's for the operator."""
+    recipients = mail_recipients(store, row)
+    if audience.operator:
+        return not (recipients & all_addresses)
+    return bool(recipients & audience.addresses)
+
+
+def mail_recipients(store: Store, row: dict[str, Any]) -> set[str]:
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(store.read_file(row["raw_path"])[:262_144])
+    except Exception:  # a raw file that cannot be read: the mail reaches nobody's digest but the operator's
+        log.warning("mail %s: cannot read its recipients", row["id"])
+        return set()
+    names = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
+    values = [str(v) for name in names for v in headers.get_all(name) or []]
+    return {address.strip().lower() for _, address in email.utils.getaddresses(values) if "@" in address}
+
+
+def _withheld(store: Store, mail_ids: list[int]) -> set[int]:
+    if not mail_ids:
+        return set()
+    marks = ", ".join("?" for _ in mail_ids)
+    sql = f"select mail_id from events where kind = 'reply_withheld' and mail_id in ({marks})"  # noqa: S608
+    return {int(r["mail_id"]) for r in store.db.query(sql, mail_ids)}
+
+
+def _late_held(store: Store, audience: Audience) -> list[dict[str, Any]]:
+    held = [rule.id for rule in audience.calls.values() if rule.deadline.late_policy is LatePolicy.HOLD]
+    if not held:
+        return []
+    marks = ", ".join("?" for _ in held)
+    sql = f"select * from mails where verdict = 'late' and call in ({marks}) order by received_at limit ?"  # noqa: S608
+    return list(store.db.query(sql, [*held, LIST_LIMIT]))
+
+
+def _call_summary(store: Store, rule: Rule, now: datetime) -> dict[str, Any]:
+    counts = Counter(
+        {r["verdict"]: int(r["n"]) for r in store.db.query(
+            "select verdict, count(*) as n from mails where call = ? group by verdict", [rule.id])}
+    )  # fmt: skip
+    total = sum(n for verdict, n in counts.items() if verdict != "ignored")
+    extended = store.deadline_override(rule.id, "")  # an extension for the whole call, not one applicant
+    bars = [
+        {"verdict": v, "label": VERDICT_FR[v][1], "count": counts[v], "colour": VERDICT_FR[v][2],
+         "percent": round(100 * counts[v] / total) if total else 0}
+        for v in ("complete", "incomplete", "late", "duplicate", "needs_review") if counts[v]
+    ]  # fmt: skip
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "reference": rule.reference,
+        "deadline": replies.deadline_text(rule.deadline, "fr", extended),
+        "days_left": days_left_text(extended or rule.deadline.closes_at(), now),
+        "total": total,
+        "bars": bars,
+    }
+
+
+def days_left_text(closes_at: datetime, now: datetime) -> str:
+    last_day = morocco_time(closes_at - timedelta(microseconds=1)).date()
+    days = (last_day - morocco_time(now).date()).days
+    if now >= closes_at:
+        return f"clôturé depuis {-days} jour{'s' if -days > 1 else ''}" if days < 0 else "clôturé aujourd'hui"
+    if days == 0:
+        return "dernier jour"
+    return f"{days} jour{'s' if days > 1 else ''} restant{'s' if days > 1 else ''}"
+
+
+def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: set[int]) -> dict[str, Any]:
+    rule = audience.calls.get(row["call"] or "")
+    documents = [f"{replies.one_line(d['filename'], 80)} ({_label(d['kind'])})" for d in store.documents(row["id"])]
+    return {
+        "applicant": replies.one_line(row["sender_name"] or "", 80),
+        "address": row["sender"] or "",
+        "received_at": _local(row["received_at"]),
+        "subject": replies.one_line(row["subject"] or "", 120),
+        "call": rule.title if rule else "",
+        "verdict": VERDICT_FR.get(row["verdict"], (row["verdict"],))[0],
+        "documents": documents,
+        "missing": [_label(k) for k in json.loads(row["missing"] or "[]")],
+        "withheld": row["id"] in withheld,
+        "reasons": [replies.one_line(r, 160) for r in json.loads(row["reasons"] or "[]")[-2:]],
+    }
+
+
+def _label(kind: str) -> str:
+    try:
+        return replies.KIND_LABELS["fr"][DocumentKind(kind)]
+    except ValueError:
+        return kind
+
+
+def _replies(store: Store, audience: Audience, since_at: str) -> dict[str, Any]:
+    if not audience.calls and not audience.operator:
+        return {"replies_sent": 0, "replies_failed": [], "replies_unknown": [], "replies_waiting": 0}
+    kinds = ("receipt", "incomplete", "late", "digest", "alert") if audience.operator else outbox.REPLY_KINDS
+    calls = None if audience.operator else list(audience.calls)
+    return {f"replies_{key}": value for key, value in outbox.summary(store, kinds, calls, since_at).items()}
+
+
+def _local(iso: str) -> str:
+    return morocco_time(datetime.fromisoformat(iso)).strftime("%d/%m/%Y %H:%M")
+
+
+# ---------------------------------------------------------------- mailbox health
+
+
+def mailbox_health(
+    store: Store, settings: Settings, now: datetime, audience: Audience | None = None
+) -> list[dict[str, Any]]:
+    """The IMAP side's `mailbox_health` rows ([] without the table), those of this audience's addresses only.
+
+    A mailbox is matched to organisations by its `[[mailboxes]] addresses`; one with none is shown to all.
+    """
+    if not store.table("mailbox_health").exists():
+        return []
+    addresses = {box.name: frozenset(a.lower() for a in box.addresses) for box in settings.mailboxes}
+    found = []
+    for row in store.db.query("select * from mailbox_health order by mailbox"):
+        own = addresses.get(str(row["mailbox"]), frozenset())
+        if audience is not None and own and not audience.operator and not own & audience.addresses:
+            continue
+        since = failing_since(row)
+        found.append(
+            {
+                "mailbox": str(row["mailbox"]),
+                "addresses": sorted(own),
+                "last_success": _local(row["last_ok_at"]) if row.get("last_ok_at") else "jamais",
+                "failing": since is not None,
+                "since": _local(since.isoformat()) if since else "",
+                "since_at": since,
+                "for": _duration(now - since) if since else "",
+                "error": replies.one_line(str(row.get("last_error") or ""), 300),
+            }
+        )
+    return found
+
+
+def failing_since(row: Mapping[str, Any]) -> datetime | None:
+    """When the current failure episode began (the IMAP side clears it at the first good poll); None when well."""
+    value = row.get("failing_since")
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes >= 48 * 60:
+        return f"{minutes // 1440} jours"
+    return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"

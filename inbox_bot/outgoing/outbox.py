@@ -1,0 +1,391 @@
+"""The outbox: every mail inbox-bot sends is first a row here, then the sender job delivers it.
+
+A reply is rendered before the mail is recorded and written by `reply_callback`'s callback inside the same
+transaction as the decision (`Store.record(..., also=callback)`): a crash leaves both or neither. Its
+Message-ID is derived from the mail it answers, and unique, so it cannot be queued twice.
+
+Delivery (`deliver_pending`) moves a row queued -> sending, committed BEFORE the SMTP transaction, then to
+sent, back to queued with a later attempt (the server said "later", or the connection failed before the
+message was handed over), or to failed (refused for good, or too many attempts). A row still in `sending`
+when a process starts, or long after any SMTP timeout, was interrupted mid-transaction: it becomes `unknown`
+and is never resent automatically; `status` and the digest show it, and a person settles it
+(`settle_unknown`). So a crash at any point never sends a reply twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence, Set
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+from typing import Any
+
+from inbox_bot.config.settings import Settings, SmtpSettings
+from inbox_bot.core.errors import ConfigError
+from inbox_bot.core.models import ParsedMail, RawMail, Rule, TriageResult
+from inbox_bot.outgoing import compose, replies
+from inbox_bot.outgoing.mailer import DeliveryFailed, Mailer
+from inbox_bot.storage.store import DOSSIER_VERDICTS, Store, utc_now
+
+log = logging.getLogger(__name__)
+
+REPLY_KINDS = ("receipt", "incomplete", "late")
+MAX_BACKOFF = timedelta(hours=12)
+HEADER_BYTES = 262_144
+
+
+def iso(instant: datetime) -> str:
+    """Times are compared as text in SQL: always UTC, whatever zone the caller's datetime carries."""
+    return instant.astimezone(UTC).isoformat()
+
+
+# ---------------------------------------------------------------- enqueueing replies
+
+
+def reply_callback(
+    store: Store,
+    parsed: ParsedMail | None,
+    result: TriageResult,
+    rule: Rule | None,
+    settings: Settings,
+    authserv_ids: Set[str],
+    *,
+    raw: RawMail | None = None,
+    rules: Iterable[Rule] = (),
+    now: datetime | None = None,
+) -> Callable[[int], None] | None:
+    """The `also=` callback for `Store.record` that queues the reply this mail calls for; None when none is due.
+
+    Call it before `store.record(raw, result, attachments, also=callback)`. Everything slow or fallible
+    (policy, templates, reading the dossier) happens here, outside the transaction: a template error or a
+    reply that must not go becomes an event on the mail, never an exception, so triage is never held up.
+    `authserv_ids` are the ids of the mailbox's own server in Authentication-Results; `raw` lets the loop
+    checks read every header; `rules` are all calls (their addresses are ours, never answered).
+    """
+    if settings.smtp is None or parsed is None:
+        return None
+    now = now or utc_now()
+    own = replies.own_addresses(
+        [*settings.replies.own_addresses, *(a for box in settings.mailboxes for a in box.addresses)],
+        [*([rule] if rule else []), *rules],
+        settings.smtp.from_address,
+    )
+    plan = replies.plan_reply(result, rule, parsed, raw_headers(raw), own, authserv_ids)
+    if plan is None:
+        return None
+    if isinstance(plan, replies.Skip):
+        event = "reply_withheld" if plan.review else "reply_skipped"
+        return _event_callback(store, event, {"kind": plan.kind, "reason": plan.reason, "review": plan.review})
+    assert rule is not None  # plan_reply answers only for a rule
+    try:
+        row = _reply_row(store, parsed, result, rule, plan, settings, now)
+    except (ConfigError, ValueError) as exc:
+        log.error("reply to %s for %s not written: %s", result.sender, rule.id, exc)
+        return _event_callback(store, "reply_failed", {"kind": plan.kind, "reason": str(exc)})
+    return lambda mail_id: _enqueue_reply(store, {**row, "mail_id": mail_id}, settings.replies.window, now)
+
+
+def raw_headers(raw: RawMail | None) -> list[tuple[str, str]]:
+    if raw is None:
+        return []
+    try:
+        message = BytesHeaderParser(policy=compat32).parsebytes(raw.raw[:HEADER_BYTES])
+        return [(name, str(value)) for name, value in message.items()]
+    except Exception:  # hostile headers: the parser's own signals still apply
+        return []
+
+
+def _event_callback(store: Store, kind: str, detail: dict[str, Any]) -> Callable[[int], None]:
+    return lambda mail_id: store.add_event(mail_id, kind, detail)
+
+
+def _enqueue_reply(store: Store, row: dict[str, Any], window: timedelta, now: datetime) -> None:
+    recent = store.db.execute(
+        "select id from outbox where call = ? and applicant = ? and kind = ? and created_at > ? limit 1",
+        [row["call"], row["applicant"], row["kind"], iso(now - window)],
+    ).fetchone()
+    if recent is not None:
+        reason = f"a {row['kind']} reply already went to this sender for this call within {window}"
+        store.add_event(row["mail_id"], "reply_skipped", {"kind": row["kind"], "reason": reason})
+        return
+    outbox_id = enqueue(store, row, now)
+    store.add_event(row["mail_id"], "reply_queued", {"kind": row["kind"], "outbox_id": outbox_id})
+
+
+def _reply_row(
+    store: Store,
+    parsed: ParsedMail,
+    result: TriageResult,
+    rule: Rule,
+    plan: replies.Plan,
+    settings: Settings,
+    now: datetime,
+) -> dict[str, Any]:
+    assert settings.smtp is not None
+    smtp = settings.smtp
+    domain = smtp.from_address.rpartition("@")[2]
+    context = reply_context(store, result, rule, plan.kind)
+    template_dir = _template_dir(rule, settings.rules_dir)
+    text = compose.render_reply(plan.kind, rule.replies.language, context, template_dir=template_dir, call=rule.id)
+    message_id = replies.message_id(plan.kind, rule.id, result.message_id, plan.to, domain=domain)
+    message = compose.build_message(
+        sender=(smtp.from_name, smtp.from_address),
+        to=[(plan.to_name, plan.to)],
+        reply_to=rule.addresses[0],
+        subject=text.subject,
+        text=text.text,
+        message_id=message_id,
+        date=now,
+        auto_submitted="auto-replied",
+        in_reply_to=parsed.message_id,
+        earlier_references=parsed.references,
+    )
+    return {
+        "kind": plan.kind,
+        "call": rule.id,
+        "organisation": rule.organisation,
+        "applicant": result.sender,
+        "mail_from": "" if settings.replies.null_sender else smtp.from_address,
+        "rcpt": [plan.to],
+        "message_id": message_id,
+        "subject": text.subject,
+        "message": message,
+    }
+
+
+def _template_dir(rule: Rule, rules_dir: Path) -> Path | None:
+    if rule.replies.template_dir is None:
+        return None
+    folder = Path(rule.replies.template_dir).expanduser()
+    return folder if folder.is_absolute() else rules_dir / folder
+
+
+def reply_context(store: Store, result: TriageResult, rule: Rule, kind: str) -> dict[str, Any]:
+    """What a reply template may use: the pure context, with the dossier's earlier files and any extension."""
+    earlier = store.db.query(
+        "select d.filename, d.size, d.sha256, d.inside, m.received_at from documents d join mails m "
+        "on m.id = d.mail_id where m.call = ? and m.sender = ? and m.verdict in (?, ?, ?) order by m.id, d.id",
+        [rule.id, result.sender, *DOSSIER_VERDICTS],
+    )
+    files = [
+        replies.FileReceived(r["filename"], int(r["size"] or 0), r["sha256"], r["inside"],
+                             datetime.fromisoformat(r["received_at"]))
+        for r in earlier
+    ]  # fmt: skip
+    override = store.deadline_override(rule.id, result.sender)
+    return replies.reply_context(result, rule, kind, earlier=files, override=override)
+
+
+# ---------------------------------------------------------------- the table
+
+
+def enqueue(store: Store, row: dict[str, Any], now: datetime | None = None) -> int | None:
+    """Queue one message; None when a message with the same Message-ID is already there (it is not queued again)."""
+    now = now or utc_now()
+    stamp = iso(now)
+    values = {"mail_id": None, "call": None, "organisation": None, "applicant": None, **row}
+    values |= {"rcpt": json.dumps(row["rcpt"]), "state": "queued", "attempts": 0}
+    values |= {"next_attempt_at": stamp, "created_at": stamp, "updated_at": stamp}
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cursor = store.db.execute(
+        f"insert into outbox ({columns}) values ({marks}) on conflict do nothing",  # noqa: S608 (our own names)
+        list(values.values()),
+    )
+    return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
+
+
+def recover_interrupted(store: Store, *, older_than: timedelta = timedelta(0), now: datetime | None = None) -> int:
+    """Rows left in `sending` (claimed more than `older_than` ago) become `unknown`. Call it at start-up."""
+    cutoff = iso((now or utc_now()) - older_than)
+    query = "select id from outbox where state = 'sending' and claimed_at <= ?"
+    stale = [r["id"] for r in store.db.query(query, [cutoff])]
+    for outbox_id in stale:
+        _set(store, outbox_id, state="unknown", last_error="interrupted during the SMTP transaction: may have gone")
+        log.warning("outbox %s: interrupted while sending; it may have been delivered: not resent", outbox_id)
+    return len(stale)
+
+
+def settle_unknown(store: Store, outbox_id: int, *, resend: bool) -> None:
+    """A person's decision on an `unknown` row: queue it again, or take it as sent (the recipient confirmed)."""
+    row = store.db.execute("select state from outbox where id = ?", [outbox_id]).fetchone()
+    if row is None or row[0] != "unknown":
+        raise ConfigError(f"outbox row {outbox_id} is not in state unknown", fix="see the outbox status")
+    now = utc_now().isoformat()
+    if resend:
+        _set(store, outbox_id, state="queued", next_attempt_at=now)
+    else:
+        _set(store, outbox_id, state="sent", sent_at=now)
+
+
+def status(store: Store) -> dict[str, int]:
+    """How many outbox rows are in each state (queued, sending, sent, failed, unknown)."""
+    counts = {state: 0 for state in ("queued", "sending", "sent", "failed", "unknown")}
+    for row in store.db.query("select state, count(*) as n from outbox group by state"):
+        counts[row["state"]] = int(row["n"])
+    return counts
+
+
+def rows(store: Store, *states: str) -> list[dict[str, Any]]:
+    """Outbox rows in these states, oldest first, without the message bytes."""
+    marks = ", ".join("?" for _ in states)
+    columns = (
+        "id, mail_id, kind, call, organisation, applicant, rcpt, message_id, subject, state, attempts, "
+        "next_attempt_at, last_error, created_at, sent_at, updated_at"
+    )
+    sql = f"select {columns} from outbox where state in ({marks}) order by id"  # noqa: S608 (placeholders only)
+    return list(store.db.query(sql, list(states)))
+
+
+def summary(store: Store, kinds: Sequence[str], calls: Sequence[str] | None, since_at: str) -> dict[str, Any]:
+    """For the digest: sent and failed since a time, unknown and still waiting whenever queued."""
+    scope = f"kind in ({', '.join('?' for _ in kinds)})"
+    params: list[str] = list(kinds)
+    if calls is not None:
+        scope += f" and call in ({', '.join('?' for _ in calls)})"
+        params += calls
+
+    def select(condition: str, *values: str) -> list[dict[str, Any]]:
+        sql = f"select * from outbox where {scope} and {condition} order by id"  # noqa: S608 (placeholders only)
+        return list(store.db.query(sql, [*params, *values]))
+
+    def line(row: dict[str, Any]) -> dict[str, str]:
+        return {"kind": row["kind"], "to": ", ".join(json.loads(row["rcpt"])), "error": row["last_error"] or ""}
+
+    return {
+        "sent": len(select("state = 'sent' and sent_at > ?", since_at)),
+        "failed": [line(r) for r in select("state = 'failed' and updated_at > ?", since_at)],
+        "unknown": [line(r) for r in select("state = 'unknown'")],
+        "waiting": len(select("state = 'queued'")),
+    }
+
+
+def queue_notice(
+    store: Store,
+    smtp: SmtpSettings,
+    kind: str,
+    identity: Sequence[str],
+    to: list[str],
+    rendered: compose.Rendered,
+    now: datetime,
+    *,
+    organisation: str | None = None,
+) -> int | None:
+    """Queue a digest or an alert to our own people; None when one with the same identity is already queued."""
+    message_id = replies.message_id(kind, *identity, domain=smtp.from_address.rpartition("@")[2])
+    message = compose.build_message(
+        sender=(smtp.from_name, smtp.from_address),
+        to=[("", address) for address in to],
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
+        date=now,
+        auto_submitted="auto-generated",  # so our own intake ignores it if it ever comes back in
+    )
+    row = {"kind": kind, "organisation": organisation, "mail_from": smtp.from_address, "rcpt": to}
+    return enqueue(store, {**row, "message_id": message_id, "subject": rendered.subject, "message": message}, now)
+
+
+def _set(store: Store, outbox_id: int, **values: Any) -> None:
+    values["updated_at"] = utc_now().isoformat()
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    store.db.execute(f"update outbox set {assignments} where id = ?", [*values.values(), outbox_id])  # noqa: S608
+
+
+# ---------------------------------------------------------------- delivering
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    error: str | None = None  # the server could not be reached: nothing was attempted
+
+
+def deliver_pending(store: Store, mailer: Mailer, *, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
+    """The sender job: deliver what is due, one SMTP connection for the batch. Safe to run at any time.
+
+    Run it every minute or so from the scheduler, and after `digest --send`. A server that cannot be reached
+    leaves every row queued, untouched: the next run tries again, nothing is lost.
+    """
+    now = now or utc_now()
+    report = DeliveryReport()
+    # Anything claimed long before any SMTP timeout could expire was interrupted (another process died).
+    recover_interrupted(store, older_than=max(timedelta(minutes=10), 6 * mailer.settings.timeout), now=now)
+    due = list(
+        store.db.query(
+            "select * from outbox where state = 'queued' and next_attempt_at <= ? order by id limit ?",
+            [iso(now), limit],
+        )
+    )
+    if not due:
+        return report
+    try:
+        mailer.connect()
+    except DeliveryFailed as exc:
+        log.warning("outbox: %s; %d message(s) wait for the next run", exc.one_line(), len(due))
+        report.error = exc.one_line()
+        return report
+    with mailer:
+        for row in due:
+            if _claim(store, row["id"], now) and not _deliver(store, mailer, row, now, report):
+                break
+    return report
+
+
+def _claim(store: Store, outbox_id: int, now: datetime) -> bool:
+    # Committed before the SMTP transaction starts: a crash from here on leaves the row in `sending`.
+    cursor = store.db.execute(
+        "update outbox set state = 'sending', claimed_at = ?, updated_at = ? where id = ? and state = 'queued'",
+        [iso(now), iso(utc_now()), outbox_id],
+    )
+    return cursor.rowcount == 1
+
+
+def _deliver(store: Store, mailer: Mailer, row: dict[str, Any], now: datetime, report: DeliveryReport) -> bool:
+    """Send one claimed row; False when the connection is gone and the batch should stop."""
+    try:
+        mailer.send(row["mail_from"], json.loads(row["rcpt"]), bytes(row["message"]))
+    except DeliveryFailed as exc:
+        _after_failure(store, row, exc, now, report, mailer.settings)
+        return not exc.connection
+    sent = {"state": "sent", "sent_at": utc_now().isoformat(), "attempts": row["attempts"] + 1, "last_error": None}
+    if row["kind"] == "digest":  # it names applicants of every call: once sent, no copy stays behind
+        sent["message"] = b""
+    _set(store, row["id"], **sent)
+    _mail_event(store, row, "reply_sent", {"to": json.loads(row["rcpt"])})
+    report.sent += 1
+    return True
+
+
+def _after_failure(
+    store: Store, row: dict[str, Any], exc: DeliveryFailed, now: datetime, report: DeliveryReport, smtp: SmtpSettings
+) -> None:
+    error = exc.one_line()[:500]
+    attempts = row["attempts"] + (0 if exc.connection else 1)
+    if exc.outcome == "unknown":
+        _set(store, row["id"], state="unknown", attempts=attempts, last_error=error)
+        _mail_event(store, row, "reply_unknown", {"error": error})
+        report.unknown += 1
+    elif exc.outcome == "refused" or attempts >= smtp.max_attempts:
+        _set(store, row["id"], state="failed", attempts=attempts, last_error=error)
+        _mail_event(store, row, "reply_failed", {"error": error, "attempts": attempts})
+        report.failed += 1
+    else:
+        wait = min(MAX_BACKOFF, smtp.retry_after * 2 ** max(attempts - 1, 0))
+        retry_at = iso(now + wait)
+        _set(store, row["id"], state="queued", attempts=attempts, last_error=error, next_attempt_at=retry_at)
+        report.retrying += 1
+    log.warning("outbox %s (%s to %s): %s", row["id"], row["kind"], row["rcpt"], error)
+
+
+def _mail_event(store: Store, row: dict[str, Any], kind: str, detail: dict[str, Any]) -> None:
+    if row["mail_id"] is not None:
+        store.add_event(row["mail_id"], kind, {"kind": row["kind"], "outbox_id": row["id"], **detail})

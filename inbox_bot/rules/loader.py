@@ -1,0 +1,49 @@
+"""Loads and validates rules/*.toml: one call for applications per file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from inbox_bot.core.errors import ConfigError, describe_validation_error
+from inbox_bot.core.models import Rule
+
+
+def load_rule(path: Path) -> Rule:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path), fix="check quotes, brackets and commas") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", file=str(path), fix="save the file as UTF-8") from exc
+    try:
+        rule = Rule.model_validate(data)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, path) from exc
+    if rule.id != path.stem:
+        raise ConfigError(
+            f"id {rule.id!r} differs from the file name",
+            file=str(path),
+            field="id",
+            fix=f"name the file {rule.id}.toml or set id = {path.stem!r}",
+        )
+    return rule
+
+
+def load_rules(directory: Path) -> dict[str, Rule]:
+    """Every rule of a folder, by id. Any bad file is an error: a half-loaded rulebook mis-sorts mail."""
+    if not directory.is_dir():
+        raise ConfigError("rules folder not found", file=str(directory), fix="pass --rules DIR or set `rules_dir`")
+    rules: dict[str, Rule] = {}
+    for path in sorted(directory.glob("*.toml")):
+        rule = load_rule(path)
+        rules[rule.id] = rule
+    if not rules:
+        raise ConfigError(
+            "no rule files (*.toml) in this folder",
+            file=str(directory),
+            fix="add one file per call, see rules/ in the repository",
+        )
+    return rules

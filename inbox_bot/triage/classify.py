@@ -1,0 +1,266 @@
+"""Tell what kind of document a file is, from its name and the first pages of its text (fr, ar, en).
+
+Pure: no I/O, only inbox_bot.core.models. The model is a score per kind: a name that says the kind is worth
+NAME_WEIGHT, and each distinct phrase the text holds adds its weight (3 for phrases only that kind of document
+uses, 2 for strong hints, 1 for words other documents use too: a methodology note speaks of "budget", a cover
+letter of "expérience"). The best kind wins if it reaches MIN_SCORE and is not tied; otherwise `other`, with
+the reason. Names and text are folded first: case, accents, Arabic hamza/diacritics/tatweel, and every
+punctuation mark or underscore becomes a word break, so `Offre_Financiere.pdf` reads "offre financiere".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind
+
+NAME_WEIGHT = 4
+MIN_SCORE = 3
+_SHOWN_PHRASES = 4
+
+K = DocumentKind
+
+# File-name words: one match says the kind (the name is a label its sender chose).
+_NAME_SIGNALS: dict[DocumentKind, tuple[str, ...]] = {
+    K.CV: ("cv", "cvs", "c v", "curriculum", "vitae", "resume", "résumé", "السيرة الذاتية", "سيرة ذاتية",
+           "السيرة"),
+    K.COVER_LETTER: ("lettre de motivation", "lettre motivation", "motivation", "lm", "cover letter",
+                     "lettre de candidature", "lettre candidature", "motivation letter", "رسالة تحفيز",
+                     "رسالة التحفيز", "طلب ترشيح", "طلب الترشيح"),
+    K.REFERENCES: ("références", "référence", "references", "attestation de référence", "attestations de référence",
+                   "attestation de bonne exécution", "bonne exécution", "recommandation", "recommendation",
+                   "référents", "missions similaires", "المراجع"),
+    K.METHODOLOGY_NOTE: ("note méthodologique", "méthodologie", "méthodologique", "methodology", "methodo",
+                         "offre technique", "proposition technique", "technical proposal", "technical offer",
+                         "note technique", "approche", "plan de travail", "work plan", "workplan",
+                         "المنهجية", "مذكرة منهجية", "العرض التقني"),
+    K.FINANCIAL_OFFER: ("offre financière", "proposition financière", "financière", "financier", "financial",
+                        "offre de prix", "devis", "budget", "bordereau", "bpu", "prix", "cotation",
+                        "العرض المالي", "المالي"),
+    K.ADMINISTRATIVE_FILE: ("dossier administratif", "administratif", "administrative", "statuts", "statut",
+                            "rc", "registre de commerce", "registre du commerce", "patente", "ice", "cnss",
+                            "pv", "procès verbal", "récépissé", "modèle j", "rib", "certificat négatif",
+                            "الملف الإداري", "السجل التجاري", "النظام الأساسي", "وصل الإيداع"),
+    K.TAX_CERTIFICATE: ("attestation fiscale", "régularité fiscale", "fiscal", "fiscale", "if", "dgi", "impôts",
+                        "tax", "شهادة جبائية", "الضرائب", "الضريبي"),
+    K.CODE_OF_CONDUCT: ("code de conduite", "code conduite", "code of conduct", "non staff", "conduct",
+                        "conduite", "مدونة السلوك"),
+    K.SIGNED_TERMS: ("termes et conditions", "conditions générales", "conditions générales d'achat", "cga",
+                     "terms and conditions", "terms conditions", "general terms", "الشروط العامة"),
+}
+
+# Text phrases by weight: 3 only this kind of document says it, 2 a strong hint, 1 shared with others.
+_TEXT_SIGNALS: dict[DocumentKind, dict[int, tuple[str, ...]]] = {
+    K.CV: {
+        3: ("curriculum vitae", "السيرة الذاتية", "سيرة ذاتية"),
+        2: ("expérience professionnelle", "expériences professionnelles", "parcours professionnel",
+            "formation académique", "date de naissance", "situation familiale", "centres d'intérêt",
+            "work experience", "professional experience", "الخبرة المهنية", "الخبرات المهنية",
+            "المسار المهني", "المؤهلات العلمية", "تاريخ الازدياد", "تاريخ الميلاد"),
+        1: ("cv", "formation", "formations", "compétences", "langues", "diplômes", "loisirs", "education",
+            "skills", "languages", "hobbies", "التكوين", "المهارات", "اللغات", "الشهادات"),
+    },
+    K.COVER_LETTER: {
+        3: ("lettre de motivation", "je vous prie d'agréer", "veuillez agréer", "cover letter",
+            "motivation letter", "dear sir or madam", "i am writing to apply", "رسالة تحفيز", "رسالة التحفيز",
+            "طلب ترشيح", "طلب الترشيح"),
+        2: ("madame, monsieur", "j'ai l'honneur", "salutations distinguées", "sentiments distingués",
+            "objet : candidature", "yours sincerely", "yours faithfully", "تحية طيبة", "فائق التقدير"),
+        1: ("motivation", "ma candidature", "monsieur le directeur", "dear", "sincerely", "السيد المدير"),
+    },
+    K.REFERENCES: {
+        3: ("attestation de bonne exécution", "attestations de bonne exécution", "lettre de recommandation",
+            "liste des références", "références professionnelles", "letter of recommendation",
+            "attestation de référence"),
+        2: ("missions similaires", "référents", "référent", "maître d'ouvrage", "intitulé de la mission",
+            "année de réalisation", "période de réalisation", "recommandation", "referees", "المراجع"),
+        1: ("références", "references", "client", "clients"),
+    },
+    K.METHODOLOGY_NOTE: {
+        3: ("note méthodologique", "approche méthodologique", "démarche méthodologique", "proposition technique",
+            "offre technique", "technical proposal", "المقاربة المنهجية", "مذكرة منهجية", "العرض التقني"),
+        2: ("méthodologie", "plan de travail", "chronogramme", "compréhension de la mission",
+            "compréhension des termes de référence", "organisation de la mission", "methodology", "work plan",
+            "workplan", "gantt", "understanding of the assignment", "المنهجية", "خطة العمل"),
+        1: ("approche", "démarche", "livrables", "calendrier", "termes de référence", "approach",
+            "deliverables", "timeline", "الجدول الزمني"),
+    },
+    K.FINANCIAL_OFFER: {
+        3: ("offre financière", "proposition financière", "prix unitaire", "total ttc", "bordereau des prix",
+            "détail estimatif", "financial offer", "financial proposal", "العرض المالي"),
+        2: ("prix total", "ttc", "tva", "honoraires", "devis", "coût total", "taux journalier", "à la somme de",
+            "unit price", "daily rate", "total amount", "vat", "درهم"),
+        1: ("montant", "ht", "dh", "mad", "dirhams", "budget", "jours homme", "hommes jours", "fees",
+            "المبلغ", "الميزانية"),
+    },
+    K.ADMINISTRATIVE_FILE: {
+        3: ("dossier administratif", "registre de commerce", "registre du commerce", "attestation cnss",
+            "pv de l'assemblée", "récépissé de dépôt", "identifiant commun de l'entreprise", "الملف الإداري",
+            "السجل التجاري", "وصل الإيداع"),
+        2: ("statuts", "procès-verbal", "récépissé", "modèle j", "certificat négatif", "taxe professionnelle",
+            "assemblée générale", "النظام الأساسي"),
+        # letterheads of every Moroccan firm list RC, ICE, CNSS and patente: alone they prove little
+        1: ("rc", "ice", "cnss", "patente"),
+    },
+    K.TAX_CERTIFICATE: {
+        3: ("attestation fiscale", "attestation de régularité fiscale", "régularité fiscale",
+            "direction générale des impôts", "tax certificate", "tax clearance", "شهادة جبائية",
+            "المديرية العامة للضرائب"),
+        2: ("identifiant fiscal", "numéro d'identification fiscale", "if n°", "dgi", "الضرائب", "التعريف الضريبي"),
+        1: ("tax", "impôts"),
+    },
+    K.CODE_OF_CONDUCT: {
+        3: ("code de conduite", "code of conduct", "مدونة السلوك", "مدونة قواعد السلوك"),
+        2: ("non-staff", "exploitation et abus sexuels", "sexual exploitation", "code d'éthique"),
+        1: ("safeguarding", "psea"),
+    },
+    K.SIGNED_TERMS: {
+        3: ("termes et conditions", "conditions générales d'achat", "terms and conditions", "الشروط العامة",
+            "الشروط والأحكام"),
+        2: ("conditions générales", "general terms", "general conditions", "conditions of purchase"),
+        1: ("lu et approuvé",),
+    },
+}
+
+# Programs and scripts are never documents, whatever they are called (attachments.py refuses them too).
+PROGRAM_MIMES = frozenset({
+    "application/x-executable", "application/x-dosexec", "application/x-sharedlib", "application/x-msi",
+    "application/x-pie-executable", "application/x-mach-binary", "application/x-msdownload",
+    "application/vnd.microsoft.portable-executable", "application/java-archive", "application/x-elf",
+    "text/x-shellscript", "text/x-python", "text/x-perl", "text/x-php", "text/x-msdos-batch",
+    "application/javascript", "text/javascript", "application/x-bat", "application/x-sh",
+    "application/x-shellscript", "text/x-ruby", "text/x-lua", "application/x-powershell", "text/x-awk",
+    "text/x-tcl", "application/x-msdos-program", "application/hta",
+})
+
+
+def is_program(mime: str) -> bool:
+    # newer libmagic names interpreted scripts text/x-script.<language>
+    return mime in PROGRAM_MIMES or mime.startswith("text/x-script")
+
+_ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
+# A price with its currency: what a price table looks like once its layout is gone.
+_AMOUNT = re.compile(r" \d+(?: \d+)* (?:mad|dh|dhs|dirhams?|درهم) ")
+
+
+def classify(attachment: Attachment) -> ClassifiedDocument:
+    """The kind of one attachment, with short reasons a reviewer can check."""
+    kind, reasons = _decide(attachment)
+    return ClassifiedDocument(
+        filename=attachment.filename, kind=kind, mime=attachment.mime, size=attachment.size,
+        sha256=attachment.sha256, pages=attachment.pages, problem=attachment.problem,
+        inside=attachment.inside, reasons=reasons,
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents or Arabic diacritics, words separated by single spaces, padded with one space
+    at each end so that `f" {word} " in fold(text)` matches whole words only."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    words = re.findall(r"[^\W_]+", bare.casefold().translate(_ARABIC_FOLD))
+    return f" {' '.join(words)} "
+
+
+def _fold_name(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = base.rpartition(".")
+    if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,5}", ext):
+        base = stem
+    # a name is often glued together: CurriculumVitae, CVAhmed, CV2024
+    base = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])",
+                  " ", base)
+    return fold(base)
+
+
+@dataclass(frozen=True)
+class _Signal:
+    shown: str  # as a reader would write it, for the reasons
+    key: str  # folded, padded: matched as whole words
+    weight: int
+
+
+def _signals(phrases: tuple[str, ...], weight: int) -> tuple[_Signal, ...]:
+    return tuple(_Signal(phrase, fold(phrase), weight) for phrase in phrases)
+
+
+_NAME = {kind: _signals(phrases, NAME_WEIGHT) for kind, phrases in _NAME_SIGNALS.items()}
+_TEXT = {
+    kind: tuple(signal for weight, phrases in table.items() for signal in _signals(phrases, weight))
+    for kind, table in _TEXT_SIGNALS.items()
+}
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    kind: DocumentKind
+    named: bool
+    phrases: tuple[str, ...]  # strongest first
+    score: int
+
+
+def _decide(attachment: Attachment) -> tuple[DocumentKind, list[str]]:
+    if is_program(attachment.mime):
+        return K.OTHER, [f"{attachment.mime} is a program, not a document"]
+    named = _named_kinds(attachment.filename)
+    if attachment.problem:
+        return _by_name_only(attachment.filename, named, f"could not be read ({attachment.problem})")
+    if not attachment.text.strip():
+        return _by_name_only(attachment.filename, named, "no text to read (image or scan)")
+    return _by_score(attachment.filename, named, fold(attachment.text))
+
+
+def _named_kinds(filename: str) -> list[DocumentKind]:
+    name = _fold_name(filename)
+    return [kind for kind, signals in _NAME.items() if any(signal.key in name for signal in signals)]
+
+
+def _by_name_only(filename: str, named: list[DocumentKind], why: str) -> tuple[DocumentKind, list[str]]:
+    if len(named) == 1:
+        return named[0], [f"name '{filename}' says {named[0]}", f"{why}: kind taken from its name"]
+    if named:
+        return K.OTHER, [f"name '{filename}' could be {' or '.join(named)}", f"{why}: cannot tell which"]
+    return K.OTHER, [f"{why}, and the name '{filename}' does not say what it is"]
+
+
+def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[DocumentKind, list[str]]:
+    ranked = sorted((_evidence(kind, kind in named, text) for kind in _TEXT),
+                    key=lambda evidence: evidence.score, reverse=True)
+    best, second = ranked[0], ranked[1]
+    if best.score == 0:
+        return K.OTHER, [f"neither the name '{filename}' nor the text says what it is"]
+    if best.score < MIN_SCORE:
+        return K.OTHER, [f"weak evidence: best guess {best.kind} scores {best.score}, {MIN_SCORE} needed",
+                         *_explain(best, filename)]
+    if second.score == best.score:
+        return K.OTHER, [f"tie between {best.kind} and {second.kind} (score {best.score})",
+                         *_explain(best, filename), *_explain(second, filename)]
+    reasons = _explain(best, filename)
+    if second.score >= MIN_SCORE:
+        reasons.append(f"less likely {second.kind} (score {second.score} against {best.score})")
+    return best.kind, reasons
+
+
+def _evidence(kind: DocumentKind, named: bool, text: str) -> _Evidence:
+    matched = [signal for signal in _TEXT[kind] if signal.key in text]
+    # "régularité fiscale" inside "attestation de régularité fiscale" is the same evidence, not more of it
+    found = sorted((signal for signal in matched
+                    if not any(signal.key != other.key and signal.key in other.key for other in matched)),
+                   key=lambda signal: -signal.weight)
+    score = sum(signal.weight for signal in found) + (NAME_WEIGHT if named else 0)
+    phrases = tuple(signal.shown for signal in found)
+    if kind is K.FINANCIAL_OFFER and _AMOUNT.search(text):
+        score += 2
+        phrases = (*phrases, "amounts in dirhams")
+    return _Evidence(kind, named, phrases, score)
+
+
+def _explain(evidence: _Evidence, filename: str) -> list[str]:
+    reasons = [f"name '{filename}' says {evidence.kind}"] if evidence.named else []
+    if evidence.phrases:
+        shown = ", ".join(f"'{phrase}'" for phrase in evidence.phrases[:_SHOWN_PHRASES])
+        more = len(evidence.phrases) - _SHOWN_PHRASES
+        reasons.append(f"text mentions {shown}{f' and {more} more' if more > 0 else ''} ({evidence.kind})")
+    return reasons

@@ -1,0 +1,234 @@
+"""Which call a mail belongs to, from its recipients and what it says. Pure: no I/O, no clock.
+
+Applicants do not type the imposed subject exactly, so subjects are compared after normalisation (accents,
+case, punctuation, reply prefixes) and word by word with a small tolerance for typos. Two calls may share an
+address: only the words that tell them apart decide between them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from inbox_bot.core.models import GENERIC_KINDS, ClassifiedDocument, MatchResult, ParsedMail, Rule
+
+REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|tr|fw|fwd|aw|wg|rv|sv|vs|ref|réf|رد|إعادة توجيه)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+# Words that say nothing about which call a mail is for.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "de",
+        "des",
+        "du",
+        "d",
+        "e",
+        "el",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "un",
+        "une",
+        "pour",
+        "par",
+        "sur",
+        "the",
+        "of",
+        "for",
+        "and",
+        "to",
+        "in",
+        "objet",
+        "subject",
+        "candidature",
+        "candidatures",
+        "application",
+        "dossier",
+        "re",
+        "tr",
+        "fwd",
+    ]
+)
+# Words that show a subject is about some call for tenders or applications, so not a stray mail.
+TENDER_WORDS = frozenset(
+    [
+        "appel",
+        "offre",
+        "offres",
+        "ao",
+        "consultation",
+        "tender",
+        "rfq",
+        "rfp",
+        "avis",
+        "marche",
+        "devis",
+        "soumission",
+        "bid",
+    ]
+)
+# Words an applicant uses to describe their own dossier: they do not point to another tender.
+APPLICATION_WORDS = frozenset(
+    [
+        "technique",
+        "financiere",
+        "financier",
+        "methodologique",
+        "methodologie",
+        "note",
+        "cv",
+        "proposition",
+        "propositions",
+        "consultant",
+        "consultante",
+        "consultance",
+        "expert",
+        "experte",
+        "cabinet",
+        "bureau",
+        "etude",
+        "mission",
+        "envoi",
+        "reponse",
+        "depot",
+    ]
+)
+TYPO_TOLERANCE = 80  # rapidfuzz ratio for one word: "chargee"~"charge", "cabinett"~"cabinet", not "omp"~"opm"
+BODY_TOLERANCE = 90
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and Arabic diacritics dropped, punctuation and underscores as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    spaced = "".join(ch if ch.isalnum() else " " for ch in kept.casefold())
+    return " ".join(spaced.split())
+
+
+def normalise_subject(subject: str) -> str:
+    return normalise(REPLY_PREFIX.sub("", subject))
+
+
+def words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    call: str
+    strength: int
+    reason: str
+
+
+def match(
+    mail: ParsedMail, documents: Sequence[ClassifiedDocument], document_texts: Sequence[str], rules: Iterable[Rule]
+) -> MatchResult:
+    candidates = [rule for rule in rules if set(rule.addresses) & set(mail.recipients)]
+    if not candidates:
+        return MatchResult(call=None, reasons=["not addressed to any call's address"])
+    subject = normalise_subject(mail.subject)
+    body = normalise(mail.body)
+    texts = normalise(" ".join([*document_texts, *(d.filename for d in documents)]))
+    evidence = [
+        e for rule in candidates if (e := _evidence(rule, candidates, subject, body, texts, documents)) is not None
+    ]
+    if not evidence:
+        addressed = ", ".join(sorted({a for r in candidates for a in r.addresses} & set(mail.recipients)))
+        return MatchResult(call=None, reasons=[f"sent to {addressed} but nothing in it is about {_names(candidates)}"])
+    best = max(e.strength for e in evidence)
+    winners = [e for e in evidence if e.strength == best]
+    if len(winners) > 1:
+        return MatchResult(
+            call=None,
+            reasons=[f"could be {_names_of(winners)}: nothing tells them apart"],
+            ambiguous=sorted(e.call for e in winners),
+        )
+    return MatchResult(call=winners[0].call, reasons=[winners[0].reason])
+
+
+def _evidence(
+    rule: Rule, candidates: list[Rule], subject: str, body: str, texts: str, documents: Sequence[ClassifiedDocument]
+) -> Evidence | None:
+    if rule.subject is not None:
+        found = _imposed_subject_evidence(rule, candidates, subject, body)
+        if found is not None:
+            return found
+    topic = _first_topic(rule.topics, subject)
+    if topic:
+        return Evidence(rule.id, 3, f"subject speaks of {topic!r} ({rule.id})")
+    topic = _first_topic(rule.topics, body) or _first_topic(rule.topics, texts)
+    if topic:
+        return Evidence(rule.id, 2, f"the mail or its documents speak of {topic!r} ({rule.id})")
+    if subject_names_other_tender(subject, rule):
+        return None
+    specific = {d.kind for d in documents} & set(rule.documents.required) - GENERIC_KINDS
+    if len(specific) >= 2 and len(candidates) == 1:
+        kinds = ", ".join(sorted(k.value for k in specific))
+        return Evidence(rule.id, 1, f"carries application documents for {rule.id} ({kinds})")
+    return None
+
+
+def _imposed_subject_evidence(rule: Rule, candidates: list[Rule], subject: str, body: str) -> Evidence | None:
+    assert rule.subject is not None
+    needed = distinctive_words(rule, candidates)
+    if needed and all(_has_word(subject, w) for w in needed):
+        exact = normalise_subject(rule.subject) == subject
+        how = "the imposed subject" if exact else f"a variant of the imposed subject ({', '.join(needed)})"
+        return Evidence(rule.id, 4, f"subject is {how} of {rule.id}")
+    imposed = normalise(rule.subject)
+    references = [imposed, *(normalise(rule.reference).split("  ") if rule.reference else [])]
+    for reference in references:
+        if len(reference) >= 8 and fuzz.partial_ratio(reference, body) >= BODY_TOLERANCE:
+            return Evidence(rule.id, 3, f"the body cites {reference!r} ({rule.id})")
+    return None
+
+
+def distinctive_words(rule: Rule, candidates: list[Rule]) -> list[str]:
+    """The words of the imposed subject that no other call at the same address uses."""
+    own = words(rule.subject or "")
+    others = {w for other in candidates if other.id != rule.id for w in words(other.subject or "")}
+    distinct = [w for w in own if w not in others]
+    return distinct or own
+
+
+def _has_word(text: str, wanted: str) -> bool:
+    if f" {wanted} " in f" {text} ":
+        return True
+    if len(wanted) < 5:  # short words (acronyms) must be exact: "omp" is not "opm"
+        return False
+    return any(fuzz.ratio(wanted, word) >= TYPO_TOLERANCE for word in text.split() if len(word) >= 4)
+
+
+def _first_topic(topics: Sequence[str], text: str) -> str | None:
+    padded = f" {text} "
+    for topic in topics:
+        if f" {normalise(topic)} " in padded:
+            return topic
+    return None
+
+
+def subject_names_other_tender(subject: str, rule: Rule) -> bool:
+    """A subject about some call for tenders that is not this one ("Appel d'offres kits d'hygiène")."""
+    subject_words = set(subject.split())
+    if not subject_words & TENDER_WORDS or _first_topic(rule.topics, subject) is not None:
+        return False
+    return bool(subject_words - STOPWORDS - TENDER_WORDS - APPLICATION_WORDS)
+
+
+def _names(rules: Iterable[Rule]) -> str:
+    return " or ".join(rule.id for rule in rules)
+
+
+def _names_of(evidence: Iterable[Evidence]) -> str:
+    return " or ".join(e.call for e in evidence)

@@ -1,0 +1,186 @@
+"""One mail through the stages: parse -> read attachments -> classify -> match -> decide.
+
+A mail is untrusted input: whatever goes wrong inside, the pipeline answers with a verdict and a reason
+(`needs_review`), never an exception, so one bad mail costs one mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from inbox_bot.core.models import (
+    Attachment,
+    DocumentKind,
+    DossierSoFar,
+    MatchResult,
+    ParsedMail,
+    RawMail,
+    ReceivedSource,
+    Rule,
+    TriageResult,
+    Verdict,
+)
+from inbox_bot.triage.attachments import ArchiveLimits, read_attachments
+from inbox_bot.triage.classify import classify
+from inbox_bot.triage.decide import decide
+from inbox_bot.triage.match import match
+from inbox_bot.triage.mimescan import DEFAULT_MAIL_LIMITS, MailLimits, scan_mail
+from inbox_bot.triage.parse import headers_only, parse, peek_received_at
+from inbox_bot.triage.sandbox import ExtractLimits
+
+log = logging.getLogger(__name__)
+
+
+class History(Protocol):
+    """What is already known of an applicant's dossier for a call."""
+
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar: ...
+
+
+@dataclass
+class Triaged:
+    raw: RawMail
+    result: TriageResult
+    attachments: list[Attachment]
+    parsed: ParsedMail | None
+
+
+@dataclass
+class MemoryHistory:
+    """The history of a dry run: what earlier mails of the same run brought."""
+
+    kinds: dict[tuple[str, str], set[DocumentKind]] = field(default_factory=lambda: defaultdict(set))
+    hashes: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    message_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
+        key = (call, applicant)
+        return DossierSoFar(
+            kinds=frozenset(self.kinds[key]),
+            document_hashes=frozenset(self.hashes[key]),
+            message_ids=frozenset(self.message_ids[call]),
+        )
+
+    def remember(self, result: TriageResult) -> None:
+        if result.call is None:
+            return
+        key = (result.call, result.sender)
+        self.message_ids[result.call].add(result.message_id)
+        self.hashes[key].update(d.sha256 for d in result.documents)
+        if result.verdict in (Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW):
+            self.kinds[key].update(d.kind for d in result.documents if d.problem is None)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        rules: Mapping[str, Rule],
+        limits: ArchiveLimits | None = None,
+        *,
+        mail_limits: MailLimits | None = None,
+        extraction: ExtractLimits | None = None,
+    ) -> None:
+        self.rules = dict(rules)
+        self.limits = limits or ArchiveLimits()
+        if extraction is not None:
+            self.limits = self.limits.model_copy(update={"extraction": extraction})
+        self.mail_limits = mail_limits or DEFAULT_MAIL_LIMITS
+
+    def triage(self, raw: RawMail, history: History) -> Triaged:
+        try:
+            return self._triage(raw, history)
+        except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
+            log.exception("%s: triage failed", raw.source)
+            return self._failed(raw, f"inbox-bot could not triage this mail ({type(exc).__name__}: {exc})")
+
+    def _triage(self, raw: RawMail, history: History) -> Triaged:
+        # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
+        scan = scan_mail(raw.raw, self.mail_limits)
+        if scan.refusal is not None:
+            return self.refused(raw, scan.refusal)
+        parsed = parse(raw, scan)
+        attachments = read_attachments([(p.filename, p.content) for p in parsed.parts], self.limits)
+        documents = [classify(a) for a in attachments]
+        matched = (
+            MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes
+            if parsed.auto_signals
+            else match(parsed, documents, [a.text for a in attachments], self.rules.values())
+        )
+        rule = self.rules.get(matched.call) if matched.call else None
+        so_far = history.dossier(rule.id, parsed.sender, parsed.message_id) if rule else DossierSoFar()
+        decision = decide(parsed, matched, documents, rule, so_far)
+        result = TriageResult(
+            file=raw.source,
+            message_id=parsed.message_id,
+            sender=parsed.sender,
+            sender_name=parsed.sender_name,
+            subject=parsed.subject,
+            call=matched.call,
+            verdict=decision.verdict,
+            missing=decision.missing,
+            documents=documents,
+            received_at=parsed.received_at,
+            received_source=parsed.received_source,
+            reasons=decision.reasons,
+        )
+        return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
+
+    def unreadable(self, raw: RawMail, reason: str) -> Triaged:
+        """A mail we will not parse (too large, not delivered whole): recorded for a person, with the reason."""
+        return self._failed(raw, reason)
+
+    def refused(self, raw: RawMail, reason: str) -> Triaged:
+        """A mail over a limit, not parsed: needs_review with the reason and what its headers say."""
+        head = headers_only(raw, reason)
+        return self._for_review(raw, head.received_at, head.received_source, reason, head)
+
+    def quarantined(self, raw: RawMail, reason: str) -> Triaged:
+        """needs_review without reading a byte of the mail: it failed before and may bring the process down."""
+        if raw.server_received_at is not None:
+            return self._for_review(raw, raw.server_received_at.astimezone(UTC), ReceivedSource.SERVER, reason)
+        return self._for_review(raw, raw.file_mtime or datetime(1970, 1, 1, tzinfo=UTC), ReceivedSource.FILE, reason)
+
+    def _for_review(
+        self, raw: RawMail, at: datetime, source: ReceivedSource, reason: str, head: ParsedMail | None = None
+    ) -> Triaged:
+        result = TriageResult(
+            file=raw.source,
+            message_id=head.message_id if head else f"<sha256-{raw.sha256}@inbox-bot.invalid>",
+            sender=head.sender if head else "",
+            sender_name=head.sender_name if head else "",
+            subject=head.subject if head else "",
+            call=None,
+            verdict=Verdict.NEEDS_REVIEW,
+            missing=[],
+            documents=[],
+            received_at=at,
+            received_source=source,
+            reasons=[reason],
+        )
+        return Triaged(raw=raw, result=result, attachments=[], parsed=None)
+
+    def _failed(self, raw: RawMail, reason: str) -> Triaged:
+        received_at, source = peek_received_at(raw)
+        return self._for_review(raw, received_at, source, reason)
+
+
+def in_order_of_receipt(mails: Iterable[RawMail]) -> list[RawMail]:
+    """Dossiers build up mail by mail, so mails are judged in the order our side received them."""
+    return sorted(mails, key=lambda raw: (peek_received_at(raw)[0], raw.source))
+
+
+def dry_run(pipeline: Pipeline, mails: Iterable[RawMail]) -> Iterable[Triaged]:
+    history = MemoryHistory()
+    seen: set[str] = set()
+    for raw in in_order_of_receipt(mails):
+        if raw.sha256 in seen:  # the same file given twice is one mail
+            continue
+        seen.add(raw.sha256)
+        triaged = pipeline.triage(raw, history)
+        history.remember(triaged.result)
+        yield triaged

@@ -1,0 +1,265 @@
+"""Text extraction in a child process, under memory, CPU and wall-clock limits.
+
+Document parsers (pypdf; zipfile and defusedxml for DOCX, ODT, XLSX) are where hostile files do their damage:
+a PDF whose streams inflate to gigabytes or whose page tree loops, an XML that nests until the stack runs out.
+Run inside the daemon, one such file could stall it or get it killed. Here they run in one persistent worker
+process (a fork per file would cost more than most extractions: the worker starts once, about 0.3 s, then each
+file costs a pipe round trip) under RLIMIT_AS and RLIMIT_CPU, and the daemon waits at most `timeout_s` for each
+answer. A worker that overruns or dies is killed and the file gets a problem; the next file starts a fresh one.
+
+The worker answers in JSON, never pickle: a worker taken over by a hostile file must not be able to run code
+in the daemon through what it sends back. Its answers are also bounded in size.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from inbox_bot.triage.extract import Extracted, extract_text
+
+MB = 1024 * 1024
+FAMILIES = ("pdf", "docx", "odt", "xlsx", "text")
+_REQUEST = struct.Struct(">BI")  # family index, length of the file that follows
+_REPLY = struct.Struct(">I")  # length of the JSON that follows
+_MAX_REPLY = 1 * MB  # the text is capped at 20,000 characters: anything longer is not from our worker
+
+
+class ExtractLimits(BaseModel):
+    """What reading the text of one file may cost."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # Real dossiers read in well under a second with under 100 MB resident (benchmarks/corpus.py): these leave
+    # room for a heavy real file while a hostile one is stopped within seconds.
+    timeout_s: float = Field(default=15.0, gt=0)  # one file
+    memory_mb: int = Field(default=512, ge=256)  # address space of the worker (RLIMIT_AS), libraries included
+    mail_budget_s: float = Field(default=60.0, gt=0)  # all the files of one mail (a zip may hold 200)
+
+
+DEFAULT_EXTRACT_LIMITS = ExtractLimits()
+
+
+class _WorkerLost(Exception):
+    """The worker overran or died: the file gets this as its problem and the worker is replaced."""
+
+
+class Sandbox:
+    """One worker process; a lock makes one file at a time go through it."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._worker: subprocess.Popen[bytes] | None = None
+        self._owner = 0  # the pid that started the worker: a forked child must start its own
+
+    def extract(self, family: str, data: bytes, timeout_s: float | None = None) -> Extracted:
+        if family not in FAMILIES:
+            return Extracted()
+        with self._lock:
+            try:
+                return self._ask(family, data, min(timeout_s or self.limits.timeout_s, self.limits.timeout_s))
+            except _WorkerLost as lost:
+                self._stop(kill=True)
+                return Extracted(problem=str(lost))
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _ask(self, family: str, data: bytes, timeout_s: float) -> Extracted:
+        worker = self._running()
+        assert worker.stdin is not None and worker.stdout is not None
+        try:
+            worker.stdin.write(_REQUEST.pack(FAMILIES.index(family), len(data)))
+            worker.stdin.write(data)
+            worker.stdin.flush()
+        except OSError as error:  # BrokenPipeError: it died before reading the file
+            raise _WorkerLost(self._death(worker)) from error
+        deadline = time.monotonic() + timeout_s
+        (size,) = _REPLY.unpack(self._read(worker, _REPLY.size, deadline))
+        if size > _MAX_REPLY:
+            raise _WorkerLost("text extraction stopped: the worker sent an oversized answer")
+        extracted, recycle = _decode(self._read(worker, size, deadline))
+        if recycle:  # it grew large and is leaving: wait for it, so the next file does not meet a dying worker
+            self._stop()
+        return extracted
+
+    def _read(self, worker: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+        assert worker.stdout is not None
+        fd, got = worker.stdout.fileno(), bytearray()
+        while len(got) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise _WorkerLost("text extraction stopped: over the time limit")
+            chunk = os.read(fd, size - len(got))
+            if not chunk:
+                raise _WorkerLost(self._death(worker))
+            got += chunk
+        return bytes(got)
+
+    def _death(self, worker: subprocess.Popen[bytes]) -> str:
+        try:
+            code = worker.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "text extraction stopped: the worker stopped answering"
+        if code == -signal.SIGXCPU:
+            return f"text extraction stopped: over the CPU time limit ({self.limits.timeout_s:g} s)"
+        how = f"signal {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"exit code {code}"
+        return f"text extraction stopped: the worker died ({how}; memory limit {self.limits.memory_mb} MB)"
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._worker is None or self._worker.poll() is not None or self._owner != os.getpid():
+            self._stop()
+            self._worker, self._owner = _start(self.limits), os.getpid()
+        return self._worker
+
+    def _stop(self, *, kill: bool = False) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None or self._owner != os.getpid():
+            return  # a worker inherited through fork belongs to the parent, which stops it
+        if kill and worker.poll() is None:
+            worker.kill()  # it overran: whatever it is doing is not worth waiting for
+        for stream in (worker.stdin, worker.stdout):
+            if stream is not None:
+                # the worker reads end-of-file and leaves; a write left half done cannot reach a dead worker
+                with contextlib.suppress(OSError):
+                    stream.close()
+        try:
+            worker.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+_WORKER_ENTRY = "from inbox_bot.triage.sandbox import serve; serve()"
+
+
+def _start(limits: ExtractLimits) -> subprocess.Popen[bytes]:
+    root = str(Path(__file__).resolve().parents[2])  # so the worker imports this very copy of inbox_bot
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    cpu_s = max(1, round(limits.timeout_s))
+    return subprocess.Popen(
+        [sys.executable, "-s", "-c", _WORKER_ENTRY, str(limits.memory_mb), str(cpu_s)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": path},
+        start_new_session=True,  # a Ctrl-C meant for the CLI is the CLI's to handle
+    )
+
+
+def _decode(reply: bytes) -> tuple[Extracted, bool]:
+    """The worker's answer, checked as any input: (what it read, whether it is leaving)."""
+    try:
+        data = json.loads(reply)
+        pages = data.get("pages")
+        problem = data.get("problem")
+        extracted = Extracted(
+            text=str(data.get("text", ""))[:20_000],
+            pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
+            problem=str(problem)[:300] if problem is not None else None,
+        )
+        return extracted, data.get("recycle") is True
+    except (ValueError, AttributeError) as error:
+        raise _WorkerLost("text extraction stopped: the worker sent an unreadable answer") from error
+
+
+class MailReader:
+    """One mail's share of the worker: each file within `timeout_s`, all of them within `mail_budget_s`, so a
+    mail carrying many slow files cannot hold the daemon for longer either."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self.sandbox = shared(limits)
+        self.left = limits.mail_budget_s
+
+    def extract(self, family: str, data: bytes) -> Extracted:
+        if self.left <= 0:
+            return Extracted(problem="text not read: the time for reading this mail's files is spent")
+        started = time.monotonic()
+        try:
+            return self.sandbox.extract(family, data, timeout_s=self.left)
+        finally:
+            self.left -= time.monotonic() - started
+
+
+# ---------------------------------------------------------------- shared workers
+
+_SHARED: dict[ExtractLimits, Sandbox] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS) -> Sandbox:
+    """The process-wide worker for these limits: pipelines built with the same settings share one."""
+    with _SHARED_LOCK:
+        if limits not in _SHARED:
+            _SHARED[limits] = Sandbox(limits)
+        return _SHARED[limits]
+
+
+@atexit.register
+def close_all() -> None:
+    with _SHARED_LOCK:
+        for sandbox in _SHARED.values():
+            sandbox.close()
+
+
+# ---------------------------------------------------------------- the worker's side
+
+
+def serve() -> None:
+    """The worker: read (family, file) requests on stdin, answer JSON on stdout, until stdin closes."""
+    memory_mb, cpu_s = int(sys.argv[1]), int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * MB, memory_mb * MB))
+    requests = sys.stdin.buffer
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
+    while header := _read_exactly(requests, _REQUEST.size):
+        family, size = _REQUEST.unpack(header)
+        data = _read_exactly(requests, size)
+        _allow_cpu(cpu_s)
+        result = extract_text(FAMILIES[family], data)
+        # a worker grown this large is replaced rather than trusted to shrink back
+        recycle = _resident_bytes() > memory_mb * MB // 2
+        answer = {"text": result.text, "pages": result.pages, "problem": result.problem, "recycle": recycle}
+        reply = json.dumps(answer).encode()
+        replies.write(_REPLY.pack(len(reply)) + reply)
+        replies.flush()
+        if recycle:
+            return
+
+
+def _resident_bytes() -> int:
+    # Not ru_maxrss: Linux keeps it across execve, so a worker started by a large daemon would inherit its peak
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0  # no /proc: the worker is never recycled for size, RLIMIT_AS still bounds it
+
+
+def _allow_cpu(seconds: int) -> None:
+    # RLIMIT_CPU counts the whole life of the process: each file gets `seconds` more than used so far
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(usage.ru_utime + usage.ru_stime) + seconds
+    resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    return data if data and len(data) == size else b""
