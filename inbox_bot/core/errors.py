@@ -11,13 +11,24 @@ InboxBotError
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
 
 from pydantic import ValidationError
 
 
+class ExitStatus(IntEnum):
+    """What the exit code tells the operator (and systemd, and a script) to do next."""
+
+    DONE = 0
+    UNEXPECTED = 1  # a bug: report it with --traceback
+    FIX_CONFIG = 2  # fix the config, a rule file or the command line, then run again
+    SERVICE_FAILED = 3  # a server or the network failed: try again later
+    INTERRUPTED = 130  # Ctrl-C or SIGINT, as shells report it
+
+
 class InboxBotError(Exception):
-    exit_code = 1
+    exit_code: ExitStatus = ExitStatus.UNEXPECTED
 
     def __init__(self, message: str, *, fix: str | None = None) -> None:
         super().__init__(message)
@@ -32,7 +43,7 @@ class InboxBotError(Exception):
 
 
 class ConfigError(InboxBotError):
-    exit_code = 2
+    exit_code = ExitStatus.FIX_CONFIG
 
     def __init__(
         self, message: str, *, file: str | None = None, field: str | None = None, fix: str | None = None
@@ -44,11 +55,11 @@ class ConfigError(InboxBotError):
 
 
 class UsageError(InboxBotError):
-    exit_code = 2
+    exit_code = ExitStatus.FIX_CONFIG
 
 
 class ServiceError(InboxBotError):
-    exit_code = 3
+    exit_code = ExitStatus.SERVICE_FAILED
 
 
 class MailboxError(ServiceError):
