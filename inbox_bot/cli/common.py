@@ -1,29 +1,39 @@
-"""What every command shares: the settings, the store, and one clear line per error."""
+"""What every command shares: the config it finds, the settings, the store (closed in one place), the output options."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
 from inbox_bot.config.settings import Settings, load_settings
-from inbox_bot.core.errors import InboxBotError
+from inbox_bot.core.errors import ConfigError, UsageError
 from inbox_bot.core.models import Rule, Verdict
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.storage.store import Store
 
-P = ParamSpec("P")
-R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+Output = Literal["table", "json", "csv"]
 VERDICTS = click.Choice([v.value for v in Verdict])
+CONFIG_ENV = "INBOX_BOT_CONFIG"
+# Looked for in this order when neither --config nor INBOX_BOT_CONFIG names a file: the working folder first, so
+# a checkout or a test folder wins over the machine's service config.
+DEFAULT_CONFIGS = (Path("config.toml"), Path("/etc/inbox-bot/config.toml"))
+
+
+def find_config(given: Path | None, candidates: tuple[Path, ...] = DEFAULT_CONFIGS) -> Path | None:
+    """The config file to read: the one given, else the first default that exists, else none (built-in defaults)."""
+    if given is not None:
+        return given
+    return next((path for path in candidates if path.is_file()), None)
 
 
 class Context:
     def __init__(self, config: Path | None, traceback: bool) -> None:
-        self.config_path = config
+        self.config_path = find_config(config)
         self.traceback = traceback
         self._settings: Settings | None = None
 
@@ -36,22 +46,62 @@ class Context:
     def rules(self, directory: Path | None = None) -> dict[str, Rule]:
         return load_rules(directory or self.settings.rules_dir)
 
-    def store(self) -> Store:
-        return Store(self.settings.database, self.settings.storage)
+    def store(self, *, create: bool = False) -> Store:
+        """The database, closed when the command ends; refused if it does not exist yet, unless `create`."""
+        database = self.settings.database
+        if not create and not database.exists():
+            raise self._no_database(database)
+        store = Store(database, self.settings.storage)
+        click.get_current_context().call_on_close(store.close)
+        return store
+
+    def _no_database(self, database: Path) -> ConfigError:
+        if self.config_path is None:
+            looked = ", ".join(str(path) for path in DEFAULT_CONFIGS)
+            return ConfigError(
+                f"no config found (looked for {looked}) and no database at {database}",
+                fix=f"pass --config FILE, set {CONFIG_ENV}=FILE, or run `inbox-bot run --once` first",
+            )
+        return ConfigError(
+            f"no database at {database} yet",
+            file=str(self.config_path),
+            field="database",
+            fix=f"run `inbox-bot --config {self.config_path} run --once` first, or correct `database`",
+        )
 
 
-def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """One place turns our errors into one clear line and an exit code that means something."""
+def json_option(help_text: str) -> Callable[[F], F]:
+    """`--json` alone, for a command that prints one record rather than a table; passes `output`."""
+    return _output_options(help_text, with_csv=False)
 
-    @wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        context = click.get_current_context().find_object(Context)
-        try:
-            return command(*args, **kwargs)
-        except InboxBotError as exc:
-            if context is not None and context.traceback:
-                raise
-            click.echo(f"inbox-bot: {exc.one_line()}", err=True)
-            sys.exit(exc.exit_code)
 
-    return wrapper
+def output_options(help_text: str) -> Callable[[F], F]:
+    """`--json` and `--csv` for a command that prints a table, as sqlite-utils does; passes `output`."""
+    return _output_options(help_text, with_csv=True)
+
+
+def _output_options(help_text: str, *, with_csv: bool) -> Callable[[F], F]:
+    def decorate(command: F) -> F:
+        @wraps(command)
+        def wrapper(*args: Any, as_json: bool, as_csv: bool = False, **kwargs: Any) -> Any:
+            if as_json and as_csv:
+                raise UsageError("--json and --csv are two ways to print the same rows", fix="give only one of them")
+            output: Output = "json" if as_json else "csv" if as_csv else "table"
+            return command(*args, output=output, **kwargs)
+
+        decorated = click.option("--json", "as_json", is_flag=True, help=help_text)(wrapper)
+        if with_csv:
+            decorated = click.option("--csv", "as_csv", is_flag=True, help="The same rows as CSV, with a header.")(
+                decorated
+            )
+        return decorated  # type: ignore[return-value]
+
+    return decorate
+
+
+def default_config_help() -> str:
+    return (
+        f"The TOML settings file. Default: ${CONFIG_ENV}, else "
+        + ", else ".join(str(path) for path in DEFAULT_CONFIGS)
+        + ", else built-in defaults and INBOX_BOT_* variables."
+    )

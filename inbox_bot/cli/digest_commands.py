@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from inbox_bot.cli import views
-from inbox_bot.cli.common import Context, friendly_errors
+from inbox_bot.cli.common import Context, output_options
 from inbox_bot.core.errors import ConfigError, DeliveryError, UsageError
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
@@ -26,7 +26,6 @@ from inbox_bot.storage.store import Store, utc_now
 @click.option("--send", is_flag=True, help="Send the digest now, whatever the time, and record it.")
 @click.option("--organisation", help="Only this organisation (as the rules name it).")
 @click.pass_obj
-@friendly_errors
 def digest_command(obj: Context, preview: bool, html: Path | None, send: bool, organisation: str | None) -> None:
     """The daily digest: per call, counts and days left; what is new; what needs a person.
 
@@ -39,14 +38,10 @@ def digest_command(obj: Context, preview: bool, html: Path | None, send: bool, o
         raise UsageError("say what to do with the digest", fix="use --preview or --send")
     if html is not None and not preview:
         raise UsageError("--html goes with --preview", fix="inbox-bot digest --preview --html FILE")
-    store = obj.store()
-    try:
-        if preview:
-            _preview(obj, store, organisation, html)
-        else:
-            _send(obj, store, organisation)
-    finally:
-        store.close()
+    if preview:
+        _preview(obj, obj.store(), organisation, html)
+    else:
+        _send(obj, obj.store(), organisation)
 
 
 def _preview(obj: Context, store: Store, organisation: str | None, html: Path | None) -> None:
@@ -97,11 +92,10 @@ def _slug(name: str) -> str:
 )
 @click.option("--resend", "resend", type=int, metavar="ID", help="Queue an `unknown` reply again (it may go twice).")
 @click.option("--mark-sent", "mark_sent", type=int, metavar="ID", help="Take an `unknown` reply as delivered.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per row.")
+@output_options("One JSON object per row.")
 @click.pass_obj
-@friendly_errors
 def outbox_command(
-    obj: Context, states: tuple[str, ...], resend: int | None, mark_sent: int | None, as_json: bool
+    obj: Context, states: tuple[str, ...], resend: int | None, mark_sent: int | None, output: str
 ) -> None:
     """Replies, digests and alerts waiting to go, and those whose fate a crash left unknown.
 
@@ -116,17 +110,11 @@ def outbox_command(
     if resend is not None and mark_sent is not None:
         raise UsageError("--resend and --mark-sent settle one row one way", fix="give only one of them")
     store = obj.store()
-    try:
-        if resend is not None or mark_sent is not None:
-            row_id = resend if resend is not None else mark_sent
-            assert row_id is not None
-            outbox.settle_unknown(store, row_id, resend=resend is not None)
-            click.echo(f"outbox {row_id}: {'queued again' if resend is not None else 'taken as sent'}")
-            return
-        rows = outbox.rows(store, *(states or ("queued", "sending", "failed", "unknown")))
-    finally:
-        store.close()
-    if as_json:
-        views.print_json_lines(rows)
-    else:
-        views.console().print(views.outbox_table(rows))
+    if resend is not None or mark_sent is not None:
+        row_id = resend if resend is not None else mark_sent
+        assert row_id is not None
+        outbox.settle_unknown(store, row_id, resend=resend is not None)
+        click.echo(f"outbox {row_id}: {'queued again' if resend is not None else 'taken as sent'}")
+        return
+    rows = outbox.rows(store, *(states or ("queued", "sending", "failed", "unknown")))
+    views.emit(output, rows, lambda: views.outbox_table(rows))

@@ -2,36 +2,77 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from traceback import print_exc
+from typing import Any, NoReturn
 
 import click
 
 from inbox_bot.cli import views
-from inbox_bot.cli.common import VERDICTS, Context, friendly_errors
+from inbox_bot.cli.common import CONFIG_ENV, VERDICTS, Context, default_config_help, json_option, output_options
+from inbox_bot.core.errors import ExitStatus, InboxBotError
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.daemon import intake
 from inbox_bot.daemon.scheduler import Daemon
-from inbox_bot.operator.status import status_report
+from inbox_bot.operator.overview import full_status
 from inbox_bot.sources.files import read_paths
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import dry_run
 
+TRACEBACK_ADVICE = "run again with --traceback and report it"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+
+class InboxBotGroup(click.Group):
+    """The one place where an error becomes one line on stderr and an exit code that says what to do next."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors (exit 2) and --help, already one clear message
+        except InboxBotError as exc:
+            _fail(ctx, exc.exit_code, exc.one_line())
+        except KeyboardInterrupt:
+            _fail(ctx, ExitStatus.INTERRUPTED, "interrupted")
+        except Exception as exc:
+            advice = "report it with the traceback above" if _wants_traceback(ctx) else TRACEBACK_ADVICE
+            _fail(ctx, ExitStatus.UNEXPECTED, f"unexpected error: {type(exc).__name__}: {exc} ({advice})")
+
+
+def _wants_traceback(ctx: click.Context) -> bool:
+    return bool(ctx.params.get("traceback"))
+
+
+def _fail(ctx: click.Context, status: ExitStatus, line: str) -> NoReturn:
+    if _wants_traceback(ctx):
+        print_exc(file=sys.stderr)
+    click.echo(f"inbox-bot: {line}", err=True)
+    ctx.exit(status)
+
+
+@click.group(
+    cls=InboxBotGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+    epilog=(
+        "\b\nExit codes: 0 done, 1 unexpected (a bug: run again with --traceback and report it), "
+        "2 fix the config,\nthe rules or the command line, 3 a server or the network failed (try again later), "
+        "130 interrupted."
+    ),
+)
 @click.option(
     "--config",
     "config",
-    type=click.Path(path_type=Path),
-    envvar="INBOX_BOT_CONFIG",
-    help="The TOML settings file (default: none, built-in defaults and INBOX_BOT_* variables).",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar=CONFIG_ENV,
+    show_envvar=True,
+    help=default_config_help(),
 )
 @click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv for debug).")
 @click.option("--traceback", is_flag=True, help="Show the full Python traceback of an error.")
+@click.version_option(package_name="inbox-bot", prog_name="inbox-bot", message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, verbose: int, traceback: bool) -> None:
     """inbox-bot: sorts the applications that NGOs receive by email.
@@ -54,10 +95,9 @@ def main(ctx: click.Context, config: Path | None, verbose: int, traceback: bool)
     type=click.Path(path_type=Path),
     help="Folder of rule files (default: ./rules or the config's).",
 )
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per mail, in order of receipt.")
+@output_options("One JSON object per mail, in order of receipt.")
 @click.pass_obj
-@friendly_errors
-def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, as_json: bool) -> None:
+def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, output: str) -> None:
     """Dry run: say what would become of saved mails. Writes nothing, sends nothing.
 
     PATHS are .eml files, folders of them, Maildirs or mbox files.
@@ -70,26 +110,22 @@ def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, as_jso
         rules_dir = Path("rules")
     pipeline = intake.build_pipeline(obj.settings, obj.rules(rules_dir))
     results = [t.result.summary() for t in dry_run(pipeline, read_paths(paths))]
-    if as_json:
-        views.print_json_lines(results)
-        return
-    console = views.console()
-    console.print(views.mail_table(results, f"Dry run over {len(results)} mail(s)"))
-    counts: dict[str, int] = {}
-    for row in results:
-        counts[str(row["verdict"])] = counts.get(str(row["verdict"]), 0) + 1
-    console.print(views.counts_line(counts))
+    views.emit(output, results, lambda: views.mail_table(results, f"Dry run over {len(results)} mail(s)"))
+    if output == "table":
+        counts: dict[str, int] = {}
+        for row in results:
+            counts[str(row["verdict"])] = counts.get(str(row["verdict"]), 0) + 1
+        views.console().print(views.counts_line(counts))
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="Poll every source and mailbox once, then exit (non-zero if one failed).")
 @click.pass_obj
-@friendly_errors
 def run(obj: Context, once: bool) -> None:
     """Watch the configured mailboxes and folders: triage, record and file each new mail.
 
     Without --once, runs in the foreground until SIGTERM or Ctrl-C (which finish the mail in hand);
-    SIGHUP reloads the rules. Logs go to stderr.
+    SIGHUP reloads the rules. Logs go to stderr. Creates the database on its first run.
 
     \b
     Example:
@@ -100,10 +136,8 @@ def run(obj: Context, once: bool) -> None:
     if not once:
         daemon.run_forever()
         return
-    try:
-        report = daemon.run_once()
-    finally:
-        daemon.close()
+    click.get_current_context().call_on_close(daemon.close)
+    report = daemon.run_once()
     folders = report.folders
     click.echo(
         f"recorded {len(folders.recorded)} mail(s), {folders.skipped} already recorded; "
@@ -115,27 +149,25 @@ def run(obj: Context, once: bool) -> None:
     for problem in problems:
         click.echo(f"inbox-bot: {problem}", err=True)
     if problems:
-        sys.exit(3)
+        sys.exit(ExitStatus.SERVICE_FAILED)
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@json_option("One JSON object.")
 @click.pass_obj
-@friendly_errors
-def status(obj: Context, as_json: bool) -> None:
-    """Mailboxes and their last poll, counts per call and verdict, the outbox, the rules.
+def status(obj: Context, output: str) -> None:
+    """Sources, their last poll, counts per call and verdict, the outbox, the rules in force.
+
+    Sources are the config's [[mailboxes]] (host, folder, kind of login; never a secret) and [[sources]]
+    folders; the rules in force are each call's deadline in Morocco time, the days left and the late policy.
 
     \b
     Example:
       inbox-bot --config /etc/inbox-bot/config.toml status
     """
-    store = obj.store()
-    try:
-        report = status_report(store)
-    finally:
-        store.close()
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, default=str))
+    report = full_status(obj.store(), obj.settings, datetime.now(UTC))
+    if output == "json":
+        views.print_json_lines([report])
     else:
         views.print_status(views.console(), report)
 
@@ -148,26 +180,19 @@ def status(obj: Context, as_json: bool) -> None:
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
     help="Only mail received since this date (Morocco time).",
 )
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per mail.")
+@output_options("One JSON object per mail.")
 @click.pass_obj
-@friendly_errors
-def list_(obj: Context, call: str | None, verdict: str | None, since: datetime | None, as_json: bool) -> None:
-    """List the recorded mails, in order of receipt.
+def list_(obj: Context, call: str | None, verdict: str | None, since: datetime | None, output: str) -> None:
+    """List the recorded mails, in order of receipt; the ID is what `show`, `override` and `retriage` take.
 
     \b
     Example:
       inbox-bot --config config.example.toml list --verdict incomplete --json
     """
     store = obj.store()
-    try:
-        since_utc = None if since is None else since.replace(tzinfo=morocco_time(datetime.now(UTC)).tzinfo)
-        rows = [_listed(store, row) for row in store.mails(call=call, verdict=verdict, since=since_utc)]
-    finally:
-        store.close()
-    if as_json:
-        views.print_json_lines(rows)
-    else:
-        views.console().print(views.mail_table(rows, f"{len(rows)} recorded mail(s)"))
+    since_utc = None if since is None else since.replace(tzinfo=morocco_time(datetime.now(UTC)).tzinfo)
+    rows = [_listed(store, row) for row in store.mails(call=call, verdict=verdict, since=since_utc)]
+    views.emit(output, rows, lambda: views.mail_table(rows, f"{len(rows)} recorded mail(s)"))
 
 
 def _listed(store: Store, row: dict[str, Any]) -> dict[str, Any]:

@@ -6,36 +6,24 @@ inbox_bot.operator (applications, retriage, purge, export), print.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from inbox_bot.cli import views
-from inbox_bot.cli.common import VERDICTS, Context, friendly_errors
-from inbox_bot.core.errors import UsageError
+from inbox_bot.cli.common import VERDICTS, Context, json_option, output_options
+from inbox_bot.core.errors import ExitStatus, UsageError
 from inbox_bot.core.models import DocumentKind, Rule, Verdict
 from inbox_bot.daemon import intake
 from inbox_bot.operator import applications as operations
 from inbox_bot.operator import export, overrides, purge, retriage
-from inbox_bot.storage.store import Store
 
 ID_TEXT = (
     "\b\nIDs: a mail is its number (17); an application, one sender's dossier for one call however many\n"
     "mails it took, is A + the number of its first mail (A17) or call:sender\n"
     "(omp-cabinet-2026:karim@example.ma). `applications` and `list --json` show them."
 )
-
-
-@contextmanager
-def _opened(obj: Context) -> Iterator[Store]:
-    store = obj.store()
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _rule(rules: dict[str, Rule], call: str) -> Rule:
@@ -50,10 +38,9 @@ def _rule(rules: dict[str, Rule], call: str) -> Rule:
 @click.command()
 @click.option("--call", help="Only this call (rule id).")
 @click.option("--verdict", type=VERDICTS, help="Only applications with this verdict.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per application.")
+@output_options("One JSON object per application.")
 @click.pass_obj
-@friendly_errors
-def applications(obj: Context, call: str | None, verdict: str | None, as_json: bool) -> None:
+def applications(obj: Context, call: str | None, verdict: str | None, output: str) -> None:
     """List applications, newest first: one sender's dossier for one call, however many mails it took.
 
     The verdict is the one of its latest mail that is not a duplicate or an auto-reply, or a person's
@@ -63,20 +50,15 @@ def applications(obj: Context, call: str | None, verdict: str | None, as_json: b
     Example:
       inbox-bot --config config.toml applications --call oxfam-migration-2022 --verdict incomplete
     """
-    with _opened(obj) as store:
-        rows = operations.applications(store, call=call, verdict=verdict)
-    if as_json:
-        views.print_json_lines(rows)
-    else:
-        views.console().print(views.applications_table(rows, f"{len(rows)} application(s)"))
+    rows = operations.applications(obj.store(), call=call, verdict=verdict)
+    views.emit(output, rows, lambda: views.applications_table(rows, f"{len(rows)} application(s)"))
 
 
 @click.command(epilog=ID_TEXT)
 @click.argument("ident", metavar="ID")
-@click.option("--json", "as_json", is_flag=True, help="The whole record as one JSON object.")
+@json_option("The whole record as one JSON object.")
 @click.pass_obj
-@friendly_errors
-def show(obj: Context, ident: str, as_json: bool) -> None:
+def show(obj: Context, ident: str, output: str) -> None:
     """Everything about one application or mail: mails, documents and why they were classified so, events.
 
     \b
@@ -84,9 +66,8 @@ def show(obj: Context, ident: str, as_json: bool) -> None:
       inbox-bot --config config.toml show A17
       inbox-bot --config config.toml show 18 --json
     """
-    with _opened(obj) as store:
-        detail = operations.show(store, ident)
-    if as_json:
+    detail = operations.show(obj.store(), ident)
+    if output == "json":
         views.print_json_lines([detail])
         return
     console = views.console()
@@ -102,11 +83,10 @@ def show(obj: Context, ident: str, as_json: bool) -> None:
 @click.option("--call", help="The mails of this call, and those no call claimed (a fixed rule may claim them).")
 @click.option("--all", "everything", is_flag=True, help="Every recorded mail.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per mail re-judged.")
+@output_options("One JSON object per mail re-judged.")
 @click.pass_obj
-@friendly_errors
 def retriage_(
-    obj: Context, idents: tuple[str, ...], call: str | None, everything: bool, dry_run: bool, as_json: bool
+    obj: Context, idents: tuple[str, ...], call: str | None, everything: bool, dry_run: bool, output: str
 ) -> None:
     """Judge stored mails again with the current rules and extensions, and show what changes.
 
@@ -123,14 +103,14 @@ def retriage_(
     if call is not None:
         _rule(rules, call)
     pipeline = intake.build_pipeline(obj.settings, rules)
-    with _opened(obj) as store:
-        mail_ids = retriage.select(store, idents, call, everything)
-        changes = retriage.retriage(
-            store, pipeline, rules, mail_ids, dry_run=dry_run, track=lambda rows: views.track(rows, "Re-triaging")
-        )
+    store = obj.store()
+    mail_ids = retriage.select(store, idents, call, everything)
+    changes = retriage.retriage(
+        store, pipeline, rules, mail_ids, dry_run=dry_run, track=lambda rows: views.track(rows, "Re-triaging")
+    )
     summaries = [c.summary() for c in changes]
-    if as_json:
-        views.print_json_lines(summaries)
+    if output != "table":
+        views.print_rows(output, summaries)
         return
     if any(c.changed() or c.kept or c.skipped for c in changes):
         views.console().print(views.changes_table(summaries, f"Re-triage of {len(changes)} mail(s)"))
@@ -157,11 +137,10 @@ def _kind_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option("--verdict", type=VERDICTS, required=True, help="The verdict a person decided.")
 @click.option("--kind", "kinds", multiple=True, callback=_kind_pair, help="FILE=KIND: a document's real kind.")
 @click.option("--note", required=True, help="Why: kept with the decision.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
+@json_option("Print what was recorded as JSON.")
 @click.pass_obj
-@friendly_errors
 def override(
-    obj: Context, ident: str, verdict: str, kinds: list[tuple[str, DocumentKind]], note: str, as_json: bool
+    obj: Context, ident: str, verdict: str, kinds: list[tuple[str, DocumentKind]], note: str, output: str
 ) -> None:
     """Record a person's decision on a mail (or on an application's deciding mail).
 
@@ -172,9 +151,8 @@ def override(
       inbox-bot --config config.toml override A17 --verdict complete \\
           --kind budget.pdf=financial_offer --note "the budget is in the annex"
     """
-    with _opened(obj) as store:
-        done = overrides.override(store, obj.rules(), ident, Verdict(verdict), kinds, note)
-    if as_json:
+    done = overrides.override(obj.store(), obj.rules(), ident, Verdict(verdict), kinds, note)
+    if output == "json":
         views.print_json_lines([done])
         return
     before = done["before"]["verdict"]
@@ -191,7 +169,6 @@ def override(
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Default: from --out, else xlsx.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Default: ./<call>.<format>.")
 @click.pass_obj
-@friendly_errors
 def export_(obj: Context, call: str, fmt: str | None, out: Path | None) -> None:
     """Write one row per applicant of a call, for the selection committee.
 
@@ -207,8 +184,7 @@ def export_(obj: Context, call: str, fmt: str | None, out: Path | None) -> None:
     rule = _rule(obj.rules(), call)
     fmt = fmt or (out.suffix.lower().lstrip(".") if out is not None and out.suffix.lower() == ".csv" else "xlsx")
     out = out or Path(f"{call}.{fmt}")
-    with _opened(obj) as store:
-        on_time, late = operations.export_rows(store, rule, track=lambda rows: views.track(rows, "Reading dossiers"))
+    on_time, late = operations.export_rows(obj.store(), rule, track=lambda rows: views.track(rows, "Reading dossiers"))
     try:
         if fmt == "csv":
             export.write_csv(out, rule, [*on_time, *late])
@@ -226,10 +202,9 @@ def export_(obj: Context, call: str, fmt: str | None, out: Path | None) -> None:
 @click.option("--until", "until", help="The new deadline, Morocco time: 2026-05-20T16:00 (a date alone: end of day).")
 @click.option("--applicant", help="Only for this sender address (default: the whole call).")
 @click.option("--note", help="Why: kept with the extension.")
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@output_options("One JSON object per extension (or for the one recorded).")
 @click.pass_obj
-@friendly_errors
-def extend(obj: Context, call: str, until: str | None, applicant: str | None, note: str | None, as_json: bool) -> None:
+def extend(obj: Context, call: str, until: str | None, applicant: str | None, note: str | None, output: str) -> None:
     """Give a call, or one applicant, a later deadline; without --until, list the extensions in force.
 
     The next triage and re-triage use it; mails already judged late stay so until re-triaged.
@@ -243,19 +218,16 @@ def extend(obj: Context, call: str, until: str | None, applicant: str | None, no
     if until is None:
         if applicant or note:
             raise UsageError("--applicant and --note go with --until", fix="add --until DATETIME")
-        with _opened(obj) as store:
-            rows = operations.extensions(store, call)
-        if as_json:
-            views.print_json_lines(rows)
-        else:
-            views.console().print(views.extensions_table(rows, f"Extensions of {call} (deadline {_deadline(rule)})"))
+        rows = operations.extensions(obj.store(), call)
+        views.emit(
+            output, rows, lambda: views.extensions_table(rows, f"Extensions of {call} (deadline {_deadline(rule)})")
+        )
         return
     if note is None:
         raise UsageError("an extension needs a --note saying why", fix='add --note "..."')
-    with _opened(obj) as store:
-        done = operations.extend(store, rule, operations.parse_local(until), applicant, note)
-    if as_json:
-        views.print_json_lines([done])
+    done = operations.extend(obj.store(), rule, operations.parse_local(until), applicant, note)
+    if output != "table":
+        views.print_rows(output, [done])
         return
     who = done["applicant"] or "everyone"
     until_text = operations.deadline_text(datetime.fromisoformat(done["until"]))
@@ -283,10 +255,9 @@ def rules_() -> None:
 
 @rules_.command(name="check")
 @click.argument("directory", metavar="[DIR]", required=False, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per valid rule.")
+@output_options("One JSON object per valid rule.")
 @click.pass_obj
-@friendly_errors
-def rules_check(obj: Context, directory: Path | None, as_json: bool) -> None:
+def rules_check(obj: Context, directory: Path | None, output: str) -> None:
     """Check every rule file; show each call's deadline in Morocco time and UTC, and the days left.
 
     DIR defaults to the config's rules_dir. Exits 2 if any file is wrong, naming the file and the field.
@@ -296,18 +267,15 @@ def rules_check(obj: Context, directory: Path | None, as_json: bool) -> None:
       inbox-bot rules check rules/
     """
     rows, errors = operations.rules_overview(directory or obj.settings.rules_dir, datetime.now(UTC))
-    if as_json:
-        views.print_json_lines(rows)
-    else:
-        shown = [{**r, "days_left": r["days_left"] if r["open"] else "closed"} for r in rows]
-        views.console().print(views.rules_table(shown))
+    shown = [{**r, "days_left": r["days_left"] if r["open"] else "closed"} for r in rows]
+    views.emit(output, rows, lambda: views.rules_table(shown))
     for row in rows:
         if row["warning"]:
             click.echo(f"inbox-bot: {row['file']}: criteria: {row['warning']}", err=True)
     for error in errors:
         click.echo(f"inbox-bot: {error.one_line()}", err=True)
     if errors:
-        raise SystemExit(2)
+        raise SystemExit(ExitStatus.FIX_CONFIG)
 
 
 @click.command(name="purge")
@@ -316,7 +284,6 @@ def rules_check(obj: Context, directory: Path | None, as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Purge even before deadline + [retention] days_after_deadline.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-@friendly_errors
 def purge_(obj: Context, call: str, keep_counts: bool, force: bool, yes: bool) -> None:
     """Delete for good the personal data of a finished call (law 09-08, GDPR).
 
@@ -328,14 +295,14 @@ def purge_(obj: Context, call: str, keep_counts: bool, force: bool, yes: bool) -
     Example:
       inbox-bot --config config.toml purge --call alci-guide-2024 --keep-counts
     """
-    with _opened(obj) as store:
-        found = purge.plan(store, obj.rules(), obj.settings.retention, call)
-        purge.check_retention(found, force)
-        counts = views.counts_line(found.mail_counts)
-        click.echo(f"{call}: {len(found.mail_ids)} mail(s) ({counts}) and {len(found.files)} stored file(s)")
-        if not yes and not click.confirm("Delete them for good?", default=False):
-            raise UsageError("nothing deleted", fix="answer y, or pass --yes")
-        purge.purge(store, found, keep_counts=keep_counts, track=lambda paths: views.track(paths, "Deleting files"))
+    store = obj.store()
+    found = purge.plan(store, obj.rules(), obj.settings.retention, call)
+    purge.check_retention(found, force)
+    counts = views.counts_line(found.mail_counts)
+    click.echo(f"{call}: {len(found.mail_ids)} mail(s) ({counts}) and {len(found.files)} stored file(s)")
+    if not yes and not click.confirm("Delete them for good?", default=False):
+        raise UsageError("nothing deleted", fix="answer y, or pass --yes")
+    purge.purge(store, found, keep_counts=keep_counts, track=lambda paths: views.track(paths, "Deleting files"))
     kept = "; counts per verdict kept" if keep_counts else ""
     click.echo(f"{call}: personal data deleted{kept}")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -38,20 +39,58 @@ def print_json_lines(rows: Iterable[dict[str, Any]]) -> None:
     sys.stdout.flush()
 
 
+def print_csv(rows: Sequence[dict[str, Any]]) -> None:
+    """One row per record, the JSON keys as header; lists joined with "; ", nested records as JSON."""
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: _cell(value) for key, value in row.items()} for row in rows)
+    sys.stdout.flush()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list) and all(not isinstance(item, dict | list) for item in value):
+        return "; ".join(str(item) for item in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def print_rows(output: str, rows: Sequence[dict[str, Any]]) -> None:
+    """The rows for a script: JSON lines (--json) or CSV (--csv)."""
+    if output == "csv":
+        print_csv(rows)
+    else:
+        print_json_lines(rows)
+
+
+def emit(output: str, rows: Sequence[dict[str, Any]], table: Callable[[], RenderableType]) -> None:
+    """The rows as --json lines, --csv, or the table a person reads."""
+    if output == "table":
+        console().print(table())
+    else:
+        print_rows(output, rows)
+
+
 def local_time(value: str | datetime) -> str:
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value
     return morocco_time(instant).strftime("%Y-%m-%d %H:%M")
 
 
 def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    """Recorded mails show their ID (what every other command takes); a dry run's have none."""
     table = Table(title=title, show_lines=False, expand=False)
-    for column in ("received (Morocco)", "from", "subject", "call", "verdict", "documents / missing"):
+    with_id = bool(rows) and "id" in rows[0]
+    columns = ("received (Morocco)", "from", "subject", "call", "verdict", "documents / missing")
+    for column in ("id", *columns) if with_id else columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         verdict = str(row["verdict"])
         documents = ", ".join(f"{d['kind']}" for d in row["documents"]) or "-"
         missing = ", ".join(row["missing"])
         table.add_row(
+            *([str(row["id"])] if with_id else []),
             local_time(row["received_at"]),
             escape(str(row.get("sender") or "?")),
             escape(str(row.get("subject") or "")[:60]),
@@ -250,6 +289,30 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
     if rules is not None and rules.get("state") == "error":
         failure = escape(str(rules["detail"]))
         out.print(f"[red]Rules: the last good rules are in force; the new ones failed: {failure}[/]")
+    out.print(sources_table(report["sources"]))
+    out.print(calls_table(report["calls"]))
+    for error in report["rule_errors"]:
+        out.print(f"[red]{escape(error)}[/]")
+
+
+def sources_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(title="Sources")
+    for column in ("name", "kind", "host or path", "folder", "filed into", "login"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        cells = (row["name"], row["kind"], row["where"], row["folder"], row["file_into"], row["auth"])
+        table.add_row(*(escape(str(cell or "-")) for cell in cells))
+    return table
+
+
+def calls_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(title="Rules in force")
+    for column in ("id", "organisation", "deadline (Morocco)", "days left", "late policy"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        days = "closed" if row["days_left"] is None else str(row["days_left"])
+        table.add_row(escape(row["id"]), escape(row["organisation"]), row["deadline"], days, row["late_policy"])
+    return table
 
 
 def _when(value: str | None) -> str:
