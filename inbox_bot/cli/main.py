@@ -31,11 +31,11 @@ class InboxBotGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.exceptions.ClickException, click.exceptions.Exit):
             raise  # click's own: usage errors (exit 2) and --help, already one clear message
         except InboxBotError as exc:
             _fail(ctx, exc.exit_code, exc.one_line())
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, click.Abort):  # click turns Ctrl-C (or Ctrl-D) at a prompt into Abort
             _fail(ctx, ExitStatus.INTERRUPTED, "interrupted")
         except Exception as exc:
             advice = "report it with the traceback above" if _wants_traceback(ctx) else TRACEBACK_ADVICE
