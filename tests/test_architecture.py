@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "inbox_bot"
 # The vocabulary (pydantic) is shared by design; the command-line modules share click.
 SHARED = {
     "pydantic": None,
-    "click": {"cli.main", "cli.common", "cli.operator_commands", "cli.digest_commands"},
+    "click": {"cli.main", "cli.common", "cli.operator_commands", "cli.digest_commands", "cli.reference"},
     "sqlite_utils": {"storage.store", "storage.schema"},  # the schema is the store's own migrations
 }
 

@@ -89,12 +89,12 @@ def _output_options(help_text: str, *, with_csv: bool) -> Callable[[F], F]:
             output: Output = "json" if as_json else "csv" if as_csv else "table"
             return command(*args, output=output, **kwargs)
 
-        decorated = click.option("--json", "as_json", is_flag=True, help=help_text)(wrapper)
-        if with_csv:
+        decorated: Callable[..., Any] = wrapper
+        if with_csv:  # applied first, so that --help lists it after --json
             decorated = click.option("--csv", "as_csv", is_flag=True, help="The same rows as CSV, with a header.")(
                 decorated
             )
-        return decorated  # type: ignore[return-value]
+        return click.option("--json", "as_json", is_flag=True, help=help_text)(decorated)  # type: ignore[return-value]
 
     return decorate
 

@@ -93,6 +93,7 @@ def main(ctx: click.Context, config: Path | None, verbose: int, traceback: bool)
     "--rules",
     "rules_dir",
     type=click.Path(path_type=Path),
+    metavar="DIR",
     help="Folder of rule files (default: ./rules or the config's).",
 )
 @output_options("One JSON object per mail, in order of receipt.")

@@ -135,7 +135,14 @@ def _kind_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.command(epilog=ID_TEXT)
 @click.argument("ident", metavar="ID")
 @click.option("--verdict", type=VERDICTS, required=True, help="The verdict a person decided.")
-@click.option("--kind", "kinds", multiple=True, callback=_kind_pair, help="FILE=KIND: a document's real kind.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    callback=_kind_pair,
+    metavar="FILE=KIND",
+    help="FILE=KIND: a document's real kind.",
+)
 @click.option("--note", required=True, help="Why: kept with the decision.")
 @json_option("Print what was recorded as JSON.")
 @click.pass_obj
@@ -199,8 +206,13 @@ def export_(obj: Context, call: str, fmt: str | None, out: Path | None) -> None:
 
 @click.command()
 @click.option("--call", required=True, help="The call (rule id).")
-@click.option("--until", "until", help="The new deadline, Morocco time: 2026-05-20T16:00 (a date alone: end of day).")
-@click.option("--applicant", help="Only for this sender address (default: the whole call).")
+@click.option(
+    "--until",
+    "until",
+    metavar="DATETIME",
+    help="The new deadline, Morocco time: 2026-05-20T16:00 (a date alone: end of day).",
+)
+@click.option("--applicant", metavar="ADDRESS", help="Only for this sender address (default: the whole call).")
 @click.option("--note", help="Why: kept with the extension.")
 @output_options("One JSON object per extension (or for the one recorded).")
 @click.pass_obj
