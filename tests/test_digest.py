@@ -275,6 +275,9 @@ to = ["{OXFAM_TO}"]
 def test_digest_preview_prints_and_writes_html_then_send_sends(tmp_path: Path, smtp_server: SmtpServer) -> None:
     config = config_file(tmp_path, smtp_server)
     runner = CliRunner()
+    refused = runner.invoke(main, ["--config", str(config), "digest", "--preview"])
+    assert refused.exit_code == 2 and "run --once` first" in refused.output  # no database yet: nothing to digest
+    Store(tmp_path / "var" / "db.sqlite", tmp_path / "var" / "storage").close()  # as a first `run --once` leaves it
     html = tmp_path / "digest.html"
     shown = runner.invoke(main, ["--config", str(config), "digest", "--preview", "--organisation", OXFAM,
                                  "--html", str(html)])  # fmt: skip
