@@ -32,9 +32,8 @@ def find_config(given: Path | None, candidates: tuple[Path, ...] = DEFAULT_CONFI
 
 
 class Context:
-    def __init__(self, config: Path | None, traceback: bool) -> None:
+    def __init__(self, config: Path | None) -> None:
         self.config_path = find_config(config)
-        self.traceback = traceback
         self._settings: Settings | None = None
 
     @property

@@ -84,7 +84,7 @@ def main(ctx: click.Context, config: Path | None, verbose: int, traceback: bool)
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Context(config, traceback)
+    ctx.obj = Context(config)  # --traceback is read by InboxBotGroup.invoke, which outlives this callback
 
 
 @main.command()
