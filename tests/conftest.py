@@ -1,12 +1,17 @@
-"""Shared fixtures. Dovecot: one real server for the whole session, a fresh user per test."""
+"""Shared fixtures, defined once. Dovecot: one real server for the whole session, a fresh user per test.
+aiosmtpd: a fresh SMTP server per test. The in-memory IMAP twin: a fresh server per test (the fast tier)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from inbox_bot.sources.memory import MemoryServer
+from inbox_bot.storage.store import Store
 from tests.dovecot import DovecotError, DovecotServer, MailUser, find_dovecot
+from tests.smtpd import smtp_server_fixture  # noqa: F401 - the fixture `smtp_server`, for every test file
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +38,17 @@ def dovecot() -> Iterator[DovecotServer]:
 def mail_user(dovecot: DovecotServer) -> MailUser:
     """A user of its own, with an empty INBOX: tests never see each other's mails."""
     return dovecot.new_user()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store in the test's own directory, closed at the end."""
+    opened = Store(tmp_path / "db.sqlite", tmp_path / "storage")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def memory_server() -> MemoryServer:
+    """The in-memory IMAP twin, Dovecot-like (MOVE, UIDPLUS, UNSELECT), with an empty INBOX."""
+    return MemoryServer()

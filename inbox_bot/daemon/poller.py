@@ -25,6 +25,7 @@ from inbox_bot.core.models import RawMail, Rule
 from inbox_bot.daemon.intake import record_mail, triage_counted
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import FolderState, ImapSettings, MessageMeta
+from inbox_bot.sources.mailbox import Mailbox, MailboxFactory
 from inbox_bot.storage.ledger import FILED, GONE, LEFT, LINKED, RECORDED, Ledger, PendingFiling
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import Pipeline, Triaged
@@ -145,6 +146,7 @@ class MailboxPoller:
         max_mail_bytes: int,
         after_triage: AfterTriage | None = None,
         allow_move: bool = True,
+        mailboxes: MailboxFactory | None = None,
     ) -> None:
         self.box = box
         self.store = store
@@ -152,7 +154,8 @@ class MailboxPoller:
         self.max_mail_bytes = max_mail_bytes
         self.after_triage = after_triage
         self.allow_move = allow_move
-        self.imap: ImapMailbox | None = None
+        self.mailboxes = mailboxes or self._imap_mailbox  # the seam: tests give an in-memory twin
+        self.imap: Mailbox | None = None
         self.ledger = Ledger(store, box.name, box.folder)
         self.undelivered: dict[tuple[int, int], int] = {}
         self.open_and_current = False  # the folder is selected and nothing arrived since it was read
@@ -190,7 +193,7 @@ class MailboxPoller:
             raise
         return report
 
-    def _quiet(self, imap: ImapMailbox) -> bool:
+    def _quiet(self, imap: Mailbox) -> bool:
         """Nothing changed since the last poll left the folder open: one NOOP, no STATUS, no SEARCH."""
         if not self.open_and_current or self.quiet_polls >= FULL_CHECK_EVERY:
             return False
@@ -199,7 +202,7 @@ class MailboxPoller:
             return True
         return False
 
-    def _keep_open(self, imap: ImapMailbox, state: FolderState, seen_up_to: int | None) -> None:
+    def _keep_open(self, imap: Mailbox, state: FolderState, seen_up_to: int | None) -> None:
         """Leave the folder selected so the next idle poll is a NOOP, unless mail arrived while we worked."""
         self.quiet_polls, self.last_uidvalidity = 0, state.uidvalidity
         opened = imap.select(state.folder)
@@ -207,15 +210,18 @@ class MailboxPoller:
         caught_up = opened.uidnext is not None and seen_up_to is not None and opened.uidnext <= seen_up_to + 1
         self.open_and_current = caught_up and opened.uidvalidity == state.uidvalidity
 
-    def _connect(self) -> ImapMailbox:
+    def _connect(self) -> Mailbox:
         if self.imap is None:
-            self.imap = ImapMailbox(imap_settings(self.box), allow_move=self.allow_move)
+            self.imap = self.mailboxes(self.box)
         return self.imap.connect()
+
+    def _imap_mailbox(self, box: MailboxSettings) -> Mailbox:
+        return ImapMailbox(imap_settings(box), allow_move=self.allow_move)
 
     # ------------------------------------------------------------ reading
 
     def _read_new(
-        self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
+        self, imap: Mailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
     ) -> int | None:
         """Read every new UID; the highest UID now dealt with, or None when stopped half-way."""
         stored = self.ledger.stored_uidvalidity()
@@ -240,7 +246,7 @@ class MailboxPoller:
 
     def _read_batch(
         self,
-        imap: ImapMailbox,
+        imap: Mailbox,
         state: FolderState,
         uids: list[int],
         report: PollReport,
@@ -273,7 +279,7 @@ class MailboxPoller:
         for uid in set(to_download) - delivered:
             self._undelivered(imap, state, metas[uid], report)
 
-    def _undelivered(self, imap: ImapMailbox, state: FolderState, meta: MessageMeta, report: PollReport) -> None:
+    def _undelivered(self, imap: Mailbox, state: FolderState, meta: MessageMeta, report: PollReport) -> None:
         """The server lists the mail but sends no content: tried again twice, then recorded for a person."""
         key = (state.uidvalidity, meta.uid)
         self.undelivered[key] = self.undelivered.get(key, 0) + 1
@@ -327,7 +333,7 @@ class MailboxPoller:
     # ------------------------------------------------------------ filing
 
     def _file_pending(
-        self, imap: ImapMailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
+        self, imap: Mailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
     ) -> None:
         pending = self.ledger.pending_filings(state.uidvalidity)
         if not pending:
@@ -356,7 +362,7 @@ class MailboxPoller:
                 return
             self._file_into(imap, target, filings, report)
 
-    def _file_into(self, imap: ImapMailbox, target: str, filings: list[PendingFiling], report: PollReport) -> None:
+    def _file_into(self, imap: Mailbox, target: str, filings: list[PendingFiling], report: PollReport) -> None:
         """One MOVE for every mail bound for one folder, then their ledger rows in one transaction."""
         try:
             imap.move_many([f.uid for f in filings], imap.ensure_folder(target))
@@ -371,7 +377,7 @@ class MailboxPoller:
                 self.ledger.mark(filing.ledger_id, FILED, folder=target, filing=filing)
         report.filed += len(filings)
 
-    def _found_in(self, imap: ImapMailbox, state: FolderState, target: str, filing: PendingFiling) -> str:
+    def _found_in(self, imap: Mailbox, state: FolderState, target: str, filing: PendingFiling) -> str:
         try:
             imap.ensure_folder(target)
             imap.select(target)

@@ -29,6 +29,7 @@ from inbox_bot.daemon.poller import AfterTriage, MailboxPoller, PollReport
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.rules.loader import load_rules
+from inbox_bot.sources.mailbox import MailboxFactory
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
@@ -94,8 +95,9 @@ class RulesWatcher:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, *, daemon: bool = False) -> None:
+    def __init__(self, settings: Settings, *, daemon: bool = False, mailboxes: MailboxFactory | None = None) -> None:
         self.settings = settings
+        self.mailboxes = mailboxes  # None: each poller opens IMAP; tests give an in-memory twin
         self.stopping = threading.Event()
         self.store = Store(settings.database, settings.storage)
         self.rules = RulesWatcher(settings.rules_dir, self._record_rules_event)
@@ -164,7 +166,14 @@ class Daemon:
         # Each poller has its own SQLite connection: polls of different mailboxes run on different threads.
         store = Store(self.settings.database, self.settings.storage)
         max_bytes = int(self.settings.limits.max_mail_mb * 1_048_576)
-        return MailboxPoller(box, store, self.pipeline, max_mail_bytes=max_bytes, after_triage=self.after_triage)
+        return MailboxPoller(
+            box,
+            store,
+            self.pipeline,
+            max_mail_bytes=max_bytes,
+            after_triage=self.after_triage,
+            mailboxes=self.mailboxes,
+        )
 
     # ------------------------------------------------------------ one pass
 

@@ -1,0 +1,251 @@
+"""The fast tier: poll, filing and ledger logic against the in-memory IMAP twin, no server started.
+
+The same logic runs against a real Dovecot in test_daemon.py (the real tier), and test_mailbox_contract.py
+holds the twin to what Dovecot does. Each scenario reads GIVEN / WHEN / THEN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from inbox_bot.core.errors import MailboxError
+from inbox_bot.daemon.poller import FULL_CHECK_EVERY, MailboxPoller
+from inbox_bot.sources.memory import MemoryMailbox, MemoryServer
+from inbox_bot.storage.store import Store
+from tests.pollkit import (
+    INCOMPLETE,
+    application,
+    ledger_states,
+    mail_count,
+    mailbox_settings,
+    poller,
+    received,
+    spam,
+)
+
+NO_MOVE = frozenset({"IMAP4REV1", "UIDPLUS", "UNSELECT"})
+
+
+def deliver(server: MemoryServer, numbers: Iterable[int]) -> list[int]:
+    return [server.append("INBOX", application(n), internaldate=received(n)) for n in numbers]
+
+
+def on(server: MemoryServer, store: Store, *, batch_size: int = 50, allow_move: bool = True) -> MailboxPoller:
+    return poller(
+        store,
+        lambda box: server.mailbox(box.name, box.folder, allow_move=allow_move),
+        mailbox_settings(batch_size=batch_size),
+    )
+
+
+def restarted(store: Store, tmp_path: Path) -> Store:
+    """The process died: its store is gone, a new one opens the same files."""
+    store.close()
+    return Store(tmp_path / "db.sqlite", tmp_path / "storage")
+
+
+class Crash(BaseException):
+    """The process dying: not an Exception, so nothing on the way catches it."""
+
+
+def test_new_mail_is_recorded_then_filed(memory_server: MemoryServer, store: Store) -> None:
+    # GIVEN two applications and a spam in the inbox
+    deliver(memory_server, [1, 2])
+    memory_server.append("INBOX", spam(), internaldate=received(3))
+    # WHEN the mailbox is polled
+    report = on(memory_server, store).poll()
+    # THEN all three are recorded, the applications filed, the spam left where it is, nothing marked read
+    assert (report.new, report.recorded, report.filed, report.errors) == (3, 3, 2, [])
+    assert memory_server.raws("INBOX") == [spam()]
+    assert memory_server.raws(INCOMPLETE) == [application(1), application(2)]
+    assert all(memory_server.flags(INCOMPLETE, uid) == set() for uid in memory_server.uids(INCOMPLETE))
+    assert ledger_states(store) == [(1, "filed"), (2, "filed"), (3, "left")]
+    assert mail_count(store) == 3
+
+
+def test_a_second_poll_is_a_no_op(memory_server: MemoryServer, store: Store) -> None:
+    # GIVEN a mailbox polled once
+    deliver(memory_server, [1, 2])
+    polling = on(memory_server, store)
+    polling.poll()
+    assert isinstance(polling.imap, MemoryMailbox)
+    downloaded, logged = polling.imap.stats.body_bytes, len(memory_server.log)
+    # WHEN it is polled again with nothing new
+    report = polling.poll()
+    # THEN nothing is read, recorded or filed: one NOOP on the folder left open
+    assert (report.new, report.recorded, report.filed) == (0, 0, 0)
+    assert polling.imap.stats.body_bytes == downloaded
+    assert memory_server.log[logged:] == ["NOOP"]
+    assert mail_count(store) == 2
+
+
+def test_mail_arriving_after_an_idle_poll_is_read(memory_server: MemoryServer, store: Store) -> None:
+    # GIVEN a mailbox polled once, its folder left open
+    deliver(memory_server, [1])
+    polling = on(memory_server, store)
+    polling.poll()
+    # WHEN a mail arrives and the mailbox is polled
+    deliver(memory_server, [2])
+    report = polling.poll()
+    # THEN the NOOP saw the change: only the new mail is read
+    assert (report.new, report.recorded, report.filed) == (1, 1, 1)
+    assert ledger_states(store) == [(1, "filed"), (2, "filed")]
+
+
+def test_uidvalidity_change_relinks_by_content_and_records_nothing_twice(
+    memory_server: MemoryServer, store: Store
+) -> None:
+    # GIVEN a spam left in the inbox and an application filed
+    memory_server.append("INBOX", spam())
+    deliver(memory_server, [1])
+    polling = on(memory_server, store)
+    polling.poll()
+    # WHEN the server renumbers the inbox (new UIDVALIDITY) and a new application arrives
+    old, new = memory_server.change_uidvalidity("INBOX")
+    deliver(memory_server, [2])
+    report = polling.poll()
+    # THEN the spam is linked to its stored copy by content, the new mail recorded and filed
+    assert old != new
+    assert (report.new, report.recorded, report.linked, report.filed) == (2, 1, 1, 1)
+    assert mail_count(store) == 3
+    rows = list(store.db.query("select uidvalidity, uid, state from ledger order by id"))
+    assert [(r["uidvalidity"], r["uid"], r["state"]) for r in rows] == [
+        (old, 1, "left"),
+        (old, 2, "filed"),
+        (new, 1, "left"),
+        (new, 2, "filed"),
+    ]
+    assert memory_server.raws(INCOMPLETE) == [application(1), application(2)]
+
+
+def test_a_refused_move_is_filed_by_a_later_poll(memory_server: MemoryServer, store: Store) -> None:
+    # GIVEN two applications, and a server that answers the first MOVE with NO
+    deliver(memory_server, [1, 2])
+    memory_server.refuse("MOVE", "[INUSE] try again")
+    polling = on(memory_server, store)
+    # WHEN the mailbox is polled
+    first = polling.poll()
+    # THEN both are recorded and wait, still in the inbox, to be filed
+    assert (first.recorded, first.filed) == (2, 0) and "INUSE" in first.errors[0]
+    assert ledger_states(store) == [(1, "recorded"), (2, "recorded")]
+    assert len(memory_server.uids("INBOX")) == 2
+    # WHEN it is polled on (an idle NOOP poll files nothing: the next full check does)
+    later = [polling.poll() for _ in range(FULL_CHECK_EVERY + 1)]
+    # THEN they are filed once, never read again
+    assert sum(r.filed for r in later) == 2 and sum(r.new for r in later) == 0
+    assert ledger_states(store) == [(1, "filed"), (2, "filed")]
+    assert memory_server.raws(INCOMPLETE) == [application(1), application(2)]
+
+
+def test_a_crash_between_recording_and_filing_files_exactly_once(
+    memory_server: MemoryServer, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN two applications, and a process that dies right after the server moved them, before it wrote it down
+    deliver(memory_server, [1, 2])
+
+    def move_then_die(self: MemoryMailbox, uids: Iterable[int], folder: str) -> None:
+        moving(self, uids, folder)
+        raise Crash
+
+    moving = MemoryMailbox.move_many
+    monkeypatch.setattr(MemoryMailbox, "move_many", move_then_die)
+    with pytest.raises(Crash):
+        on(memory_server, store).poll()
+    assert ledger_states(store) == [(1, "recorded"), (2, "recorded")]
+    # WHEN the daemon restarts and polls
+    monkeypatch.setattr(MemoryMailbox, "move_many", moving)
+    store = restarted(store, tmp_path)
+    try:
+        report = on(memory_server, store).poll()
+        # THEN it finds them already in their folder: filed once, nothing recorded twice
+        assert (report.new, report.recorded) == (0, 0)
+        assert ledger_states(store) == [(1, "filed"), (2, "filed")]
+        assert mail_count(store) == 2
+    finally:
+        store.close()
+    assert memory_server.raws(INCOMPLETE) == [application(1), application(2)]
+    assert memory_server.uids("INBOX") == []
+
+
+def test_without_move_only_our_own_uids_are_expunged(store: Store) -> None:
+    # GIVEN a server without MOVE, and a mail another client marked \Deleted but has not expunged yet
+    server = MemoryServer(capabilities=NO_MOVE)
+    theirs = server.append("INBOX", spam(), flags={"\\Deleted"})
+    ours = deliver(server, [1, 2])
+    # WHEN the mailbox is polled
+    report = on(server, store).poll()
+    # THEN our mails are copied, flagged and expunged by UID; the other client's mail is untouched
+    assert report.filed == 2
+    assert server.commands("MOVE") == []
+    assert server.commands("EXPUNGE") == [f"EXPUNGE {ours[0]},{ours[1]}"]
+    assert server.uids("INBOX") == [theirs] and server.flags("INBOX", theirs) == {"\\Deleted"}
+    assert server.raws(INCOMPLETE) == [application(1), application(2)]
+    assert all(server.flags(INCOMPLETE, uid) == set() for uid in server.uids(INCOMPLETE))
+
+
+def test_a_server_without_move_or_uidplus_keeps_mail_where_it_is(store: Store) -> None:
+    # GIVEN a server with neither MOVE nor UIDPLUS (a plain EXPUNGE would erase others' deleted mail)
+    server = MemoryServer(capabilities={"IMAP4REV1"})
+    deliver(server, [1])
+    # WHEN the mailbox is polled
+    report = on(server, store).poll()
+    # THEN the mail is recorded but not filed, and the report says why
+    assert (report.recorded, report.filed) == (1, 0)
+    assert "neither MOVE nor UIDPLUS" in report.errors[0]
+    assert server.uids("INBOX") == [1] and server.commands("EXPUNGE") == []
+
+
+def test_a_refused_folder_creation_loses_nothing(memory_server: MemoryServer, store: Store) -> None:
+    # GIVEN an account that may not create the filing folder (yet)
+    deliver(memory_server, [1])
+    memory_server.refuse_create.add(INCOMPLETE)
+    polling = on(memory_server, store)
+    # WHEN the mailbox is polled, then polled on once the folder may be created
+    first = polling.poll()
+    memory_server.refuse_create.clear()
+    later = [polling.poll() for _ in range(FULL_CHECK_EVERY + 1)]
+    # THEN the mail waited in the inbox, recorded, and was filed once allowed
+    assert (first.recorded, first.filed) == (1, 0) and "NOPERM" in first.errors[0]
+    assert sum(r.filed for r in later) == 1 and sum(r.new for r in later) == 0
+    assert memory_server.raws(INCOMPLETE) == [application(1)]
+
+
+def test_a_connection_dropped_mid_batch_loses_nothing(memory_server: MemoryServer, store: Store) -> None:
+    # GIVEN seven applications read two per batch, and a connection that drops at the third body FETCH
+    deliver(memory_server, range(7))
+    memory_server.drop_at(3, "FETCH")  # FETCH 1: sizes of batch 1, 2: its bodies, 3: sizes of batch 2
+    polling = on(memory_server, store, batch_size=2)
+    # WHEN the mailbox is polled
+    with pytest.raises(MailboxError, match="connection lost"):
+        polling.poll()
+    # THEN what was read before the drop is kept; the next poll reconnects and reads only the rest
+    assert ledger_states(store) == [(1, "recorded"), (2, "recorded")]
+    report = polling.poll()
+    assert (report.new, report.recorded, report.filed) == (5, 5, 7)
+    assert mail_count(store) == 7
+    assert memory_server.uids("INBOX") == [] and len(memory_server.uids(INCOMPLETE)) == 7
+    health = list(store.db.query("select failures, failing_since from mailbox_health where mailbox = 'ngo'"))
+    assert [(row["failures"], row["failing_since"]) for row in health] == [(1, None)], "failing no more"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the poller moves a mail still flagged \\Deleted after a half-done COPY again, so its copy "
+    "is filed twice on the server (recorded once, nothing lost); a fix: treat a \\Deleted UID as absent",
+)
+def test_a_connection_dropped_between_copy_and_expunge_files_one_copy(store: Store) -> None:
+    # GIVEN a server without MOVE whose connection drops between COPY and EXPUNGE
+    server = MemoryServer(capabilities=NO_MOVE)
+    deliver(server, [1, 2])
+    server.drop_at(1, "EXPUNGE")
+    polling = on(server, store)
+    # WHEN the mailbox is polled twice
+    with pytest.raises(MailboxError):
+        polling.poll()
+    polling.poll()
+    # THEN nothing is recorded twice, and the half-done filing is finished with one copy of each mail
+    assert mail_count(store) == 2 and ledger_states(store) == [(1, "filed"), (2, "filed")]
+    assert server.raws(INCOMPLETE) == [application(1), application(2)]
