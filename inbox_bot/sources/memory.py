@@ -407,11 +407,18 @@ class MemoryMailbox:
         self.stats.commands[name] += 1
         try:
             self.server.command(name, argument)
+            if self._selected is not None and self._renumbered(self._selected):
+                # Dovecot ends a session whose selected folder got a new UIDVALIDITY: its UIDs mean nothing now.
+                raise _Dropped("connection lost (BYE: the selected folder's UIDVALIDITY changed)")
         except _Dropped as exc:
             self.close()
             raise MailboxError(self._message(name.lower(), str(exc))) from None
         except MailboxError as exc:
             raise MailboxError(self._message(name.lower(), str(exc))) from None
+
+    def _renumbered(self, state: FolderState) -> bool:
+        folder = self.server.folders.get(state.folder)
+        return folder is None or folder.uidvalidity != state.uidvalidity
 
     def _message(self, action: str, reason: str) -> str:
         return f"memory mailbox {self.name!r}: {action}: {reason}"
