@@ -36,6 +36,11 @@ OMP_SUBJECT = "Candidature_chargé(e) de projet_OMP"
 OMP_ADDRESS = "omdp.direction.2@gmail.com"
 
 
+def day(d: int, month: int = 4, hour: int = 9) -> datetime:
+    """A day of 2026, 09:00 UTC unless told."""
+    return datetime(2026, month, d, hour, 0, tzinfo=UTC)
+
+
 def write_config(tmp_path: Path, *, days_after_deadline: int = 365) -> Path:
     config = tmp_path / "inbox-bot.toml"
     config.write_text(
@@ -107,7 +112,7 @@ def record(
     contents = [(filename, f"%PDF-1.4 {salt or sender} {filename}".encode()) for filename in files or {}]
     stamp = header_received or received  # differs when the server's own time was recorded
     raw = eml(sender, to=to, subject=subject, received=stamp, message_id=message_id, name=name, files=contents)
-    attachments = [_attachment(filename, content) for filename, content in contents]
+    attachments = [attachment(filename, content) for filename, content in contents]
     documents = [
         ClassifiedDocument(
             filename=a.filename,
@@ -137,7 +142,7 @@ def record(
     return store.record(raw_mail(f"test-{message_id}", raw), result, attachments)
 
 
-def _attachment(filename: str, content: bytes) -> Attachment:
+def attachment(filename: str, content: bytes) -> Attachment:
     return Attachment(
         filename=filename,
         safe_name=filename,

@@ -1,6 +1,6 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port, keeping what it receives.
 
-    from tests.smtpd import SmtpServer, smtp_server_fixture  # noqa: F401  (the fixture `smtp_server`)
+    from tests.smtpd import SmtpServer  # the fixture `smtp_server` is registered once, in conftest.py
 
     def test_x(smtp_server: SmtpServer) -> None:
         ... send to smtp_server.port ...

@@ -9,14 +9,10 @@ from pathlib import Path
 import pytest
 
 from inbox_bot.core.models import ReceivedSource, Verdict
-from tests.opkit import OMP_CHARGE, RULES_DIR, json_lines, open_store, record, run, write_config
+from tests.opkit import OMP_CHARGE, RULES_DIR, day, json_lines, open_store, record, run, write_config
 
 KARIM = "karim@example.ma"
 SALMA = "salma@example.ma"
-
-
-def day(d: int, month: int = 4, hour: int = 9) -> datetime:
-    return datetime(2026, month, d, hour, 0, tzinfo=UTC)
 
 
 @pytest.fixture

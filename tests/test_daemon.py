@@ -24,15 +24,15 @@ from inbox_bot.config.settings import load_settings
 from inbox_bot.daemon.scheduler import Daemon, RulesWatcher
 from inbox_bot.triage.parse import topmost_received_time
 from tests.dovecot import DovecotServer, MailUser
-from tests.mailbuilder import MessageBuilder, make_pdf
-from tests.smtpd import SmtpServer, smtp_server_fixture  # noqa: F401 - the fixture
+from tests.mailbuilder import MessageBuilder
+from tests.pollkit import CHARGE, application
+from tests.smtpd import SmtpServer
 
 pytestmark = pytest.mark.imap
 
 ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "examples" / "inbox"
 EXPECTED = json.loads((ROOT / "examples" / "expected.json").read_text(encoding="utf-8"))
-CHARGE = "omdp.direction.2@gmail.com"
 
 
 def open_rules(tmp_path: Path) -> Path:
@@ -89,33 +89,6 @@ def deliver_samples(dovecot: DovecotServer, user: MailUser) -> None:
         message = BytesHeaderParser().parsebytes(raw)
         received = topmost_received_time(message) or parsedate_to_datetime(str(message["Date"]))
         dovecot.append(user, "INBOX", raw, internaldate=received)
-
-
-def application(number: int, *, received: datetime | None = None) -> bytes:
-    when = received or datetime(2026, 4, 1, 9, tzinfo=UTC) + timedelta(minutes=number)
-    return (
-        MessageBuilder()
-        .sender(f"Candidat {number}", f"candidat{number}@example.ma")
-        .to(CHARGE)
-        .subject("Candidature_chargé(e) de projet_OMP")
-        .message_id(f"<app-{number}@example.ma>")
-        .date(when)
-        .received(when, by="mx.google.com")
-        .body("Bonjour, veuillez trouver ci-joint mon dossier.")
-        .attach(
-            f"CV_{number}.pdf",
-            make_pdf(
-                [
-                    f"Curriculum vitae du candidat {number}",
-                    "Expérience professionnelle",
-                    "Formation",
-                    "Compétences",
-                    "Langues",
-                ]
-            ),
-        )
-        .build()
-    )
 
 
 def test_run_once_records_and_files_the_sample_inbox(

@@ -9,7 +9,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from inbox_bot.cli.main import main
@@ -23,7 +22,6 @@ from tests.smtpd import (
     parsed_mail,
     raw_for,
     record,
-    smtp_server_fixture,  # noqa: F401 (the fixture `smtp_server`)
     smtp_settings,
     triage_result,
 )
@@ -70,11 +68,6 @@ def section(body: str, title: str) -> str:
     """One block of the text digest: from its title to the next blank line."""
     found = re.search(rf"^{title}.*?(?=\n\n)", body, re.M | re.S)
     return found.group(0) if found else ""
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite", tmp_path / "storage")
 
 
 def send(store: Store, settings: Settings, now: datetime = APRIL, **kw: Any) -> digest.DigestRun:

@@ -11,7 +11,6 @@ import time
 import tracemalloc
 import unicodedata
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,13 +45,6 @@ def review_reasons(triaged: Triaged) -> list[str]:
     assert triaged.result.call == "alci-guide-2024", "the test mail must reach the decision, not stop at matching"
     assert triaged.result.verdict is Verdict.NEEDS_REVIEW, triaged.result.reasons
     return triaged.result.reasons
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "db.sqlite", tmp_path / "storage")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

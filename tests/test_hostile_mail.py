@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,13 +43,6 @@ def assert_judged(triaged: Triaged) -> None:
     assert result.verdict in set(Verdict)
     assert result.reasons
     assert not any("could not triage" in reason for reason in result.reasons), result.reasons
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "db.sqlite", tmp_path / "storage")
-    yield opened
-    opened.close()
 
 
 # ---------------------------------------------------------------- limits checked before any parser

@@ -22,7 +22,6 @@ from tests.smtpd import (
     parsed_mail,
     raw_for,
     record,
-    smtp_server_fixture,  # noqa: F401 (the fixture `smtp_server`)
     smtp_settings,
     triage_result,
 )
@@ -62,11 +61,6 @@ def reopen(store: Store, tmp_path: Path) -> Store:
 
 def states(store: Store) -> dict[str, int]:
     return {state: n for state, n in outbox.status(store).items() if n}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite", tmp_path / "storage")
 
 
 def test_decision_and_reply_commit_together_or_not_at_all(tmp_path: Path, store: Store) -> None:

@@ -23,7 +23,6 @@ from tests.smtpd import (
     parsed_mail,
     raw_for,
     record,
-    smtp_server_fixture,  # noqa: F401 (the fixture `smtp_server`)
     smtp_settings,
     triage_result,
 )
@@ -44,11 +43,6 @@ def body(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
     return str(part.get_content())
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite", tmp_path / "storage")
 
 
 # ---------------------------------------------------------------- which reply, if any

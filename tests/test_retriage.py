@@ -7,7 +7,6 @@ parsing, matching and deciding stay real while the kinds are known in advance.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,15 +22,11 @@ from inbox_bot.operator.applications import ReplayHistory
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.sources.files import read_paths
 from inbox_bot.storage.store import Store
-from tests.opkit import OMP_CHARGE, json_lines, open_store, record, run, write_config
+from tests.opkit import OMP_CHARGE, attachment, day, json_lines, open_store, record, run, write_config
 
 KARIM = "karim@example.ma"
 SALMA = "salma@example.ma"
 ALCI = "alci-guide-2024"
-
-
-def day(d: int, month: int = 4, hour: int = 9) -> datetime:
-    return datetime(2026, month, d, hour, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -62,17 +57,7 @@ def known_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Attachments read as they are and classified by their file name."""
 
     def read(parts: list[tuple[str, bytes]], limits: object = None) -> list[Attachment]:
-        return [
-            Attachment(
-                filename=name,
-                safe_name=name,
-                mime="application/pdf",
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                content=content,
-            )
-            for name, content in parts
-        ]
+        return [attachment(name, content) for name, content in parts]
 
     def classify(a: Attachment) -> ClassifiedDocument:
         return ClassifiedDocument(
