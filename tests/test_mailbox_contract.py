@@ -34,7 +34,8 @@ Counted = ImapMailbox | MemoryMailbox  # both count the commands they send in .s
 
 
 class Side(Protocol):
-    def deliver(self, raw: bytes, when: datetime) -> None: ...
+    def deliver(self, raw: bytes, when: datetime) -> int: ...
+    def expunge(self, uids: list[int]) -> None: ...
     def raws(self, folder: str) -> list[bytes]: ...
     def seen(self, folder: str) -> list[bool]: ...
     def change_uidvalidity(self) -> None: ...
@@ -45,8 +46,11 @@ class Twin:
     def __init__(self) -> None:
         self.server = MemoryServer()
 
-    def deliver(self, raw: bytes, when: datetime) -> None:
-        self.server.append("INBOX", raw, internaldate=when)
+    def deliver(self, raw: bytes, when: datetime) -> int:
+        return self.server.append("INBOX", raw, internaldate=when)
+
+    def expunge(self, uids: list[int]) -> None:
+        self.server.expunge("INBOX", uids)
 
     def raws(self, folder: str) -> list[bytes]:
         return self.server.raws(folder)
@@ -65,8 +69,11 @@ class Dovecot:
     def __init__(self, server: DovecotServer, user: MailUser) -> None:
         self.server, self.user = server, user
 
-    def deliver(self, raw: bytes, when: datetime) -> None:
-        self.server.append(self.user, "INBOX", raw, internaldate=when)
+    def deliver(self, raw: bytes, when: datetime) -> int:
+        return self.server.append(self.user, "INBOX", raw, internaldate=when)
+
+    def expunge(self, uids: list[int]) -> None:
+        self.server.expunge(self.user, "INBOX", uids)
 
     def raws(self, folder: str) -> list[bytes]:
         if folder not in self.server.folders(self.user):
@@ -209,3 +216,17 @@ def test_uidvalidity_change_links_what_was_read(run: Run, tmp_path: Path) -> Non
     # Dovecot hangs up on the session that had the inbox open: the poll reconnects and goes on.
     assert len(run.mailboxes) == 2
     assert run.commands() == {"STATUS": 2, "SELECT": 6, "NOOP": 1, "SEARCH": 2, "FETCH": 6, "MOVE": 2}
+
+
+def test_a_deleted_uid_is_never_given_again(run: Run) -> None:
+    # GIVEN two applications, the last of which someone deletes before any poll
+    first = run.side.deliver(application(1), received(1))
+    gone = run.side.deliver(application(2), received(2))
+    run.side.expunge([gone])
+    # WHEN a third arrives and the mailbox is polled
+    third = run.side.deliver(application(3), received(3))
+    report = run.poll()
+    # THEN the new mail has a UID above the deleted one, and only the two present are read
+    assert (first, gone, third) == (1, 2, 3)
+    assert report == (2, 2, 0, 2, 0)
+    assert outcome(run)["filed"] == [application(1), application(3)]
