@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from inbox_bot.config.settings import Settings
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.daemon.poller import FULL_CHECK_EVERY, MailboxPoller
+from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.sources.memory import MemoryMailbox, MemoryServer
 from inbox_bot.storage.store import Store
 from tests.pollkit import (
@@ -26,6 +28,7 @@ from tests.pollkit import (
     spam,
 )
 
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 NO_MOVE = frozenset({"IMAP4REV1", "UIDPLUS", "UNSELECT"})
 
 
@@ -249,3 +252,28 @@ def test_a_connection_dropped_between_copy_and_expunge_files_one_copy(store: Sto
     # THEN nothing is recorded twice, and the half-done filing is finished with one copy of each mail
     assert mail_count(store) == 2 and ledger_states(store) == [(1, "filed"), (2, "filed")]
     assert server.raws(INCOMPLETE) == [application(1), application(2)]
+
+
+def test_the_daemon_polls_through_its_factory_and_survives_a_dropped_connection(
+    memory_server: MemoryServer, tmp_path: Path
+) -> None:
+    # GIVEN a daemon whose one mailbox is the twin, and a connection that drops at the first body FETCH
+    settings = Settings(
+        rules_dir=RULES_DIR,
+        database=tmp_path / "var" / "db.sqlite",
+        storage=tmp_path / "var" / "storage",
+        mailboxes=[mailbox_settings()],
+    )
+    daemon = Daemon(settings, mailboxes=lambda box: memory_server.mailbox(box.name, box.folder))
+    deliver(memory_server, [1, 2])
+    memory_server.drop_at(2, "FETCH")
+    try:
+        # WHEN it polls twice
+        failed = daemon.poll_mailbox("ngo")
+        report = daemon.poll_mailbox("ngo")
+    finally:
+        daemon.close()
+    # THEN the first poll fails in one line naming the mailbox, the second reads and files everything
+    assert failed is None and "connection lost" in daemon.last_errors["ngo"]
+    assert report is not None and (report.recorded, report.filed) == (2, 2)
+    assert memory_server.raws(INCOMPLETE) == [application(1), application(2)]
