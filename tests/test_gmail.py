@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from inbox_bot.sources.mailbox import MailboxFactory
-from inbox_bot.sources.memory import GMAIL_LIKE, MemoryMailbox, MemoryServer
+from inbox_bot.sources.memory import GMAIL_LIKE, MemoryServer
+from inbox_bot.sources.memory_mailbox import MemoryMailbox
 from inbox_bot.storage.store import Store
 from tests.mailbuilder import MessageBuilder, make_pdf
 from tests.pollkit import mailbox_settings, poller
@@ -52,4 +53,4 @@ def test_a_mail_under_two_labels_is_recorded_once_and_downloaded_once(store: Sto
 
 
 def twin(server: MemoryServer) -> MailboxFactory:
-    return lambda box: server.mailbox(box.name, box.folder)
+    return lambda box: MemoryMailbox(server, box.name, box.folder)

@@ -21,7 +21,8 @@ from inbox_bot.daemon.poller import PollReport
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import ImapSettings
 from inbox_bot.sources.mailbox import Mailbox
-from inbox_bot.sources.memory import MemoryMailbox, MemoryServer
+from inbox_bot.sources.memory import MemoryServer
+from inbox_bot.sources.memory_mailbox import MemoryMailbox
 from inbox_bot.storage.store import Store
 from tests.dovecot import HOST, DovecotServer, MailUser
 from tests.pollkit import INCOMPLETE, application, mail_count, poller, received, spam
@@ -62,7 +63,7 @@ class Twin:
         self.server.change_uidvalidity("INBOX")
 
     def mailbox(self, box: MailboxSettings, *, allow_move: bool) -> Counted:
-        return self.server.mailbox(box.name, box.folder, allow_move=allow_move)
+        return MemoryMailbox(self.server, box.name, box.folder, allow_move=allow_move)
 
 
 class Dovecot:

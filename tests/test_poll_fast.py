@@ -15,7 +15,8 @@ from inbox_bot.config.settings import Settings
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.daemon.poller import FULL_CHECK_EVERY, MailboxPoller
 from inbox_bot.daemon.scheduler import Daemon
-from inbox_bot.sources.memory import MemoryMailbox, MemoryServer
+from inbox_bot.sources.memory import MemoryServer
+from inbox_bot.sources.memory_mailbox import MemoryMailbox
 from inbox_bot.storage.store import Store
 from tests.pollkit import (
     INCOMPLETE,
@@ -39,7 +40,7 @@ def deliver(server: MemoryServer, numbers: Iterable[int]) -> list[int]:
 def on(server: MemoryServer, store: Store, *, batch_size: int = 50, allow_move: bool = True) -> MailboxPoller:
     return poller(
         store,
-        lambda box: server.mailbox(box.name, box.folder, allow_move=allow_move),
+        lambda box: MemoryMailbox(server, box.name, box.folder, allow_move=allow_move),
         mailbox_settings(batch_size=batch_size),
     )
 
@@ -264,7 +265,7 @@ def test_the_daemon_polls_through_its_factory_and_survives_a_dropped_connection(
         storage=tmp_path / "var" / "storage",
         mailboxes=[mailbox_settings()],
     )
-    daemon = Daemon(settings, mailboxes=lambda box: memory_server.mailbox(box.name, box.folder))
+    daemon = Daemon(settings, mailboxes=lambda box: MemoryMailbox(memory_server, box.name, box.folder))
     deliver(memory_server, [1, 2])
     memory_server.drop_at(2, "FETCH")
     try:

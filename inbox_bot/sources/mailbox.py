@@ -1,9 +1,10 @@
 """What the daemon asks of a mailbox: the `Mailbox` protocol, and how a poller is given one.
 
 Two implementations stand behind it: `ImapMailbox` (sources/imap.py, a real server through imapclient) and
-`MemoryMailbox` (sources/memory.py, an in-memory twin for the fast test tier). The protocol is exactly the
-calls daemon/poller.py makes, no more: a method added here must be added to both, and the contract test
-(tests/test_mailbox_contract.py) runs one scenario against the twin and a real Dovecot.
+`MemoryMailbox` (sources/memory_mailbox.py, a session with the in-memory twin of sources/memory.py, for the
+fast test tier). The protocol is exactly the calls daemon/poller.py makes, no more: a method added here must
+be added to both, and the contract test (tests/test_mailbox_contract.py) runs one scenario against the twin
+and a real Dovecot.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ MailboxFactory = Callable[[MailboxSettings], Mailbox]
 
 if TYPE_CHECKING:  # mypy holds both adapters to the protocol; nothing runs here
     from inbox_bot.sources.imap import ImapMailbox
-    from inbox_bot.sources.memory import MemoryMailbox
+    from inbox_bot.sources.memory_mailbox import MemoryMailbox
 
     def _adapters(imap: ImapMailbox, twin: MemoryMailbox) -> tuple[Mailbox, Mailbox]:
         return imap, twin
