@@ -105,12 +105,12 @@ def _clock_daemon(clock: Clock) -> None:
     """Time what run --once does around the pipeline: IMAP, SQLite, filing."""
     from inbox_bot.sources.imap import ImapMailbox
     from inbox_bot.storage.ledger import Ledger
-    from inbox_bot.storage.store import Store
+    from inbox_bot.storage.store import Store, Transaction
 
     clock.wrap_iterator(ImapMailbox, "fetch_bodies", "imap_fetch_bodies")
     clock.wrap(ImapMailbox, "fetch_meta", "imap_fetch_meta")
     clock.wrap(ImapMailbox, "move_many", "imap_move")
-    clock.wrap(Store, "record", "store_record")
+    clock.wrap(Transaction, "record_mail", "store_record")
     clock.wrap(Store, "dossier", "store_dossier")
     clock.wrap(Ledger, "mark", "ledger_mark")
 

@@ -6,7 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from inbox_bot.storage.ledger import LEFT, Ledger
+from inbox_bot.core.states import LedgerState
+from inbox_bot.storage.ledger import Ledger, SeenUid
 from inbox_bot.storage.store import Store
 
 
@@ -21,7 +22,7 @@ def seed_ledger(var: Path, mailbox: str, uidvalidity: int, uids: Sequence[int]) 
         ledger = Ledger(store, mailbox, "INBOX")
         with store.transaction():
             for uid in uids:
-                ledger.add(uidvalidity, uid, state=LEFT, mail_id=None)
+                ledger.add(SeenUid(uidvalidity, uid), state=LedgerState.LEFT, mail_id=None)
         ledger.poll_succeeded(uidvalidity, len(uids))
     finally:
         store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from inbox_bot.config.settings import MailboxSettings, Settings
-from inbox_bot.daemon.intake import build_pipeline
+from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.poller import MailboxPoller
 from inbox_bot.sources.mailbox import MailboxFactory
 from inbox_bot.storage.store import Store

@@ -190,7 +190,11 @@ def record(
     store: Store, settings: Settings, rule: Rule | None, parsed: ParsedMail, result: TriageResult,
     *extra: tuple[str, str], **kw: Any,
 ) -> int:
-    """Record a triaged mail the way intake does, with the reply callback in the same transaction."""
+    """Record a triaged mail the way the poller does, with its reply in the same unit of work."""
     raw = raw_for(parsed, *extra)
-    callback = outbox.reply_callback(store, parsed, result, rule, settings, {AUTHSERV}, raw=raw, **kw)
-    return int(store.record(raw, result, [], also=callback))
+    planned = outbox.plan_reply(store, parsed, result, rule, settings, {AUTHSERV}, raw=raw, **kw)
+    with store.transaction() as tx:
+        mail_id = tx.record_mail(raw, result, [])
+        if planned is not None:
+            outbox.queue(tx, mail_id, planned)
+    return mail_id

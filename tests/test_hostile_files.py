@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from inbox_bot.core.models import Verdict
-from inbox_bot.daemon.intake import record_mail
+from inbox_bot.daemon.recording import record_mail
 from inbox_bot.sources.files import raw_mail
 from inbox_bot.storage.store import Store
 from inbox_bot.triage import attachments, sandbox

@@ -16,7 +16,9 @@ import pytest
 import inbox_bot.triage.pipeline
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import RawMail, Verdict
-from inbox_bot.daemon.intake import build_pipeline, record_all, record_mail, triage_counted
+from inbox_bot.daemon.folder_sources import record_all
+from inbox_bot.daemon.pipeline_setup import build_pipeline
+from inbox_bot.daemon.recording import record_mail, triage_counted
 from inbox_bot.sources.files import raw_mail, read_paths
 from inbox_bot.storage.store import Store
 from inbox_bot.triage import mimescan
@@ -230,7 +232,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     import inbox_bot.triage.pipeline
-    from inbox_bot.daemon.intake import record_mail
+    from inbox_bot.daemon.recording import record_mail
     from inbox_bot.triage.pipeline import Pipeline
     from inbox_bot.sources.files import raw_mail
     from inbox_bot.storage.store import Store
@@ -287,7 +289,7 @@ def test_a_failure_to_record_is_counted_with_its_error(store: Store, monkeypatch
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "put_file", disk_full)
-    from inbox_bot.daemon.intake import RunReport
+    from inbox_bot.daemon.folder_sources import RunReport
 
     report = RunReport()
     record_all(Pipeline(RULES), store, [mail], report)
@@ -308,7 +310,7 @@ def test_triage_counted_quarantines_without_reading_the_mail(store: Store) -> No
 
 
 def test_every_realworld_mail_is_triaged_and_recorded(tmp_path: Path, store: Store) -> None:
-    from inbox_bot.daemon.intake import RunReport
+    from inbox_bot.daemon.folder_sources import RunReport
 
     mails = list(read_paths([REALWORLD]))
     assert len(mails) >= 242

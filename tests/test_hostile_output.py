@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.daemon.intake import record_mail
+from inbox_bot.daemon.recording import record_mail
 from inbox_bot.operator.applications import export_rows
 from inbox_bot.operator.export import write_csv
 from inbox_bot.outgoing import compose, digest

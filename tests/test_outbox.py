@@ -15,6 +15,7 @@ from inbox_bot.config.settings import Settings, SmtpSettings
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.outgoing import outbox
 from inbox_bot.outgoing.mailer import Mailer, dot_stuffed, read_password
+from inbox_bot.storage.outbox_rows import ReplyRow
 from inbox_bot.storage.store import Store, utc_now
 from tests.smtpd import (
     AUTHSERV,
@@ -68,15 +69,13 @@ def test_decision_and_reply_commit_together_or_not_at_all(tmp_path: Path, store:
     parsed = parsed_mail()
     result = triage_result(parsed, CHARGE.id, "incomplete", ["references"])
     raw = raw_for(parsed)
-    reply = outbox.reply_callback(store, parsed, result, CHARGE, settings, {AUTHSERV}, raw=raw)
-    assert reply is not None
+    reply = outbox.plan_reply(store, parsed, result, CHARGE, settings, {AUTHSERV}, raw=raw)
+    assert isinstance(reply, ReplyRow)
 
-    def reply_then_crash(mail_id: int) -> None:
-        reply(mail_id)
+    with pytest.raises(Crash), store.transaction() as tx:
+        mail_id = tx.record_mail(raw, result, [])
+        outbox.queue(tx, mail_id, reply)
         raise Crash
-
-    with pytest.raises(Crash):
-        store.record(raw, result, [], also=reply_then_crash)
     store = reopen(store, tmp_path)
     assert store.mails() == []
     assert states(store) == {}

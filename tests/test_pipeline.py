@@ -10,7 +10,7 @@ import pytest
 
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import Verdict
-from inbox_bot.daemon.intake import build_pipeline
+from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.sources.files import read_paths
 from inbox_bot.triage.pipeline import dry_run
 from tests.values import RULES

@@ -17,7 +17,7 @@ import pytest
 import inbox_bot.triage.pipeline
 from inbox_bot.config.settings import load_settings
 from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
-from inbox_bot.daemon import intake
+from inbox_bot.daemon import folder_sources, pipeline_setup
 from inbox_bot.operator.applications import ReplayHistory
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.sources.files import read_paths
@@ -284,10 +284,10 @@ def test_the_sample_inbox_rejudged_with_the_same_rules_changes_nothing(config: P
     """Replaying the stored mails gives what live triage gave, dossier by dossier; a rule change shows."""
     settings = load_settings(config)
     store = open_store(config)
-    report = intake.RunReport()
+    report = folder_sources.RunReport()
     inbox = Path(__file__).resolve().parents[1] / "examples" / "inbox"
-    intake.record_all(
-        intake.build_pipeline(settings, load_rules(settings.rules_dir)), store, read_paths([inbox]), report
+    folder_sources.record_all(
+        pipeline_setup.build_pipeline(settings, load_rules(settings.rules_dir)), store, read_paths([inbox]), report
     )
     store.close()
     assert len(report.recorded) == 45 and not report.failures

@@ -15,7 +15,7 @@ from inbox_bot.cli import views
 from inbox_bot.cli.common import CONFIG_ENV, VERDICTS, Context, default_config_help, json_option, output_options
 from inbox_bot.core.errors import ExitStatus, InboxBotError
 from inbox_bot.core.timezones import morocco_time
-from inbox_bot.daemon import intake
+from inbox_bot.daemon import pipeline_setup
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.operator.overview import full_status
 from inbox_bot.sources.files import read_paths
@@ -109,7 +109,7 @@ def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, output
     """
     if rules_dir is None and obj.config_path is None:
         rules_dir = Path("rules")
-    pipeline = intake.build_pipeline(obj.settings, obj.rules(rules_dir))
+    pipeline = pipeline_setup.build_pipeline(obj.settings, obj.rules(rules_dir))
     results = [t.result.summary() for t in dry_run(pipeline, read_paths(paths))]
     views.emit(output, results, lambda: views.mail_table(results, f"Dry run over {len(results)} mail(s)"))
     if output == "table":

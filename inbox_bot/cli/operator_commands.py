@@ -15,7 +15,7 @@ from inbox_bot.cli import views
 from inbox_bot.cli.common import VERDICTS, Context, json_option, output_options
 from inbox_bot.core.errors import ExitStatus, UsageError
 from inbox_bot.core.models import DocumentKind, Rule, Verdict
-from inbox_bot.daemon import intake
+from inbox_bot.daemon import pipeline_setup
 from inbox_bot.operator import applications as operations
 from inbox_bot.operator import export, overrides, purge, retriage
 
@@ -102,7 +102,7 @@ def retriage_(
     rules = obj.rules()
     if call is not None:
         _rule(rules, call)
-    pipeline = intake.build_pipeline(obj.settings, rules)
+    pipeline = pipeline_setup.build_pipeline(obj.settings, rules)
     store = obj.store()
     mail_ids = retriage.select(store, idents, call, everything)
     changes = retriage.retriage(

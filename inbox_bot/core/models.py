@@ -21,6 +21,10 @@ class Verdict(StrEnum):
     NEEDS_REVIEW = "needs_review"
 
 
+# Mails whose documents count towards an applicant's dossier: on time, and ours to judge.
+DOSSIER_VERDICTS = frozenset({Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW})
+
+
 class DocumentKind(StrEnum):
     CV = "cv"
     COVER_LETTER = "cover_letter"

@@ -1,4 +1,4 @@
-"""One poll of one IMAP mailbox: read what is new, record it, then file it on the server.
+"""One poll of one IMAP mailbox, a state machine: read what is new, record it, then file it on the server.
 
 Order of effects, so nothing is lost: a mail is recorded (raw mail, decision, events, ledger row, reply to
 send) in one SQLite transaction before anything is done to it on the server; filing comes after, and a
@@ -15,18 +15,21 @@ import re
 import shlex
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
 from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.errors import ConfigError, MailboxError
-from inbox_bot.core.models import RawMail, Rule
-from inbox_bot.daemon.intake import record_mail, triage_counted
+from inbox_bot.core.models import RawMail
+from inbox_bot.core.states import LedgerState
+from inbox_bot.daemon.filing import Filer
+from inbox_bot.daemon.poll_report import PollReport
+from inbox_bot.daemon.recording import LedgerEntry, Origin, record_triaged, triage_counted
+from inbox_bot.outgoing.outbox import PlannedReply
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import FolderState, ImapSettings, MessageMeta
 from inbox_bot.sources.mailbox import Mailbox, MailboxFactory
-from inbox_bot.storage.ledger import FILED, GONE, LEFT, LINKED, RECORDED, Ledger, PendingFiling
+from inbox_bot.storage.ledger import Ledger, SeenUid
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
@@ -38,18 +41,8 @@ FULL_CHECK_EVERY = 12
 # RFC 6750 b64token: printable ASCII, no space. A stray line or a control character (\x01 separates the
 # fields of the XOAUTH2 string) is refused here, in one line, rather than sent or failing validation later.
 _ACCESS_TOKEN = re.compile(r"[!-~]+")
-# Called with each newly triaged mail; returns work to commit with it (e.g. the reply to queue), or None.
-AfterTriage = Callable[[Triaged, MailboxSettings, Store], Callable[[int], None] | None]
-
-
-@dataclass
-class PollReport:
-    mailbox: str
-    new: int = 0
-    recorded: int = 0
-    linked: int = 0
-    filed: int = 0
-    errors: list[str] = field(default_factory=list)
+# Called with each newly triaged mail, before it is recorded: the reply to queue with it, or None.
+ReplyPlanner = Callable[[Triaged, MailboxSettings, Store], PlannedReply | None]
 
 
 def read_secret(box: MailboxSettings) -> tuple[SecretStr | None, SecretStr | None]:
@@ -119,21 +112,6 @@ def imap_settings(box: MailboxSettings) -> ImapSettings:
     )
 
 
-def target_folder(box: MailboxSettings, filing: PendingFiling, rules: dict[str, Rule]) -> str | None:
-    """Where a mail goes on the server; None to leave it where it is."""
-    if filing.verdict in box.leave_verdicts:
-        return None
-    rule = rules.get(filing.call or "")
-    organisation = rule.organisation if rule else "sans-appel"
-    return box.file_into.format(
-        call=filing.call or "sans-appel", verdict=filing.verdict, organisation=_folder_part(organisation)
-    )
-
-
-def _folder_part(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_ " else "-" for ch in text).strip() or "x"
-
-
 class MailboxPoller:
     """Keeps one connection to one mailbox (Gmail allows 15 per account) and polls it on demand."""
 
@@ -144,7 +122,7 @@ class MailboxPoller:
         pipeline: Callable[[], Pipeline],
         *,
         max_mail_bytes: int,
-        after_triage: AfterTriage | None = None,
+        plan_reply: ReplyPlanner | None = None,
         allow_move: bool = True,
         mailboxes: MailboxFactory | None = None,
     ) -> None:
@@ -152,11 +130,13 @@ class MailboxPoller:
         self.store = store
         self.pipeline = pipeline
         self.max_mail_bytes = max_mail_bytes
-        self.after_triage = after_triage
+        self.plan_reply = plan_reply
         self.allow_move = allow_move
         self.mailboxes = mailboxes or self._imap_mailbox  # the seam: tests give an in-memory twin
         self.imap: Mailbox | None = None
         self.ledger = Ledger(store, box.name, box.folder)
+        self.filer = Filer(box, self.ledger)
+        self.origin = Origin(box.name, box.folder)
         self.undelivered: dict[tuple[int, int], int] = {}
         self.open_and_current = False  # the folder is selected and nothing arrived since it was read
         self.quiet_polls = 0
@@ -184,7 +164,7 @@ class MailboxPoller:
             # STATUS, not SELECT: it costs the same on 100 or 50,000 mails; the folder is opened only when needed.
             state = imap.status()
             seen_up_to = self._read_new(imap, state, report, should_stop)
-            self._file_pending(imap, state, report, should_stop)
+            self.filer.file_pending(imap, state, lambda: self.pipeline().rules, report, should_stop)
             self._keep_open(imap, state, seen_up_to)
             self.ledger.poll_succeeded(state.uidvalidity, report.new)
         except MailboxError as exc:
@@ -259,8 +239,7 @@ class MailboxPoller:
             if meta is None:
                 continue  # vanished between SEARCH and FETCH: someone moved it; nothing to read
             if meta.gm_msgid is not None and (mail_id := self.ledger.mail_by_gm_msgid(meta.gm_msgid)) is not None:
-                self._ledger_row(state, meta, LINKED, mail_id)
-                self.store.db.conn.commit()
+                self.ledger.add(_seen(state, meta), state=LedgerState.LINKED, mail_id=mail_id)
                 report.linked += 1
             elif meta.size > self.max_mail_bytes:
                 megabytes = f"{meta.size / 1_048_576:.1f} MB (limit {self.max_mail_bytes / 1_048_576:.0f} MB)"
@@ -287,112 +266,27 @@ class MailboxPoller:
             problem = f"the server did not deliver this mail's content ({UNDELIVERED_TRIES} tries)"
             self._record(_placeholder(imap.raw_mail(meta.uid, b"", meta)), state, meta, report, problem=problem)
 
-    def _ledger_row(
-        self,
-        state: FolderState,
-        meta: MessageMeta,
-        row_state: str,
-        mail_id: int,
-        *,
-        sha256: str | None = None,
-        message_id: str | None = None,
-    ) -> None:
-        self.ledger.add(
-            state.uidvalidity,
-            meta.uid,
-            state=row_state,
-            mail_id=mail_id,
-            sha256=sha256,
-            gm_msgid=meta.gm_msgid,
-            message_id=message_id,
-            size=meta.size,
-            internaldate=meta.internaldate,
-        )
-
     def _record(
         self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, problem: str | None = None
     ) -> None:
+        seen = _seen(state, meta)
         existing = self.store.mail_id_by_hash(raw.sha256)
         if existing is not None:  # the same bytes came before (UIDVALIDITY change, a copy in two folders)
-            self._ledger_row(state, meta, RECORDED, existing, sha256=raw.sha256)
-            self.store.db.conn.commit()
+            self.ledger.add(seen, state=LedgerState.RECORDED, mail_id=existing, sha256=raw.sha256)
             report.linked += 1
             return
         pipeline = self.pipeline()
         triaged = pipeline.unreadable(raw, problem) if problem else triage_counted(pipeline, self.store, raw)
-        reply = self.after_triage(triaged, self.box, self.store) if self.after_triage else None
-
-        def with_ledger_row(mail_id: int) -> None:
-            self._ledger_row(state, meta, RECORDED, mail_id, sha256=raw.sha256, message_id=triaged.result.message_id)
-            if reply is not None:
-                reply(mail_id)
-
-        record_mail(pipeline, self.store, raw, triaged=triaged, also=with_ledger_row)
+        reply = self.plan_reply(triaged, self.box, self.store) if self.plan_reply else None
+        entry = LedgerEntry(self.ledger.place, seen)
+        record_triaged(self.store, triaged, self.origin, ledger=entry, reply=reply)
         report.recorded += 1
 
-    # ------------------------------------------------------------ filing
 
-    def _file_pending(
-        self, imap: Mailbox, state: FolderState, report: PollReport, should_stop: Callable[[], bool]
-    ) -> None:
-        pending = self.ledger.pending_filings(state.uidvalidity)
-        if not pending:
-            return
-        imap.select(state.folder)
-        present = imap.fetch_meta([p.uid for p in pending])
-        rules = self.pipeline().rules
-        by_target: dict[str, list[PendingFiling]] = {}
-        for filing in pending:
-            target = target_folder(self.box, filing, rules)
-            if target is None:
-                self.ledger.mark(filing.ledger_id, LEFT, filing=filing)
-            elif filing.uid not in present:
-                # Moved before a crash let us write it down, or moved by a person: look where it should be.
-                try:
-                    found = self._found_in(imap, state, target, filing)
-                except MailboxError as exc:
-                    self.ledger.failed_filing(filing.ledger_id, exc.one_line())
-                    report.errors.append(exc.one_line())
-                    continue
-                self.ledger.mark(filing.ledger_id, found, folder=target, filing=filing)
-            else:
-                by_target.setdefault(target, []).append(filing)
-        for target, filings in by_target.items():
-            if should_stop():
-                return
-            self._file_into(imap, target, filings, report)
-
-    def _file_into(self, imap: Mailbox, target: str, filings: list[PendingFiling], report: PollReport) -> None:
-        """One MOVE for every mail bound for one folder, then their ledger rows in one transaction."""
-        try:
-            imap.move_many([f.uid for f in filings], imap.ensure_folder(target))
-        except MailboxError as exc:
-            log.warning("mailbox %s: filing into %s failed: %s", self.box.name, target, exc)
-            for filing in filings:
-                self.ledger.failed_filing(filing.ledger_id, exc.one_line())
-            report.errors.append(exc.one_line())
-            return
-        with self.store.transaction():
-            for filing in filings:
-                self.ledger.mark(filing.ledger_id, FILED, folder=target, filing=filing)
-        report.filed += len(filings)
-
-    def _found_in(self, imap: Mailbox, state: FolderState, target: str, filing: PendingFiling) -> str:
-        try:
-            imap.ensure_folder(target)
-            imap.select(target)
-            found = imap.find_message_id(filing.message_id) if _searchable(filing.message_id) else []
-        except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
-            found = []
-        finally:
-            imap.select(state.folder)
-        return FILED if found else GONE
+def _seen(state: FolderState, meta: MessageMeta) -> SeenUid:
+    return SeenUid(state.uidvalidity, meta.uid, meta.gm_msgid, meta.size, meta.internaldate)
 
 
 def _placeholder(raw: RawMail) -> RawMail:
     """What stands for a mail we will not download: named by where it is, since its bytes are unknown."""
     return raw.model_copy(update={"sha256": hashlib.sha256(f"not-downloaded:{raw.source}".encode()).hexdigest()})
-
-
-def _searchable(message_id: str) -> bool:
-    return not message_id.endswith("@inbox-bot.invalid>")

@@ -24,8 +24,10 @@ from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.errors import ConfigError, InboxBotError
 from inbox_bot.core.models import Rule
 from inbox_bot.core.timezones import MOROCCO, zone
-from inbox_bot.daemon.intake import RunReport, build_pipeline, run_folder_sources
-from inbox_bot.daemon.poller import AfterTriage, MailboxPoller, PollReport
+from inbox_bot.daemon.folder_sources import RunReport, run_folder_sources
+from inbox_bot.daemon.pipeline_setup import build_pipeline
+from inbox_bot.daemon.poll_report import PollReport
+from inbox_bot.daemon.poller import MailboxPoller, ReplyPlanner
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.rules.loader import load_rules
@@ -103,7 +105,7 @@ class Daemon:
         self.rules = RulesWatcher(settings.rules_dir, self._record_rules_event)
         self._pipeline_rules: dict[str, Rule] | None = None
         self._pipeline: Pipeline | None = None
-        self.after_triage: AfterTriage | None = self._queue_reply if settings.smtp else None
+        self.plan_reply: ReplyPlanner | None = self._plan_reply if settings.smtp else None
         self.extra_jobs = self._mail_jobs(settings) if settings.smtp else []
         if daemon and settings.smtp:
             # A reply caught mid-send by the last stop may have gone: shown as unknown, never resent blindly.
@@ -117,16 +119,15 @@ class Daemon:
         store = Store(self.settings.database, self.settings.storage)
         try:
             store.add_event(None, "rules", {"state": what, "detail": detail})
-            store.db.conn.commit()
         finally:
             store.close()
 
     # ------------------------------------------------------------ talking to people
 
-    def _queue_reply(self, triaged: Triaged, box: MailboxSettings, store: Store) -> Callable[[int], None] | None:
+    def _plan_reply(self, triaged: Triaged, box: MailboxSettings, store: Store) -> outbox.PlannedReply | None:
         rules = self.rules.current()
         rule = rules.get(triaged.result.call or "")
-        return outbox.reply_callback(
+        return outbox.plan_reply(
             store,
             triaged.parsed,
             triaged.result,
@@ -171,7 +172,7 @@ class Daemon:
             store,
             self.pipeline,
             max_mail_bytes=max_bytes,
-            after_triage=self.after_triage,
+            plan_reply=self.plan_reply,
             mailboxes=self.mailboxes,
         )
 

@@ -7,7 +7,6 @@ took; it is `A` + the number of its first recorded mail (`A17`), or `call:sender
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -17,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from inbox_bot.core.errors import ConfigError, UsageError
-from inbox_bot.core.models import DocumentKind, DossierSoFar, Rule, Verdict
+from inbox_bot.core.models import DOSSIER_VERDICTS, DocumentKind, DossierSoFar, Rule, Verdict
 from inbox_bot.core.timezones import MOROCCO, morocco_time, zone
 from inbox_bot.operator.export import ExportRow
 from inbox_bot.rules.loader import load_rule
-from inbox_bot.storage.store import DOSSIER_VERDICTS, Store, utc_now
+from inbox_bot.storage import extensions as stored_extensions
+from inbox_bot.storage import mails, overrides
+from inbox_bot.storage.store import Store, utc_now
 
 # A resent copy or an out-of-office says nothing about the dossier: the verdict comes from the other mails.
 NOT_DECIDING = frozenset({Verdict.DUPLICATE.value, Verdict.IGNORED.value})
@@ -58,19 +59,14 @@ def resolve(store: Store, ident: str) -> Target:
 
 
 def _mail_row(store: Store, mail_id: int) -> dict[str, Any]:
-    rows = list(store.db.query("select id, call, sender from mails where id = ?", [mail_id]))
-    if not rows:
+    found = mails.brief(store, mail_id)
+    if found is None:
         raise UsageError(f"no mail {mail_id}", fix="see `inbox-bot list` for the mail numbers")
-    return rows[0]
+    return {"id": found.id, "call": found.call, "sender": found.sender}
 
 
 def _application_target(store: Store, call: str, sender: str, ident: str) -> Target:
-    ids = [
-        int(r["id"])
-        for r in store.db.query(
-            "select id from mails where call = ? and sender = ? order by received_at, id", [call, sender]
-        )
-    ]
+    ids = mails.application_mail_ids(store, call, sender)
     if not ids:
         raise UsageError(f"no application {ident!r}", fix="see `inbox-bot applications`")
     return Target(ids, call, sender, is_application=True)
@@ -82,10 +78,10 @@ def _application_target(store: Store, call: str, sender: str, ident: str) -> Tar
 def applications(store: Store, *, call: str | None = None, verdict: str | None = None) -> list[dict[str, Any]]:
     """One row per (call, sender), newest first; the verdict is its latest deciding mail's (overrides included)."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in store.mails(call=call):
+    for row in mails.mails(store, call=call):
         if row["call"] is not None:
             groups[(row["call"], row["sender"])].append(row)
-    pinned = {int(r["mail_id"]) for r in store.db.query("select mail_id from overrides where field = 'verdict'")}
+    pinned = overrides.pinned_verdicts(store)
     found = [summarise(mails, pinned) for mails in groups.values()]
     found = [a for a in found if verdict is None or a["verdict"] == verdict]
     return sorted(found, key=lambda a: (a["received_at"], a["mails"][-1]), reverse=True)
@@ -116,51 +112,28 @@ def summarise(mails: Sequence[dict[str, Any]], pinned: set[int]) -> dict[str, An
 
 def show(store: Store, ident: str) -> dict[str, Any]:
     target = resolve(store, ident)
-    mails = [_mail_detail(store, mail_id) for mail_id in target.mail_ids]
+    details = [_mail_detail(store, mail_id) for mail_id in target.mail_ids]
     application = None
     if target.call is not None and target.applicant is not None:
         whole = resolve(store, f"{target.call}:{target.applicant}") if not target.is_application else target
-        rows = [r for r in store.mails(call=target.call) if int(r["id"]) in set(whole.mail_ids)]
-        application = summarise(rows, _pinned_verdicts(store, whole.mail_ids))
-    others = _call_events(store, target.call, target.applicant) if target.call else []
+        rows = [r for r in mails.mails(store, call=target.call) if int(r["id"]) in set(whole.mail_ids)]
+        application = summarise(rows, overrides.pinned_verdicts(store, whole.mail_ids))
+    others = mails.call_events(store, target.call, target.applicant) if target.call else []
     return {
         "kind": "application" if target.is_application else "mail",
         "application": application,
-        "mails": mails,
+        "mails": details,
         "call_events": others,
     }
 
 
 def _mail_detail(store: Store, mail_id: int) -> dict[str, Any]:
-    detail = decoded(next(iter(store.db.query("select * from mails where id = ?", [mail_id]))))
-    detail["documents"] = store.documents(mail_id)
-    detail["events"] = store.events(mail_id)
-    detail["overrides"] = [
-        dict(r) for r in store.db.query("select * from overrides where mail_id = ? order by id", [mail_id])
-    ]
+    detail = mails.mail(store, mail_id)
+    assert detail is not None  # resolved from the store a moment ago
+    detail["documents"] = mails.documents(store, mail_id)
+    detail["events"] = mails.events(store, mail_id)
+    detail["overrides"] = overrides.of_mail(store, mail_id)
     return detail
-
-
-def _pinned_verdicts(store: Store, mail_ids: Sequence[int]) -> set[int]:
-    pinned = {int(r["mail_id"]) for r in store.db.query("select mail_id from overrides where field = 'verdict'")}
-    return pinned & set(mail_ids)
-
-
-def _call_events(store: Store, call: str, applicant: str | None) -> list[dict[str, Any]]:
-    """Events that belong to no mail but to this call (extensions), for everyone or for this applicant."""
-    rows = store.db.query(
-        "select * from events where mail_id is null and json_extract(detail, '$.call') = ? "
-        "and (json_extract(detail, '$.applicant') is null or json_extract(detail, '$.applicant') = ?) order by id",
-        [call, applicant or ""],
-    )
-    return [decoded(r) for r in rows]
-
-
-def decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its JSON columns read back."""
-    return {
-        k: json.loads(v) if k in ("missing", "reasons", "detail") and isinstance(v, str) else v for k, v in row.items()
-    }
 
 
 # ---------------------------------------------------------------- dossier replay
@@ -188,12 +161,13 @@ class ReplayHistory:
         self.store = store
         self.states: dict[int, MailState] = {}
         self.by_call: dict[str | None, set[int]] = defaultdict(set)  # so a dossier reads one call, not every mail
-        for r in store.db.query("select id, call, sender, verdict, message_id, received_at from mails"):
+        found, documents = mails.replay_rows(store)
+        for r in found:
             self.states[int(r["id"])] = MailState(
                 int(r["id"]), r["call"], r["sender"] or "", r["verdict"], r["message_id"], (r["received_at"], r["id"])
             )
             self.by_call[r["call"]].add(int(r["id"]))
-        for d in store.db.query("select mail_id, kind, sha256, problem from documents order by id"):
+        for d in documents:
             document = (DocumentKind(d["kind"]), d["sha256"], d["problem"] is None)
             self.states[int(d["mail_id"])].documents.append(document)
         self.position: tuple[str, int] = ("", 0)
@@ -211,7 +185,7 @@ class ReplayHistory:
             document_hashes=frozenset(sha for s in mine for _, sha, _ in s.documents),
             message_ids=frozenset(s.message_id for s in earlier),
             mails=len(mine),
-            deadline_override=self.store.deadline_override(call, applicant),
+            deadline_override=stored_extensions.deadline_override(self.store, call, applicant),
         )
 
     def update(self, state: MailState) -> None:
@@ -254,18 +228,14 @@ def extend(store: Store, rule: Rule, until: datetime, applicant: str | None, not
         "note": note,
         "at": utc_now().isoformat(),
     }
-    with store.transaction():
-        store.table("extensions").insert(row)
-        store.add_event(None, "extension", row)
-    late = store.db.query(
-        "select count(*) as n from mails where call = ? and verdict = 'late' and (? is null or sender = ?)",
-        [rule.id, who, who],
-    )
-    return {**row, "late_mails": int(next(iter(late))["n"])}
+    with store.transaction() as tx:
+        stored_extensions.add(store, row)
+        tx.add_event(None, "extension", row)
+    return {**row, "late_mails": mails.late_count(store, rule.id, who)}
 
 
 def extensions(store: Store, call: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in store.db.query("select * from extensions where call = ? order by id", [call])]
+    return stored_extensions.of_call(store, call)
 
 
 # ---------------------------------------------------------------- export
@@ -287,7 +257,7 @@ def export_rows(
 def _export_row(store: Store, rule: Rule, application: dict[str, Any]) -> ExportRow:
     files: dict[str, str] = {}  # one line per stored file, however many mails carried it
     for mail_id in application["mails"]:
-        for d in store.documents(mail_id):
+        for d in mails.documents(store, mail_id):
             if d["path"] and d["sha256"] not in files:
                 files[d["sha256"]] = f"{d['filename']} ({d['kind']}): {(store.storage / d['path']).resolve()}"
     received = morocco_time(datetime.fromisoformat(application["received_at"]))

@@ -7,14 +7,15 @@ and the dossiers of later mails follow.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from inbox_bot.core.errors import UsageError
 from inbox_bot.core.models import ClassifiedDocument, DocumentKind, Rule, Verdict
-from inbox_bot.operator.applications import ReplayHistory, Target, decoded, resolve, summarise
+from inbox_bot.operator.applications import ReplayHistory, Target, resolve, summarise
+from inbox_bot.storage import mails
+from inbox_bot.storage import overrides as stored_overrides
 from inbox_bot.storage.store import Store, utc_now
 from inbox_bot.triage.decide import missing_kinds
 
@@ -28,13 +29,7 @@ class Pins:
 
 
 def pins(store: Store, mail_id: int) -> Pins:
-    verdict: Verdict | None = None
-    kinds: dict[str, DocumentKind] = {}
-    for r in store.db.query("select field, document, value from overrides where mail_id = ? order by id", [mail_id]):
-        if r["field"] == "verdict":
-            verdict = Verdict(r["value"])
-        else:
-            kinds[r["document"]] = DocumentKind(r["value"])
+    verdict, kinds = stored_overrides.pins_of(store, mail_id)
     return Pins(verdict, kinds)
 
 
@@ -52,34 +47,35 @@ def override(
     target = resolve(store, ident)
     mail_id = _deciding_mail(store, target)
     documents = _documents_named(store, target.mail_ids, kinds)
-    row = decoded(next(iter(store.db.query("select * from mails where id = ?", [mail_id]))))
+    row = mails.mail(store, mail_id)
+    assert row is not None  # resolved from the store a moment ago
     before = {"verdict": row["verdict"], "missing": row["missing"]}
-    with store.transaction():
+    with store.transaction() as tx:
         _record_overrides(store, row, verdict, documents, note)
         # Read after the kinds are written, so the dossier so far sees the corrected kinds of earlier mails too.
         missing = _missing_after(store, rules, row, verdict)
-        store.table("mails").update(mail_id, {"verdict": verdict.value, "missing": json.dumps(missing)})
+        stored_overrides.set_verdict(store, mail_id, verdict, missing)
         detail = {
             "before": before,
             "after": {"verdict": verdict.value, "missing": missing},
             "note": note,
             "kinds": {d["filename"]: k.value for d, k in documents},
         }
-        store.add_event(mail_id, "override", detail)
+        tx.add_event(mail_id, "override", detail)
     return {"mail": mail_id, **detail}
 
 
 def _deciding_mail(store: Store, target: Target) -> int:
     if not target.is_application:
         return target.mail_ids[0]
-    rows = [r for r in store.mails(call=target.call) if int(r["id"]) in set(target.mail_ids)]
+    rows = [r for r in mails.mails(store, call=target.call) if int(r["id"]) in set(target.mail_ids)]
     return int(summarise(rows, set())["deciding_mail"])
 
 
 def _documents_named(
     store: Store, mail_ids: Sequence[int], kinds: Sequence[tuple[str, DocumentKind]]
 ) -> list[tuple[dict[str, Any], DocumentKind]]:
-    documents = [d for mail_id in mail_ids for d in store.documents(mail_id)]
+    documents = [d for mail_id in mail_ids for d in mails.documents(store, mail_id)]
     found: list[tuple[dict[str, Any], DocumentKind]] = []
     for name, kind in kinds:
         named = [d for d in documents if name in (d["filename"], d["safe_name"])]
@@ -97,7 +93,7 @@ def _missing_after(store: Store, rules: Mapping[str, Rule], row: dict[str, Any],
         return [] if verdict is Verdict.COMPLETE else list(row["missing"] or [])
     history = ReplayHistory(store)
     history.at(int(row["id"]))
-    documents = [as_document(d) for d in store.documents(int(row["id"]))]
+    documents = [as_document(d) for d in mails.documents(store, int(row["id"]))]
     return [k.value for k in missing_kinds(rule, history.dossier(rule.id, row["sender"]), documents)]
 
 
@@ -121,16 +117,6 @@ def _record_overrides(
 ) -> None:
     at = utc_now().isoformat()
     common = {"call": row["call"], "applicant": row["sender"], "note": note, "at": at}
-    store.table("overrides").insert({"mail_id": row["id"], "field": "verdict", "value": verdict.value, **common})
+    stored_overrides.add_verdict(store, row["id"], verdict, common)
     for document, kind in documents:
-        store.table("overrides").insert(
-            {
-                "mail_id": document["mail_id"],
-                "field": "kind",
-                "document": document["sha256"],
-                "filename": document["filename"],
-                "value": kind.value,
-                **common,
-            }
-        )
-        store.table("documents").update(document["id"], {"kind": kind.value})
+        stored_overrides.add_kind(store, document, kind, common)

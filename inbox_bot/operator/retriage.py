@@ -9,7 +9,6 @@ reply, and the filing on the server follows `mails.verdict` on the next poll.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,8 +16,9 @@ from typing import Any, Protocol
 
 from inbox_bot.core.errors import UsageError
 from inbox_bot.core.models import Attachment, RawMail, Rule, TriageResult, Verdict
-from inbox_bot.operator.applications import MailState, ReplayHistory, decoded, resolve
+from inbox_bot.operator.applications import MailState, ReplayHistory, resolve
 from inbox_bot.operator.overrides import Pins, pins
+from inbox_bot.storage import judgements, mails
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.decide import missing_kinds
 
@@ -69,15 +69,12 @@ def select(store: Store, idents: Sequence[str], call: str | None, everything: bo
     if sum((bool(idents), call is not None, everything)) != 1:
         raise UsageError("say which mails to re-triage", fix="give IDs, or --call ID, or --all (one of them)")
     if everything:
-        rows = store.db.query("select id from mails order by received_at, id")
-    elif call is not None:
+        return mails.ids_in_order(store)
+    if call is not None:
         # The mails no call claimed come along: the fixed rule may claim them now.
-        rows = store.db.query("select id from mails where call = ? or call is null order by received_at, id", [call])
-    else:
-        wanted = sorted({i for ident in idents for i in resolve(store, ident).mail_ids})
-        marks = ",".join("?" * len(wanted))
-        rows = store.db.query(f"select id from mails where id in ({marks}) order by received_at, id", wanted)  # noqa: S608
-    return [int(r["id"]) for r in rows]
+        return mails.ids_in_order(store, call=call)
+    wanted = sorted({i for ident in idents for i in resolve(store, ident).mail_ids})
+    return mails.ids_in_order(store, among=wanted)
 
 
 def retriage(
@@ -90,7 +87,7 @@ def retriage(
     track: Track = lambda rows: rows,
 ) -> list[Change]:
     history = ReplayHistory(store)
-    rows = [decoded(store.table("mails").get(i)) for i in mail_ids]
+    rows = [row for i in mail_ids if (row := mails.mail(store, i)) is not None]
     changes = []
     for row in track(rows):
         change, judged = _rejudge(store, triager, rules, history, row)
@@ -174,7 +171,7 @@ def apply_pins(
 
 
 def _before(store: Store, row: dict[str, Any]) -> dict[str, Any]:
-    kinds = sorted(f"{d['filename']}: {d['kind']}" for d in store.documents(int(row["id"])))
+    kinds = sorted(f"{d['filename']}: {d['kind']}" for d in mails.documents(store, int(row["id"])))
     return {
         "call": row["call"],
         "verdict": row["verdict"],
@@ -215,53 +212,8 @@ def _write(store: Store, mail_id: int, result: TriageResult, attachments: Sequen
     # Files first, under their hash, as Store.record does: a crash leaves at worst an unused file.
     stored = {a.sha256: store.put_file("files", a.sha256, a.content) for a in attachments}
     safe_names = {a.sha256: a.safe_name for a in attachments}
-    with store.transaction():
-        store.table("mails").update(
-            mail_id,
-            {
-                "call": result.call,
-                "verdict": result.verdict.value,
-                "missing": json.dumps([k.value for k in result.missing]),
-                "reasons": json.dumps(result.reasons, ensure_ascii=False),
-                "sender": result.sender,
-                "sender_name": result.sender_name,
-                "subject": result.subject,
-                "message_id": result.message_id,
-            },
-        )
-        _write_documents(store, mail_id, result, stored, safe_names)
+    with store.transaction() as tx:
+        judgements.update_mail(store, mail_id, result)
+        judgements.update_documents(store, mail_id, result, stored, safe_names)
         if change.changed():
-            store.add_event(mail_id, "retriage", change.summary())
-
-
-def _write_documents(
-    store: Store, mail_id: int, result: TriageResult, stored: dict[str, str], safe_names: dict[str, str]
-) -> None:
-    """Update documents in place (their ids stay), add the ones a better reader now finds, drop the rest."""
-    old = {(d["sha256"], d["filename"]): d for d in store.documents(mail_id)}
-    for d in result.documents:
-        values = {
-            "kind": d.kind.value,
-            "mime": d.mime,
-            "size": d.size,
-            "pages": d.pages,
-            "problem": d.problem,
-            "inside": d.inside,
-            "reasons": json.dumps(d.reasons, ensure_ascii=False),
-        }
-        existing = old.pop((d.sha256, d.filename), None)
-        if existing is not None:
-            store.table("documents").update(existing["id"], values)
-        else:
-            store.table("documents").insert(
-                {
-                    "mail_id": mail_id,
-                    "filename": d.filename,
-                    "sha256": d.sha256,
-                    "safe_name": safe_names.get(d.sha256, ""),
-                    "path": stored.get(d.sha256),
-                    **values,
-                }
-            )
-    for gone in old.values():
-        store.table("documents").delete(gone["id"])
+            tx.add_event(mail_id, "retriage", change.summary())

@@ -35,6 +35,8 @@ from inbox_bot.outgoing.digest_data import (
     mailbox_health,
 )
 from inbox_bot.outgoing.mailer import Mailer
+from inbox_bot.storage import digest_rows
+from inbox_bot.storage.rows import iso
 from inbox_bot.storage.store import Store, utc_now
 
 log = logging.getLogger(__name__)
@@ -113,10 +115,8 @@ def is_due(store: Store, name: str, at: str, now: datetime) -> bool:
     hour, minute = (int(part) for part in at.split(":"))
     if local.time() < time(hour, minute):
         return False
-    last = store.db.execute(
-        "select created_at from digests where organisation = ? order by id desc limit 1", [name]
-    ).fetchone()
-    return last is None or morocco_time(datetime.fromisoformat(last[0])).date() < local.date()
+    last = digest_rows.last_digest_at(store, name)
+    return last is None or morocco_time(datetime.fromisoformat(last)).date() < local.date()
 
 
 def _record(store: Store, settings: Settings, audience: Audience, data: dict[str, Any], now: datetime) -> bool:
@@ -128,12 +128,13 @@ def _record(store: Store, settings: Settings, audience: Audience, data: dict[str
     with store.transaction():
         outbox_id = None
         if rendered is not None:
-            identity = (audience.name, outbox.iso(now))
+            identity = (audience.name, iso(now))
             outbox_id = outbox.queue_notice(
                 store, settings.smtp, "digest", identity, audience.to, rendered, now, organisation=audience.name
             )
-        store.table("digests").insert(
-            {"organisation": audience.name, "created_at": outbox.iso(now), "recorded_at": utc_now().isoformat(),
+        digest_rows.add_digest(
+            store,
+            {"organisation": audience.name, "created_at": iso(now), "recorded_at": utc_now().isoformat(),
              "since_mail_id": period.since_mail_id, "last_mail_id": period.last_mail_id, "outbox_id": outbox_id,
              "empty": int(data["nothing_new"])}
         )  # fmt: skip

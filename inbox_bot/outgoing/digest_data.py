@@ -4,7 +4,6 @@ mailbox health. Sending it is inbox_bot.outgoing.digest's job."""
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 from collections import Counter
 from collections.abc import Mapping
@@ -18,6 +17,8 @@ from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import DocumentKind, LatePolicy, Rule
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.outgoing import outbox, replies
+from inbox_bot.storage import digest_rows, extensions, mails
+from inbox_bot.storage.ledger import health
 from inbox_bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -100,24 +101,17 @@ def build(
 
 
 def _period(store: Store, name: str) -> Period:
-    last = store.db.execute(
-        "select last_mail_id, created_at, recorded_at from digests where organisation = ? order by id desc limit 1",
-        [name],
-    ).fetchone()
-    top = int(store.db.execute("select coalesce(max(id), 0) from mails").fetchone()[0])
+    last = digest_rows.last_digest(store, name)
+    top = digest_rows.top_mail_id(store)
     if last is None:
         return Period(since_mail_id=0, since_at="", since_recorded="", last_mail_id=top)
-    return Period(since_mail_id=last[0], since_at=last[1], since_recorded=last[2], last_mail_id=top)
+    return Period(
+        since_mail_id=last.last_mail_id, since_at=last.created_at, since_recorded=last.recorded_at, last_mail_id=top
+    )
 
 
 def _new_mails(store: Store, period: Period) -> list[dict[str, Any]]:
-    # By id, and by time for an id a purge freed and a later mail took again.
-    return list(
-        store.db.query(
-            "select * from mails where (id > ? or recorded_at > ?) and id <= ? and verdict != 'ignored' order by id",
-            [period.since_mail_id, period.since_recorded, period.last_mail_id],
-        )
-    )
+    return digest_rows.new_mails(store, period.since_mail_id, period.since_recorded, period.last_mail_id)
 
 
 def _reaches(store: Store, row: dict[str, Any], audience: Audience, all_addresses: frozenset[str]) -> bool:
@@ -140,29 +134,18 @@ def mail_recipients(store: Store, row: dict[str, Any]) -> set[str]:
 
 
 def _withheld(store: Store, mail_ids: list[int]) -> set[int]:
-    if not mail_ids:
-        return set()
-    marks = ", ".join("?" for _ in mail_ids)
-    sql = f"select mail_id from events where kind = 'reply_withheld' and mail_id in ({marks})"  # noqa: S608
-    return {int(r["mail_id"]) for r in store.db.query(sql, mail_ids)}
+    return digest_rows.withheld(store, mail_ids)
 
 
 def _late_held(store: Store, audience: Audience) -> list[dict[str, Any]]:
     held = [rule.id for rule in audience.calls.values() if rule.deadline.late_policy is LatePolicy.HOLD]
-    if not held:
-        return []
-    marks = ", ".join("?" for _ in held)
-    sql = f"select * from mails where verdict = 'late' and call in ({marks}) order by received_at limit ?"  # noqa: S608
-    return list(store.db.query(sql, [*held, LIST_LIMIT]))
+    return digest_rows.late_of(store, held, LIST_LIMIT)
 
 
 def _call_summary(store: Store, rule: Rule, now: datetime) -> dict[str, Any]:
-    counts = Counter(
-        {r["verdict"]: int(r["n"]) for r in store.db.query(
-            "select verdict, count(*) as n from mails where call = ? group by verdict", [rule.id])}
-    )  # fmt: skip
+    counts = Counter(digest_rows.verdict_counts(store, rule.id))
     total = sum(n for verdict, n in counts.items() if verdict != "ignored")
-    extended = store.deadline_override(rule.id, "")  # an extension for the whole call, not one applicant
+    extended = extensions.deadline_override(store, rule.id, "")  # an extension for the whole call, not one applicant
     bars = [
         {"verdict": v, "label": VERDICT_FR[v][1], "count": counts[v], "colour": VERDICT_FR[v][2],
          "percent": round(100 * counts[v] / total) if total else 0}
@@ -191,7 +174,8 @@ def days_left_text(closes_at: datetime, now: datetime) -> str:
 
 def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: set[int]) -> dict[str, Any]:
     rule = audience.calls.get(row["call"] or "")
-    documents = [f"{replies.one_line(d['filename'], 80)} ({_label(d['kind'])})" for d in store.documents(row["id"])]
+    stored = mails.documents(store, row["id"])
+    documents = [f"{replies.one_line(d['filename'], 80)} ({_label(d['kind'])})" for d in stored]
     return {
         "applicant": replies.one_line(row["sender_name"] or "", 80),
         "address": row["sender"] or "",
@@ -200,9 +184,9 @@ def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: 
         "call": rule.title if rule else "",
         "verdict": VERDICT_FR.get(row["verdict"], (row["verdict"],))[0],
         "documents": documents,
-        "missing": [_label(k) for k in json.loads(row["missing"] or "[]")],
+        "missing": [_label(k) for k in row["missing"] or []],
         "withheld": row["id"] in withheld,
-        "reasons": [replies.one_line(r, 160) for r in json.loads(row["reasons"] or "[]")[-2:]],
+        "reasons": [replies.one_line(r, 160) for r in row["reasons"] or [][-2:]],
     }
 
 
@@ -235,11 +219,9 @@ def mailbox_health(
 
     A mailbox is matched to organisations by its `[[mailboxes]] addresses`; one with none is shown to all.
     """
-    if not store.table("mailbox_health").exists():
-        return []
     addresses = {box.name: frozenset(a.lower() for a in box.addresses) for box in settings.mailboxes}
     found = []
-    for row in store.db.query("select * from mailbox_health order by mailbox"):
+    for row in health(store):
         own = addresses.get(str(row["mailbox"]), frozenset())
         if audience is not None and own and not audience.operator and not own & audience.addresses:
             continue

@@ -1,7 +1,7 @@
 """The outbox: every mail inbox-bot sends is first a row here, then the sender job delivers it.
 
-A reply is rendered before the mail is recorded and written by `reply_callback`'s callback inside the same
-transaction as the decision (`Store.record(..., also=callback)`): a crash leaves both or neither. Its
+A reply is planned and rendered before the mail is recorded (`plan_reply`), then queued in the unit of work
+that records the mail (`queue(tx, mail_id, planned)`): a crash leaves both or neither. Its
 Message-ID is derived from the mail it answers, and unique, so it cannot be queued twice.
 
 Delivery (`deliver_pending`) moves a row queued -> sending, committed BEFORE the SMTP transaction, then to
@@ -14,11 +14,10 @@ and is never resent automatically; `status` and the digest show it, and a person
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -27,9 +26,13 @@ from typing import Any
 from inbox_bot.config.settings import Settings, SmtpSettings
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.core.models import ParsedMail, RawMail, Rule, TriageResult
+from inbox_bot.core.states import OutboxState
 from inbox_bot.outgoing import compose, replies
 from inbox_bot.outgoing.mailer import DeliveryFailed, Mailer
-from inbox_bot.storage.store import DOSSIER_VERDICTS, Store, utc_now
+from inbox_bot.storage import mails, outbox_rows
+from inbox_bot.storage.outbox_rows import ReplyRow
+from inbox_bot.storage.rows import iso, utc_now
+from inbox_bot.storage.store import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +41,21 @@ MAX_BACKOFF = timedelta(hours=12)
 HEADER_BYTES = 262_144
 
 
-def iso(instant: datetime) -> str:
-    """Times are compared as text in SQL: always UTC, whatever zone the caller's datetime carries."""
-    return instant.astimezone(UTC).isoformat()
-
-
 # ---------------------------------------------------------------- enqueueing replies
 
 
-def reply_callback(
+@dataclass(frozen=True)
+class ReplyEvent:
+    """No reply to queue, but an event to keep on the mail: skipped, withheld for review, or not written."""
+
+    kind: str
+    detail: dict[str, Any]
+
+
+PlannedReply = ReplyRow | ReplyEvent
+
+
+def plan_reply(
     store: Store,
     parsed: ParsedMail | None,
     result: TriageResult,
@@ -57,14 +66,14 @@ def reply_callback(
     raw: RawMail | None = None,
     rules: Iterable[Rule] = (),
     now: datetime | None = None,
-) -> Callable[[int], None] | None:
-    """The `also=` callback for `Store.record` that queues the reply this mail calls for; None when none is due.
+) -> PlannedReply | None:
+    """What to write with this mail about its reply, before the mail is recorded; None when nothing.
 
-    Call it before `store.record(raw, result, attachments, also=callback)`. Everything slow or fallible
-    (policy, templates, reading the dossier) happens here, outside the transaction: a template error or a
-    reply that must not go becomes an event on the mail, never an exception, so triage is never held up.
-    `authserv_ids` are the ids of the mailbox's own server in Authentication-Results; `raw` lets the loop
-    checks read every header; `rules` are all calls (their addresses are ours, never answered).
+    Everything slow or fallible (policy, templates, reading the dossier) happens here, outside the unit of work:
+    a template error or a reply that must not go becomes an event on the mail, never an exception, so triage is
+    never held up. Then `queue(tx, mail_id, planned)` inside the mail's unit of work. `authserv_ids` are the ids
+    of the mailbox's own server in Authentication-Results; `raw` lets the loop checks read every header;
+    `rules` are all calls (their addresses are ours, never answered).
     """
     if settings.smtp is None or parsed is None:
         return None
@@ -79,14 +88,22 @@ def reply_callback(
         return None
     if isinstance(plan, replies.Skip):
         event = "reply_withheld" if plan.review else "reply_skipped"
-        return _event_callback(store, event, {"kind": plan.kind, "reason": plan.reason, "review": plan.review})
+        return ReplyEvent(event, {"kind": plan.kind, "reason": plan.reason, "review": plan.review})
     assert rule is not None  # plan_reply answers only for a rule
     try:
         row = _reply_row(store, parsed, result, rule, plan, settings, now)
     except (ConfigError, ValueError) as exc:
         log.error("reply to %s for %s not written: %s", result.sender, rule.id, exc)
-        return _event_callback(store, "reply_failed", {"kind": plan.kind, "reason": str(exc)})
-    return lambda mail_id: _enqueue_reply(store, {**row, "mail_id": mail_id}, settings.replies.window, now)
+        return ReplyEvent("reply_failed", {"kind": plan.kind, "reason": str(exc)})
+    return ReplyRow(row, settings.replies.window, now)
+
+
+def queue(tx: Transaction, mail_id: int, planned: PlannedReply) -> None:
+    """Write a planned reply (or its event) in the unit of work that records its mail."""
+    if isinstance(planned, ReplyEvent):
+        tx.add_event(mail_id, planned.kind, planned.detail)
+    else:
+        tx.queue_reply(mail_id, planned)
 
 
 def raw_headers(raw: RawMail | None) -> list[tuple[str, str]]:
@@ -97,23 +114,6 @@ def raw_headers(raw: RawMail | None) -> list[tuple[str, str]]:
         return [(name, str(value)) for name, value in message.items()]
     except Exception:  # hostile headers: the parser's own signals still apply
         return []
-
-
-def _event_callback(store: Store, kind: str, detail: dict[str, Any]) -> Callable[[int], None]:
-    return lambda mail_id: store.add_event(mail_id, kind, detail)
-
-
-def _enqueue_reply(store: Store, row: dict[str, Any], window: timedelta, now: datetime) -> None:
-    recent = store.db.execute(
-        "select id from outbox where call = ? and applicant = ? and kind = ? and created_at > ? limit 1",
-        [row["call"], row["applicant"], row["kind"], iso(now - window)],
-    ).fetchone()
-    if recent is not None:
-        reason = f"a {row['kind']} reply already went to this sender for this call within {window}"
-        store.add_event(row["mail_id"], "reply_skipped", {"kind": row["kind"], "reason": reason})
-        return
-    outbox_id = enqueue(store, row, now)
-    store.add_event(row["mail_id"], "reply_queued", {"kind": row["kind"], "outbox_id": outbox_id})
 
 
 def _reply_row(
@@ -166,16 +166,10 @@ def _template_dir(rule: Rule, rules_dir: Path) -> Path | None:
 
 def reply_context(store: Store, result: TriageResult, rule: Rule, kind: str) -> dict[str, Any]:
     """What a reply template may use: the pure context, with the dossier's earlier files and any extension."""
-    earlier = store.db.query(
-        "select d.filename, d.size, d.sha256, d.inside, m.received_at from documents d join mails m "
-        "on m.id = d.mail_id where m.call = ? and m.sender = ? and m.verdict in (?, ?, ?) order by m.id, d.id",
-        [rule.id, result.sender, *DOSSIER_VERDICTS],
-    )
     files = [
-        replies.FileReceived(r["filename"], int(r["size"] or 0), r["sha256"], r["inside"],
-                             datetime.fromisoformat(r["received_at"]))
-        for r in earlier
-    ]  # fmt: skip
+        replies.FileReceived(f.filename, f.size, f.sha256, f.inside, f.received_at)
+        for f in mails.earlier_files(store, rule.id, result.sender)
+    ]
     override = store.deadline_override(rule.id, result.sender)
     return replies.reply_context(result, rule, kind, earlier=files, override=override)
 
@@ -185,82 +179,52 @@ def reply_context(store: Store, result: TriageResult, rule: Rule, kind: str) -> 
 
 def enqueue(store: Store, row: dict[str, Any], now: datetime | None = None) -> int | None:
     """Queue one message; None when a message with the same Message-ID is already there (it is not queued again)."""
-    now = now or utc_now()
-    stamp = iso(now)
-    values = {"mail_id": None, "call": None, "organisation": None, "applicant": None, **row}
-    values |= {"rcpt": json.dumps(row["rcpt"]), "state": "queued", "attempts": 0}
-    values |= {"next_attempt_at": stamp, "created_at": stamp, "updated_at": stamp}
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cursor = store.db.execute(
-        f"insert into outbox ({columns}) values ({marks}) on conflict do nothing",  # noqa: S608 (our own names)
-        list(values.values()),
-    )
-    return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
+    return outbox_rows.enqueue(store, row, now)
 
 
 def recover_interrupted(store: Store, *, older_than: timedelta = timedelta(0), now: datetime | None = None) -> int:
     """Rows left in `sending` (claimed more than `older_than` ago) become `unknown`. Call it at start-up."""
-    cutoff = iso((now or utc_now()) - older_than)
-    query = "select id from outbox where state = 'sending' and claimed_at <= ?"
-    stale = [r["id"] for r in store.db.query(query, [cutoff])]
+    stale = outbox_rows.claimed_before(store, (now or utc_now()) - older_than)
     for outbox_id in stale:
-        _set(store, outbox_id, state="unknown", last_error="interrupted during the SMTP transaction: may have gone")
+        error = "interrupted during the SMTP transaction: may have gone"
+        outbox_rows.set_values(store, outbox_id, state=OutboxState.UNKNOWN.value, last_error=error)
         log.warning("outbox %s: interrupted while sending; it may have been delivered: not resent", outbox_id)
     return len(stale)
 
 
 def settle_unknown(store: Store, outbox_id: int, *, resend: bool) -> None:
     """A person's decision on an `unknown` row: queue it again, or take it as sent (the recipient confirmed)."""
-    row = store.db.execute("select state from outbox where id = ?", [outbox_id]).fetchone()
-    if row is None or row[0] != "unknown":
+    if outbox_rows.state_of(store, outbox_id) is not OutboxState.UNKNOWN:
         raise ConfigError(f"outbox row {outbox_id} is not in state unknown", fix="see the outbox status")
     now = utc_now().isoformat()
     if resend:
-        _set(store, outbox_id, state="queued", next_attempt_at=now)
+        outbox_rows.set_values(store, outbox_id, state=OutboxState.QUEUED.value, next_attempt_at=now)
     else:
-        _set(store, outbox_id, state="sent", sent_at=now)
+        outbox_rows.set_values(store, outbox_id, state=OutboxState.SENT.value, sent_at=now)
 
 
 def status(store: Store) -> dict[str, int]:
     """How many outbox rows are in each state (queued, sending, sent, failed, unknown)."""
-    counts = {state: 0 for state in ("queued", "sending", "sent", "failed", "unknown")}
-    for row in store.db.query("select state, count(*) as n from outbox group by state"):
-        counts[row["state"]] = int(row["n"])
-    return counts
+    return {state.value: n for state, n in outbox_rows.counts(store).items()}
 
 
 def rows(store: Store, *states: str) -> list[dict[str, Any]]:
     """Outbox rows in these states, oldest first, without the message bytes."""
-    marks = ", ".join("?" for _ in states)
-    columns = (
-        "id, mail_id, kind, call, organisation, applicant, rcpt, message_id, subject, state, attempts, "
-        "next_attempt_at, last_error, created_at, sent_at, updated_at"
-    )
-    sql = f"select {columns} from outbox where state in ({marks}) order by id"  # noqa: S608 (placeholders only)
-    return list(store.db.query(sql, list(states)))
+    return outbox_rows.listing(store, states)
 
 
 def summary(store: Store, kinds: Sequence[str], calls: Sequence[str] | None, since_at: str) -> dict[str, Any]:
     """For the digest: sent and failed since a time, unknown and still waiting whenever queued."""
-    scope = f"kind in ({', '.join('?' for _ in kinds)})"
-    params: list[str] = list(kinds)
-    if calls is not None:
-        scope += f" and call in ({', '.join('?' for _ in calls)})"
-        params += calls
-
-    def select(condition: str, *values: str) -> list[dict[str, Any]]:
-        sql = f"select * from outbox where {scope} and {condition} order by id"  # noqa: S608 (placeholders only)
-        return list(store.db.query(sql, [*params, *values]))
+    found = outbox_rows.for_digest(store, kinds, calls, since_at)
 
     def line(row: dict[str, Any]) -> dict[str, str]:
-        return {"kind": row["kind"], "to": ", ".join(json.loads(row["rcpt"])), "error": row["last_error"] or ""}
+        return {"kind": row["kind"], "to": ", ".join(row["rcpt"]), "error": row["last_error"] or ""}
 
     return {
-        "sent": len(select("state = 'sent' and sent_at > ?", since_at)),
-        "failed": [line(r) for r in select("state = 'failed' and updated_at > ?", since_at)],
-        "unknown": [line(r) for r in select("state = 'unknown'")],
-        "waiting": len(select("state = 'queued'")),
+        "sent": len(found["sent"]),
+        "failed": [line(r) for r in found["failed"]],
+        "unknown": [line(r) for r in found["unknown"]],
+        "waiting": len(found["waiting"]),
     }
 
 
@@ -292,9 +256,7 @@ def queue_notice(
 
 
 def _set(store: Store, outbox_id: int, **values: Any) -> None:
-    values["updated_at"] = utc_now().isoformat()
-    assignments = ", ".join(f"{column} = ?" for column in values)
-    store.db.execute(f"update outbox set {assignments} where id = ?", [*values.values(), outbox_id])  # noqa: S608
+    outbox_rows.set_values(store, outbox_id, **values)
 
 
 # ---------------------------------------------------------------- delivering
@@ -319,12 +281,7 @@ def deliver_pending(store: Store, mailer: Mailer, *, now: datetime | None = None
     report = DeliveryReport()
     # Anything claimed long before any SMTP timeout could expire was interrupted (another process died).
     recover_interrupted(store, older_than=max(timedelta(minutes=10), 6 * mailer.settings.timeout), now=now)
-    due = list(
-        store.db.query(
-            "select * from outbox where state = 'queued' and next_attempt_at <= ? order by id limit ?",
-            [iso(now), limit],
-        )
-    )
+    due = outbox_rows.due(store, now, limit)
     if not due:
         return report
     try:
@@ -335,32 +292,28 @@ def deliver_pending(store: Store, mailer: Mailer, *, now: datetime | None = None
         return report
     with mailer:
         for row in due:
-            if _claim(store, row["id"], now) and not _deliver(store, mailer, row, now, report):
+            if outbox_rows.claim(store, row["id"], now) and not _deliver(store, mailer, row, now, report):
                 break
     return report
-
-
-def _claim(store: Store, outbox_id: int, now: datetime) -> bool:
-    # Committed before the SMTP transaction starts: a crash from here on leaves the row in `sending`.
-    cursor = store.db.execute(
-        "update outbox set state = 'sending', claimed_at = ?, updated_at = ? where id = ? and state = 'queued'",
-        [iso(now), iso(utc_now()), outbox_id],
-    )
-    return cursor.rowcount == 1
 
 
 def _deliver(store: Store, mailer: Mailer, row: dict[str, Any], now: datetime, report: DeliveryReport) -> bool:
     """Send one claimed row; False when the connection is gone and the batch should stop."""
     try:
-        mailer.send(row["mail_from"], json.loads(row["rcpt"]), bytes(row["message"]))
+        mailer.send(row["mail_from"], row["rcpt"], bytes(row["message"]))
     except DeliveryFailed as exc:
         _after_failure(store, row, exc, now, report, mailer.settings)
         return not exc.connection
-    sent = {"state": "sent", "sent_at": utc_now().isoformat(), "attempts": row["attempts"] + 1, "last_error": None}
+    sent = {
+        "state": OutboxState.SENT.value,
+        "sent_at": utc_now().isoformat(),
+        "attempts": row["attempts"] + 1,
+        "last_error": None,
+    }
     if row["kind"] == "digest":  # it names applicants of every call: once sent, no copy stays behind
         sent["message"] = b""
     _set(store, row["id"], **sent)
-    _mail_event(store, row, "reply_sent", {"to": json.loads(row["rcpt"])})
+    _mail_event(store, row, "reply_sent", {"to": row["rcpt"]})
     report.sent += 1
     return True
 
@@ -371,17 +324,24 @@ def _after_failure(
     error = exc.one_line()[:500]
     attempts = row["attempts"] + (0 if exc.connection else 1)
     if exc.outcome == "unknown":
-        _set(store, row["id"], state="unknown", attempts=attempts, last_error=error)
+        _set(store, row["id"], state=OutboxState.UNKNOWN.value, attempts=attempts, last_error=error)
         _mail_event(store, row, "reply_unknown", {"error": error})
         report.unknown += 1
     elif exc.outcome == "refused" or attempts >= smtp.max_attempts:
-        _set(store, row["id"], state="failed", attempts=attempts, last_error=error)
+        _set(store, row["id"], state=OutboxState.FAILED.value, attempts=attempts, last_error=error)
         _mail_event(store, row, "reply_failed", {"error": error, "attempts": attempts})
         report.failed += 1
     else:
         wait = min(MAX_BACKOFF, smtp.retry_after * 2 ** max(attempts - 1, 0))
         retry_at = iso(now + wait)
-        _set(store, row["id"], state="queued", attempts=attempts, last_error=error, next_attempt_at=retry_at)
+        _set(
+            store,
+            row["id"],
+            state=OutboxState.QUEUED.value,
+            attempts=attempts,
+            last_error=error,
+            next_attempt_at=retry_at,
+        )
         report.retrying += 1
     log.warning("outbox %s (%s to %s): %s", row["id"], row["kind"], row["rcpt"], error)
 

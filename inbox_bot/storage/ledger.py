@@ -1,27 +1,46 @@
 """The IMAP ledger: a row for every UID seen, keyed (mailbox, folder, UIDVALIDITY, UID), and mailbox health.
 
 The ledger is how a poll knows what it has already read without asking the server for bodies, and how
-filing survives a crash: a mail is recorded with its ledger row in one transaction, filed afterwards, and a
-row still marked `recorded` on the next poll is filed then.
+filing survives a crash: a mail is recorded with its ledger row in one unit of work, filed afterwards, and a
+row still `recorded` on the next poll is filed then. The states are `core.states.LedgerState`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inbox_bot.storage.store import Store
+from inbox_bot.core.states import LedgerState
+from inbox_bot.storage.rows import as_json
 
-RECORDED = "recorded"  # in the store, not yet filed on the server
-FILED = "filed"  # moved to its folder
-LEFT = "left"  # stays where it is (unmatched, ignored...)
-LINKED = "linked"  # the same mail already came through another folder or label: nothing to do
-GONE = "gone"  # no longer in the folder, and not in the target folder either (someone moved it)
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from inbox_bot.storage.store import Store
+
+__all__ = ["Ledger", "LedgerState", "PendingFiling", "Place", "SeenUid", "add_row", "health", "ledger_counts"]
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class Place:
+    mailbox: str
+    folder: str
+
+
+@dataclass(frozen=True)
+class SeenUid:
+    """A UID as the server described it, before its body is read."""
+
+    uidvalidity: int
+    uid: int
+    gm_msgid: int | None = None
+    size: int | None = None
+    internaldate: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -35,10 +54,44 @@ class PendingFiling:
     organisation: str | None = None
 
 
+def add_row(
+    db: Database,
+    place: Place,
+    seen: SeenUid,
+    *,
+    state: LedgerState,
+    mail_id: int | None,
+    sha256: str | None = None,
+    message_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Insert the row of a UID; a UID already in the ledger keeps its row (a replay is a no-op)."""
+    db.execute(
+        "insert or ignore into ledger (mailbox, folder, uidvalidity, uid, sha256, gm_msgid, message_id, size, "
+        "internaldate, mail_id, state, error, attempts, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+        [
+            place.mailbox,
+            place.folder,
+            seen.uidvalidity,
+            seen.uid,
+            sha256,
+            seen.gm_msgid,
+            message_id,
+            seen.size,
+            seen.internaldate.isoformat() if seen.internaldate else None,
+            mail_id,
+            state.value,
+            error,
+            now(),
+        ],
+    )
+
+
 class Ledger:
     def __init__(self, store: Store, mailbox: str, folder: str) -> None:
         self.store = store
         self.db = store.db
+        self.place = Place(mailbox, folder)
         self.mailbox = mailbox
         self.folder = folder
 
@@ -76,40 +129,10 @@ class Ledger:
 
     # ------------------------------------------------------------ writing rows
 
-    def add(
-        self,
-        uidvalidity: int,
-        uid: int,
-        *,
-        state: str,
-        mail_id: int | None,
-        sha256: str | None = None,
-        gm_msgid: int | None = None,
-        message_id: str | None = None,
-        size: int | None = None,
-        internaldate: datetime | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Insert the row of a UID; a UID already in the ledger keeps its row (a replay is a no-op)."""
-        self.db.execute(
-            "insert or ignore into ledger (mailbox, folder, uidvalidity, uid, sha256, gm_msgid, message_id, size, "
-            "internaldate, mail_id, state, error, attempts, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            [
-                self.mailbox,
-                self.folder,
-                uidvalidity,
-                uid,
-                sha256,
-                gm_msgid,
-                message_id,
-                size,
-                internaldate.isoformat() if internaldate else None,
-                mail_id,
-                state,
-                error,
-                now(),
-            ],
-        )
+    def add(self, seen: SeenUid, *, state: LedgerState, mail_id: int | None, sha256: str | None = None) -> None:
+        """A row for a UID that needs no unit of work of its own (linked to a mail already recorded)."""
+        with self.store.transaction():
+            add_row(self.db, self.place, seen, state=state, mail_id=mail_id, sha256=sha256)
 
     def pending_filings(self, uidvalidity: int) -> list[PendingFiling]:
         # Found through the index on `state`: few rows wait for filing, while the folder's own rows grow with it.
@@ -119,7 +142,7 @@ class Ledger:
             "select l.id, l.uid, l.mail_id, m.message_id, m.call, m.verdict from ledger l "
             "join mails m on m.id = l.mail_id where l.state = ? and +l.mailbox = ? and +l.folder = ? "
             "and +l.uidvalidity = ? order by l.uid",
-            [RECORDED, self.mailbox, self.folder, uidvalidity],
+            [LedgerState.RECORDED.value, self.mailbox, self.folder, uidvalidity],
         )
         return [
             PendingFiling(
@@ -131,7 +154,7 @@ class Ledger:
     def mark(
         self,
         ledger_id: int,
-        state: str,
+        state: LedgerState,
         *,
         folder: str | None = None,
         filing: PendingFiling | None = None,
@@ -143,7 +166,7 @@ class Ledger:
                 "filed_verdict = coalesce(?, filed_verdict), filed_call = coalesce(?, filed_call), error = ?, "
                 "filed_at = ? where id = ?",
                 [
-                    state,
+                    state.value,
                     folder,
                     filing.verdict if filing else None,
                     filing.call if filing else None,
@@ -153,35 +176,45 @@ class Ledger:
                 ],
             )
             if filing is not None:
-                detail: dict[str, Any] = {"mailbox": self.mailbox, "state": state, "folder": folder}
-                self.store.add_event(filing.mail_id, "filing", detail)
+                detail: dict[str, Any] = {"mailbox": self.mailbox, "state": state.value, "folder": folder}
+                self._event(filing.mail_id, "filing", detail)
+
+    def mark_all(self, filings: list[PendingFiling], state: LedgerState, *, folder: str) -> None:
+        """Several rows at once, in one transaction (one MOVE filed them all)."""
+        with self.store.transaction():
+            for filing in filings:
+                self.mark(filing.ledger_id, state, folder=folder, filing=filing)
 
     def failed_filing(self, ledger_id: int, error: str) -> None:
-        self.db.execute("update ledger set attempts = attempts + 1, error = ? where id = ?", [error, ledger_id])
-        self.db.conn.commit()
+        with self.store.transaction():
+            self.db.execute("update ledger set attempts = attempts + 1, error = ? where id = ?", [error, ledger_id])
+
+    def _event(self, mail_id: int, kind: str, detail: dict[str, Any]) -> None:
+        row = {"mail_id": mail_id, "at": now(), "kind": kind, "detail": as_json(detail)}
+        self.db.table("events").insert(row)
 
     # ------------------------------------------------------------ health
 
     def poll_succeeded(self, uidvalidity: int, mails_seen: int) -> None:
         stamp = now()
-        self._health_row()
-        self.db.execute(
-            "update mailbox_health set folder = ?, uidvalidity = ?, last_poll_at = ?, last_ok_at = ?, "
-            "failing_since = null, polls = polls + 1, mails_seen = mails_seen + ? where mailbox = ?",
-            [self.folder, uidvalidity, stamp, stamp, mails_seen, self.mailbox],
-        )
-        self.db.conn.commit()
+        with self.store.transaction():
+            self._health_row()
+            self.db.execute(
+                "update mailbox_health set folder = ?, uidvalidity = ?, last_poll_at = ?, last_ok_at = ?, "
+                "failing_since = null, polls = polls + 1, mails_seen = mails_seen + ? where mailbox = ?",
+                [self.folder, uidvalidity, stamp, stamp, mails_seen, self.mailbox],
+            )
 
     def poll_failed(self, error: str) -> None:
         stamp = now()
-        self._health_row()
-        self.db.execute(
-            "update mailbox_health set last_poll_at = ?, last_error = ?, last_error_at = ?, "
-            "failing_since = coalesce(failing_since, ?), polls = polls + 1, failures = failures + 1 "
-            "where mailbox = ?",
-            [stamp, error, stamp, stamp, self.mailbox],
-        )
-        self.db.conn.commit()
+        with self.store.transaction():
+            self._health_row()
+            self.db.execute(
+                "update mailbox_health set last_poll_at = ?, last_error = ?, last_error_at = ?, "
+                "failing_since = coalesce(failing_since, ?), polls = polls + 1, failures = failures + 1 "
+                "where mailbox = ?",
+                [stamp, error, stamp, stamp, self.mailbox],
+            )
 
     def _health_row(self) -> None:
         self.db.execute(
@@ -190,6 +223,9 @@ class Ledger:
 
 
 def health(store: Store) -> list[dict[str, Any]]:
+    """Every mailbox's health row ([] before any poll made the table)."""
+    if not store.db.table("mailbox_health").exists():
+        return []
     return list(store.db.query("select * from mailbox_health order by mailbox"))
 
 

@@ -1,33 +1,30 @@
 """SQLite (sqlite-utils) and the files on disk: raw mails and attachments, each stored once by content hash.
 
-A mail is written in one transaction with its documents and the event of its decision, so a crash leaves
-either all of it or none of it; files are written first, under their hash, so writing them again is harmless.
+The one door to the database. Writing goes through a unit of work the caller opens (`transaction()`, see
+storage.transaction); the nouns (mails, ledger, outbox_rows, overrides, ...) read and write their own tables.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.db import Table
 
-from inbox_bot.core.models import Attachment, DocumentKind, DossierSoFar, RawMail, TriageResult, Verdict
+from inbox_bot.core.models import Attachment, DossierSoFar, RawMail, TriageResult
+from inbox_bot.storage import extensions, mails
+from inbox_bot.storage.rows import utc_now
 from inbox_bot.storage.schema import MIGRATIONS
+from inbox_bot.storage.transaction import Transaction
 
-# Mails whose documents count towards an applicant's dossier: on time, and ours to judge.
-DOSSIER_VERDICTS = (Verdict.COMPLETE.value, Verdict.INCOMPLETE.value, Verdict.NEEDS_REVIEW.value)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["Store", "Transaction", "utc_now"]
 
 
 class Store:
@@ -50,175 +47,46 @@ class Store:
         return self.db.table(name)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[Transaction]:
+        """A unit of work: everything written through it commits together, or nothing does. Nests (savepoints)."""
         with self.db.atomic():
-            yield
+            yield Transaction(self)
 
-    # ------------------------------------------------------------ reading
+    # ------------------------------------------------------------ reading (see storage.mails for more)
 
     def mail_id_by_hash(self, sha256: str) -> int | None:
-        rows = list(self.db.query("select id from mails where sha256 = ?", [sha256]))
-        return int(rows[0]["id"]) if rows else None
+        return mails.mail_id_by_hash(self, sha256)
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
-        """What is recorded for this applicant and call. With `message_id`, `message_ids` holds it alone when the
-        call already has a mail of that Message-ID: one indexed look-up instead of every id of the call."""
-        kinds = self.db.query(
-            "select distinct d.kind from documents d join mails m on m.id = d.mail_id "
-            "where m.call = ? and m.sender = ? and d.problem is null and m.verdict in (?, ?, ?)",
-            [call, applicant, *DOSSIER_VERDICTS],
-        )
-        hashes = self.db.query(
-            "select distinct d.sha256 from documents d join mails m on m.id = d.mail_id "
-            "where m.call = ? and m.sender = ?",
-            [call, applicant],
-        )
-        if message_id is not None:
-            ids = self.db.execute(
-                "select message_id from mails where message_id = ? and call = ? limit 1", [message_id, call]
-            ).fetchall()
-        else:
-            ids = self.db.execute("select message_id from mails where call = ?", [call]).fetchall()
-        count = self.db.query("select count(*) as n from mails where call = ? and sender = ?", [call, applicant])
-        return DossierSoFar(
-            kinds=frozenset(DocumentKind(r["kind"]) for r in kinds),
-            document_hashes=frozenset(r["sha256"] for r in hashes),
-            message_ids=frozenset(row[0] for row in ids),
-            mails=int(next(iter(count))["n"]),
-            deadline_override=self.deadline_override(call, applicant),
-        )
+        return mails.dossier(self, call, applicant, message_id)
 
     def deadline_override(self, call: str, applicant: str) -> datetime | None:
-        if not self.db.table("extensions").exists():
-            return None
-        # The latest word for the whole call and the latest for this applicant (a later row corrects an
-        # earlier one); the applicant gets the later of the two, so a call-wide extension never shortens theirs.
-        latest: dict[bool, datetime] = {}
-        for row in self.db.query(
-            "select applicant, until from extensions where call = ? and (applicant is null or applicant = ?) "
-            "order by id",
-            [call, applicant],
-        ):
-            latest[row["applicant"] is None] = datetime.fromisoformat(row["until"])
-        return max(latest.values()) if latest else None
+        return extensions.deadline_override(self, call, applicant)
 
     def mails(
         self, *, call: str | None = None, verdict: str | None = None, since: datetime | None = None
     ) -> list[dict[str, Any]]:
-        where, params = ["1 = 1"], []
-        if call is not None:
-            where.append("call = ?")
-            params.append(call)
-        if verdict is not None:
-            where.append("verdict = ?")
-            params.append(verdict)
-        if since is not None:
-            where.append("received_at >= ?")
-            params.append(since.astimezone(UTC).isoformat())
-        sql = f"select * from mails where {' and '.join(where)} order by received_at, id"  # noqa: S608
-        return [self._decode(row) for row in self.db.query(sql, params)]
+        return mails.mails(self, call=call, verdict=verdict, since=since)
 
     def documents(self, mail_id: int) -> list[dict[str, Any]]:
-        return [
-            self._decode(r) for r in self.db.query("select * from documents where mail_id = ? order by id", [mail_id])
-        ]
+        return mails.documents(self, mail_id)
 
     def events(self, mail_id: int) -> list[dict[str, Any]]:
-        return [self._decode(r) for r in self.db.query("select * from events where mail_id = ? order by id", [mail_id])]
-
-    @staticmethod
-    def _decode(row: dict[str, Any]) -> dict[str, Any]:
-        for key in ("missing", "reasons", "recipients", "detail", "documents"):
-            if isinstance(row.get(key), str):
-                row[key] = json.loads(row[key])
-        return row
+        return mails.events(self, mail_id)
 
     # ------------------------------------------------------------ writing
 
-    def record(
-        self,
-        raw: RawMail,
-        result: TriageResult,
-        attachments: Sequence[Attachment],
-        also: Callable[[int], None] | None = None,
-    ) -> int:
-        """Keep the mail, its files and its decision; return its id. Recording the same bytes twice is a no-op."""
+    def record(self, raw: RawMail, result: TriageResult, attachments: Sequence[Attachment]) -> int:
+        """Keep a mail in a unit of work of its own; return its id. Recording the same bytes twice is a no-op."""
         existing = self.mail_id_by_hash(raw.sha256)
         if existing is not None:
             return existing
-        raw_path = self.put_file("raw", raw.sha256, raw.raw)
-        stored = {a.sha256: self.put_file("files", a.sha256, a.content) for a in attachments}
-        with self.transaction():
-            mail_id = self._insert_mail(raw, result, raw_path)
-            self._insert_documents(mail_id, result, attachments, stored)
-            self.add_event(
-                mail_id,
-                "decision",
-                {
-                    "verdict": result.verdict.value,
-                    "call": result.call,
-                    "missing": [k.value for k in result.missing],
-                    "reasons": result.reasons,
-                },
-            )
-            if also is not None:  # e.g. the reply to send, so decision and reply commit together
-                also(mail_id)
-        return mail_id
-
-    def _insert_mail(self, raw: RawMail, result: TriageResult, raw_path: str) -> int:
-        row = {
-            "sha256": raw.sha256,
-            "source": raw.source,
-            "file": result.file,
-            "message_id": result.message_id,
-            "sender": result.sender,
-            "sender_name": result.sender_name,
-            "subject": result.subject,
-            "received_at": result.received_at.astimezone(UTC).isoformat(),
-            "received_source": result.received_source.value,
-            "call": result.call,
-            "verdict": result.verdict.value,
-            "missing": json.dumps([k.value for k in result.missing]),
-            "reasons": json.dumps(result.reasons, ensure_ascii=False),
-            "raw_path": raw_path,
-            "size": len(raw.raw),
-            "recorded_at": utc_now().isoformat(),
-        }
-        return int(cast(int, self.db.table("mails").insert(row).last_pk))
-
-    def _insert_documents(
-        self, mail_id: int, result: TriageResult, attachments: Sequence[Attachment], stored: dict[str, str]
-    ) -> None:
-        safe_names = {a.sha256: a.safe_name for a in attachments}
-        rows = [
-            {
-                "mail_id": mail_id,
-                "filename": d.filename,
-                "safe_name": safe_names.get(d.sha256, ""),
-                "kind": d.kind.value,
-                "mime": d.mime,
-                "size": d.size,
-                "sha256": d.sha256,
-                "pages": d.pages,
-                "problem": d.problem,
-                "inside": d.inside,
-                "reasons": json.dumps(d.reasons, ensure_ascii=False),
-                "path": stored.get(d.sha256),
-            }
-            for d in result.documents
-        ]
-        if rows:
-            self.db.table("documents").insert_all(rows)
+        with self.transaction() as tx:
+            return tx.record_mail(raw, result, attachments)
 
     def add_event(self, mail_id: int | None, kind: str, detail: dict[str, Any]) -> None:
-        self.db.table("events").insert(
-            {
-                "mail_id": mail_id,
-                "at": utc_now().isoformat(),
-                "kind": kind,
-                "detail": json.dumps(detail, ensure_ascii=False, default=str),
-            }
-        )
+        with self.transaction() as tx:
+            tx.add_event(mail_id, kind, detail)
 
     def put_file(self, area: str, sha256: str, content: bytes) -> str:
         """Store bytes under their hash (no extension, no exec bit); return the path relative to storage."""
@@ -259,6 +127,3 @@ class Store:
     def attempt_failed(self, sha256: str, error: str) -> None:
         with self.transaction():
             self.db.execute("update attempts set last_error = ? where sha256 = ?", [error[:500], sha256])
-
-    def clear_attempts(self, sha256: str) -> None:
-        self.db.execute("delete from attempts where sha256 = ?", [sha256])

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from inbox_bot.core.models import (
+    DOSSIER_VERDICTS,
     Attachment,
     DocumentKind,
     DossierSoFar,
@@ -72,7 +73,7 @@ class MemoryHistory:
         key = (result.call, result.sender)
         self.message_ids[result.call].add(result.message_id)
         self.hashes[key].update(d.sha256 for d in result.documents)
-        if result.verdict in (Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW):
+        if result.verdict in DOSSIER_VERDICTS:
             self.kinds[key].update(d.kind for d in result.documents if d.problem is None)
 
 

@@ -1,0 +1,25 @@
+"""Counts and latest states for `status`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from inbox_bot.storage.rows import decoded
+
+if TYPE_CHECKING:
+    from inbox_bot.storage.store import Store
+
+
+def per_call_and_verdict(store: Store) -> list[dict[str, Any]]:
+    return list(
+        store.db.query(
+            "select coalesce(call, '-') as call, verdict, count(*) as n from mails group by call, verdict "
+            "order by call, verdict"
+        )
+    )
+
+
+def last_rules_event(store: Store) -> dict[str, Any] | None:
+    """The latest rules reload or error the daemon recorded, decoded; None when there was none."""
+    rows = list(store.db.query("select at, detail from events where kind = 'rules' order by id desc limit 1"))
+    return decoded(rows[0]) if rows else None

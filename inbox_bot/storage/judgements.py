@@ -1,0 +1,62 @@
+"""A mail judged again (re-triage): its row and its documents updated in place, ids kept."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from inbox_bot.core.models import TriageResult
+from inbox_bot.storage.mails import documents
+
+if TYPE_CHECKING:
+    from inbox_bot.storage.store import Store
+
+
+def update_mail(store: Store, mail_id: int, result: TriageResult) -> None:
+    store.db.table("mails").update(
+        mail_id,
+        {
+            "call": result.call,
+            "verdict": result.verdict.value,
+            "missing": json.dumps([k.value for k in result.missing]),
+            "reasons": json.dumps(result.reasons, ensure_ascii=False),
+            "sender": result.sender,
+            "sender_name": result.sender_name,
+            "subject": result.subject,
+            "message_id": result.message_id,
+        },
+    )
+
+
+def update_documents(
+    store: Store, mail_id: int, result: TriageResult, stored: dict[str, str], safe_names: dict[str, str]
+) -> None:
+    """Update documents in place (their ids stay), add the ones a better reader now finds, drop the rest."""
+    old = {(d["sha256"], d["filename"]): d for d in documents(store, mail_id)}
+    table = store.db.table("documents")
+    for d in result.documents:
+        values: dict[str, Any] = {
+            "kind": d.kind.value,
+            "mime": d.mime,
+            "size": d.size,
+            "pages": d.pages,
+            "problem": d.problem,
+            "inside": d.inside,
+            "reasons": json.dumps(d.reasons, ensure_ascii=False),
+        }
+        existing = old.pop((d.sha256, d.filename), None)
+        if existing is not None:
+            table.update(existing["id"], values)
+        else:
+            table.insert(
+                {
+                    "mail_id": mail_id,
+                    "filename": d.filename,
+                    "sha256": d.sha256,
+                    "safe_name": safe_names.get(d.sha256, ""),
+                    "path": stored.get(d.sha256),
+                    **values,
+                }
+            )
+    for gone in old.values():
+        table.delete(gone["id"])
