@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -53,3 +54,62 @@ def test_the_libraries_we_rely_on_are_where_we_say() -> None:
     assert users["sqlite_utils"] <= {"storage.store", "storage.schema"}
     assert users["apscheduler"] == {"daemon.scheduler"}
     assert users["openpyxl"] == {"operator.export"}
+
+
+# Only the storage package speaks SQL and commits: everything else asks it by name.
+SQL_CALLS = {"execute", "executescript", "executemany", "commit", "rollback", "query", "table"}
+SQL_ATTRIBUTES = {"conn", "db"}
+# Each statement by its shape, so that prose ("Delete for good...", "with the rules") is not taken for SQL.
+SQL_TEXT = re.compile(
+    r"\s*(select\s.+\sfrom\s|select\s+(count|coalesce|max|min)\(|insert\s+(or\s+\w+\s+)?into\s|update\s+\[?\w+\]?\s+set\s"
+    r"|delete\s+from\s|create\s+(unique\s+)?(table|index|view|trigger)\s|drop\s+(table|index)\s|alter\s+table\s"
+    r"|pragma\s+\w+|with\s+\w+\s+as\s*\()",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def sql_outside_storage() -> list[str]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = path.relative_to(PACKAGE).with_suffix("").as_posix().replace("/", ".")
+        if module.startswith("storage."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS:
+                found.append(f"{module}:{node.lineno}: .{node.func.attr}(...)")
+            elif isinstance(node, ast.Attribute) and node.attr in SQL_ATTRIBUTES:
+                found.append(f"{module}:{node.lineno}: .{node.attr}")
+            elif (text := _text(node)) is not None and _looks_like_sql(text):
+                found.append(f"{module}:{node.lineno}: {text[:40]!r}")
+    return found
+
+
+def _text(node: ast.AST) -> str | None:
+    """A string constant, or an f-string with each placeholder read as a name."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "x" for v in node.values)
+    return None
+
+
+def _looks_like_sql(text: str) -> bool:
+    return SQL_TEXT.match(text) is not None
+
+
+def test_only_storage_speaks_sql_or_commits() -> None:
+    assert sql_outside_storage() == []
+
+
+def test_the_sql_scan_sees_what_it_is_meant_to_see() -> None:
+    seen = [
+        _looks_like_sql("select id from mails where sha256 = ?"),
+        _looks_like_sql("PRAGMA secure_delete = ON"),
+        _looks_like_sql("  UPDATE outbox set state = ? where id = ?"),
+        _looks_like_sql("insert or ignore into ledger (mailbox) values (?)"),
+        _looks_like_sql("with recent as (select 1) select * from recent"),
+        _looks_like_sql("Update the rule file, then run again"),
+        _looks_like_sql("with the rules in force"),
+        _looks_like_sql("Delete for good the personal data of a finished call"),
+    ]
+    assert seen == [True, True, True, True, True, False, False, False]

@@ -15,8 +15,6 @@ from inbox_bot.core.states import LedgerState
 from inbox_bot.storage.rows import as_json
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
-
     from inbox_bot.storage.store import Store
 
 __all__ = ["Ledger", "LedgerState", "PendingFiling", "Place", "SeenUid", "add_row", "health", "ledger_counts"]
@@ -55,7 +53,7 @@ class PendingFiling:
 
 
 def add_row(
-    db: Database,
+    store: Store,
     place: Place,
     seen: SeenUid,
     *,
@@ -66,7 +64,7 @@ def add_row(
     error: str | None = None,
 ) -> None:
     """Insert the row of a UID; a UID already in the ledger keeps its row (a replay is a no-op)."""
-    db.execute(
+    store.db.execute(
         "insert or ignore into ledger (mailbox, folder, uidvalidity, uid, sha256, gm_msgid, message_id, size, "
         "internaldate, mail_id, state, error, attempts, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         [
@@ -132,7 +130,7 @@ class Ledger:
     def add(self, seen: SeenUid, *, state: LedgerState, mail_id: int | None, sha256: str | None = None) -> None:
         """A row for a UID that needs no unit of work of its own (linked to a mail already recorded)."""
         with self.store.transaction():
-            add_row(self.db, self.place, seen, state=state, mail_id=mail_id, sha256=sha256)
+            add_row(self.store, self.place, seen, state=state, mail_id=mail_id, sha256=sha256)
 
     def pending_filings(self, uidvalidity: int) -> list[PendingFiling]:
         # Found through the index on `state`: few rows wait for filing, while the folder's own rows grow with it.

@@ -51,7 +51,7 @@ class Transaction:
 
     def ledger_recorded(self, place: ledger.Place, uid: ledger.SeenUid, mail_id: int, **known: Any) -> None:
         """The ledger row of a UID whose mail is recorded in this unit of work, still to be filed."""
-        ledger.add_row(self.db, place, uid, state=ledger.LedgerState.RECORDED, mail_id=mail_id, **known)
+        ledger.add_row(self.store, place, uid, state=ledger.LedgerState.RECORDED, mail_id=mail_id, **known)
 
     def queue_reply(self, mail_id: int, reply: outbox_rows.ReplyRow) -> int | None:
         """Queue the reply to a mail recorded in this unit of work, unless one of its kind went lately."""
