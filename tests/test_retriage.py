@@ -18,7 +18,7 @@ import inbox_bot.triage.pipeline
 from inbox_bot.config.settings import load_settings
 from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
 from inbox_bot.daemon import folder_sources, pipeline_setup
-from inbox_bot.operator.applications import ReplayHistory
+from inbox_bot.operator.replay import ReplayHistory
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.sources.files import read_paths
 from inbox_bot.storage.store import Store

@@ -1,7 +1,7 @@
 """One poll of one IMAP mailbox, a state machine: read what is new, record it, then file it on the server.
 
 Order of effects, so nothing is lost: a mail is recorded (raw mail, decision, events, ledger row, reply to
-send) in one SQLite transaction before anything is done to it on the server; filing comes after, and a
+send) in one unit of work (storage.transaction) before anything is done to it on the server; filing comes after, and a
 filing that did not happen (crash, error) is done on the next poll. A UID already in the ledger is never
 downloaded again.
 """

@@ -13,7 +13,8 @@ from typing import Any
 
 from inbox_bot.core.errors import UsageError
 from inbox_bot.core.models import ClassifiedDocument, DocumentKind, Rule, Verdict
-from inbox_bot.operator.applications import ReplayHistory, Target, resolve, summarise
+from inbox_bot.operator.applications import Target, resolve, summarise
+from inbox_bot.operator.replay import ReplayHistory
 from inbox_bot.storage import mails
 from inbox_bot.storage import overrides as stored_overrides
 from inbox_bot.storage.store import Store, utc_now

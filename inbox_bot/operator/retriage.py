@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 from inbox_bot.core.errors import UsageError
 from inbox_bot.core.models import Attachment, RawMail, Rule, TriageResult, Verdict
-from inbox_bot.operator.applications import MailState, ReplayHistory, resolve
+from inbox_bot.operator.applications import resolve
 from inbox_bot.operator.overrides import Pins, pins
+from inbox_bot.operator.replay import MailState, ReplayHistory
 from inbox_bot.storage import judgements, mails
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.decide import missing_kinds
