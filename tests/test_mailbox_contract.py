@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from inbox_bot.config.settings import MailboxSettings
-from inbox_bot.daemon.poller import PollReport
+from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import ImapSettings
 from inbox_bot.sources.mailbox import Mailbox
