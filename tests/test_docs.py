@@ -67,3 +67,17 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 def test_shipped_rules_load() -> None:
     assert len(load_rules(ROOT / "rules")) == 5
+
+
+def test_the_architecture_page_maps_every_package_and_module() -> None:
+    """docs/architecture.md is the map a newcomer reads first: a package or module missing from it is a stale map."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = ROOT / "inbox_bot"
+    unmapped = []
+    for folder in sorted(p for p in package.iterdir() if (p / "__init__.py").exists()):
+        if f"`{folder.name}/`" not in page:
+            unmapped.append(f"{folder.name}/")
+        for module in sorted(folder.glob("*.py")):
+            if module.stem != "__init__" and f"`{module.stem}`" not in page and f"{module.stem}.py" not in page:
+                unmapped.append(f"{folder.name}/{module.name}")
+    assert unmapped == [], f"docs/architecture.md does not say where these live: {unmapped}"
