@@ -10,6 +10,7 @@ import click
 from inbox_bot.cli import views
 from inbox_bot.cli.common import Context, output_options
 from inbox_bot.core.errors import ConfigError, DeliveryError, UsageError
+from inbox_bot.core.states import OutboxState
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.storage.store import Store, utc_now
@@ -87,7 +88,7 @@ def _slug(name: str) -> str:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(["queued", "sending", "sent", "failed", "unknown"]),
+    type=click.Choice([state.value for state in OutboxState]),
     help="Only rows in this state (repeatable; default: all but sent).",
 )
 @click.option("--resend", "resend", type=int, metavar="ID", help="Queue an `unknown` reply again (it may go twice).")
