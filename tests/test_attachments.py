@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inbox_bot.core.limits import ArchiveLimits
 from inbox_bot.core.models import Attachment, DocumentKind
 from inbox_bot.triage import attachments
 from inbox_bot.triage.attachments import (
@@ -20,7 +21,6 @@ from inbox_bot.triage.attachments import (
     MAX_NAME_CHARS,
     ODT,
     XLSX,
-    ArchiveLimits,
     read_attachments,
     safe_name,
 )
@@ -275,13 +275,13 @@ def test_inflating_is_bounded_even_when_the_headers_fool_the_first_check(monkeyp
 
 def test_archive_over_the_total_limit_is_refused() -> None:
     members = {f"f{i}.bin": bytes(range(256)) * 4096 for i in range(3)}  # 1 MB each, barely compressible
-    limits = ArchiveLimits(max_total_uncompressed=2 * 1024 * 1024)
+    limits = ArchiveLimits(max_total_uncompressed_mb=2)
     (refused,) = read_attachments([("a.zip", make_zip(members))], limits)
     assert refused.problem is not None and "MB uncompressed over limit 2 MB" in refused.problem
 
 
 def test_member_over_the_size_limit_is_refused() -> None:
-    limits = ArchiveLimits(max_member_size=1024 * 1024, max_ratio=10_000)
+    limits = ArchiveLimits(max_member_mb=1, max_ratio=10_000)
     (refused,) = read_attachments([("a.zip", make_zip({"big.txt": bytes(2 * 1024 * 1024)}))], limits)
     assert refused.problem == "archive refused: 'big.txt' unpacks to over 1 MB"
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from inbox_bot.core.models import ParsedMail, Verdict
 from inbox_bot.sources.files import raw_mail, read_paths
 from inbox_bot.triage.match import match, normalise_subject
-from inbox_bot.triage.mimescan import MailLimits, Scan, scan_mail
+from inbox_bot.triage.mimescan import Scan, scan_mail
 from inbox_bot.triage.parse import parse
 from inbox_bot.triage.pipeline import MemoryHistory, Pipeline
 from tests import hostile
@@ -31,7 +31,6 @@ from tests.values import RULES, mail
 ROOT = Path(__file__).resolve().parents[1]
 FUZZ_EXAMPLES = int(os.environ.get("INBOX_BOT_FUZZ_EXAMPLES", "2000"))
 PIPELINE = Pipeline(RULES)
-CUT_EVERYTHING = MailLimits(cut_bodies_from=0)
 
 # ---------------------------------------------------------------- the subject normaliser
 
@@ -94,7 +93,7 @@ def assert_verdict(raw: bytes) -> None:
 
 
 def assert_cut_path_agrees(raw: bytes) -> None:
-    scan = scan_mail(raw, CUT_EVERYTHING)
+    scan = scan_mail(raw, cut_bodies_from=0)
     if scan.refusal is not None or not scan.cuts:
         return
     message = raw_mail("fuzz.eml", raw)

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from inbox_bot.core.limits import ArchiveLimits, ExtractionLimits, Limits
 from inbox_bot.core.models import Verdict
 from inbox_bot.daemon.recording import record_mail
 from inbox_bot.sources.files import raw_mail
 from inbox_bot.storage.store import Store
 from inbox_bot.triage import attachments, sandbox
-from inbox_bot.triage.attachments import ArchiveLimits, read_attachments
+from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Triaged
-from inbox_bot.triage.sandbox import ExtractLimits, Sandbox
+from inbox_bot.triage.sandbox import Sandbox
 from tests import hostile
 from tests.docmakers import make_docx, make_odt, make_pdf, make_zip
 from tests.values import RULES
@@ -85,7 +86,7 @@ def test_a_42_zip_style_nested_bomb_is_refused_in_well_under_a_second(gigabyte_o
     # allowed deeper, it is stopped by the compression ratio; allowed any ratio, by what a file inflates to
     (deep,) = read_attachments([("42.zip", bomb)], ArchiveLimits(max_depth=5))
     assert deep.problem == "archive refused: compression ratio 417:1 over limit 100"
-    (deeper,) = read_attachments([("42.zip", bomb)], ArchiveLimits(max_depth=5, max_ratio=1e6))
+    (deeper,) = read_attachments([("42.zip", bomb)], ArchiveLimits(max_depth=5, max_ratio=1_000_000))
     assert deeper.problem == "archive refused: 'zeros.txt' unpacks to over 50 MB"
 
 
@@ -105,7 +106,7 @@ def test_overlapping_entries_are_bounded_by_the_bytes_counted_when_every_other_c
     monkeypatch.setattr(attachments, "_check_declared", lambda infos, limits, budget: None)
     bomb = hostile.overlapping_zip(bytes(range(256)) * 4096, 150)
     tracemalloc.start()
-    (refused,) = read_attachments([("dossier.zip", bomb)], ArchiveLimits(max_total_uncompressed=20 * MB))
+    (refused,) = read_attachments([("dossier.zip", bomb)], ArchiveLimits(max_total_uncompressed_mb=20))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert refused.problem == "archive refused: over 20 MB uncompressed"
@@ -185,7 +186,7 @@ def test_a_pdf_that_inflates_to_a_gigabyte_is_stopped() -> None:
 
 
 def test_a_pdf_slow_to_parse_is_stopped_by_the_time_limit_and_the_next_file_is_read() -> None:
-    pipeline = Pipeline(RULES, extraction=ExtractLimits(timeout_s=1))
+    pipeline = Pipeline(RULES, Limits(extraction=ExtractionLimits(timeout_s=1)))
     started = time.perf_counter()
     reasons = review_reasons(triage(hostile.application((b"CV.pdf", hostile.pdf_slow_to_read())), pipeline))
     assert time.perf_counter() - started < 5.0
@@ -195,14 +196,14 @@ def test_a_pdf_slow_to_parse_is_stopped_by_the_time_limit_and_the_next_file_is_r
 
 
 def test_a_pdf_that_needs_too_much_memory_is_stopped_by_the_memory_limit() -> None:
-    pipeline = Pipeline(RULES, extraction=ExtractLimits(memory_mb=256))
+    pipeline = Pipeline(RULES, Limits(extraction=ExtractionLimits(memory_mb=256)))
     reasons = review_reasons(triage(hostile.application((b"CV.pdf", hostile.pdf_memory_bomb())), pipeline))
     assert "CV.pdf: corrupt or unreadable PDF: memory limit reached" in reasons
     assert triage(hostile.application((b"CV.pdf", CV)), pipeline).result.verdict is Verdict.INCOMPLETE
 
 
 def test_many_slow_files_cannot_hold_the_daemon_longer_than_the_mail_budget() -> None:
-    pipeline = Pipeline(RULES, extraction=ExtractLimits(timeout_s=5, mail_budget_s=1))
+    pipeline = Pipeline(RULES, Limits(extraction=ExtractionLimits(timeout_s=5, mail_budget_s=1)))
     slow = hostile.pdf_slow_to_read()
     started = time.perf_counter()
     reasons = review_reasons(triage(hostile.application(*[(b"CV%d.pdf" % i, slow) for i in range(4)]), pipeline))
@@ -212,7 +213,7 @@ def test_many_slow_files_cannot_hold_the_daemon_longer_than_the_mail_budget() ->
 
 
 def test_a_dead_worker_is_replaced() -> None:
-    reader = Sandbox(ExtractLimits())
+    reader = Sandbox(ExtractionLimits())
     try:
         assert reader.extract("text", b"one").text == "one"
         assert reader._worker is not None
@@ -227,7 +228,7 @@ def test_the_worker_serves_many_files_even_when_started_by_a_large_daemon() -> N
     # Linux keeps ru_maxrss across execve: judged by it, a worker started by a large process would be
     # "too large" at birth and replaced after every file (the benchmark then ran 40 times slower)
     ballast = b"\x01" * (200 * MB)  # written, so resident: the process that starts the worker is large
-    reader = Sandbox(ExtractLimits(memory_mb=256))
+    reader = Sandbox(ExtractionLimits(memory_mb=256))
     try:
         pids = set()
         for _ in range(3):

@@ -22,7 +22,7 @@ from inbox_bot.daemon.recording import record_mail, triage_counted
 from inbox_bot.sources.files import raw_mail, read_paths
 from inbox_bot.storage.store import Store
 from inbox_bot.triage import mimescan
-from inbox_bot.triage.mimescan import MailLimits, scan_mail
+from inbox_bot.triage.mimescan import scan_mail
 from inbox_bot.triage.parse import parse
 from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Triaged
 from tests import hostile
@@ -97,7 +97,7 @@ def test_limits_come_from_the_settings() -> None:
         {"limits": {"max_mime_parts": 10, "max_mime_depth": 3, "max_header_kb": 4, "max_attempts": 5}}
     )
     pipeline = build_pipeline(settings, RULES)
-    assert pipeline.mail_limits.max_attempts == 5
+    assert pipeline.limits.max_attempts == 5
     assert triage(hostile.tiny_parts(11), pipeline).result.reasons[0].startswith("more than 10 MIME parts")
     assert triage(hostile.nested_multipart(3), pipeline).result.reasons[0].startswith("MIME structure nested deeper")
     assert triage(hostile.tiny_parts(5), pipeline).result.verdict is not Verdict.NEEDS_REVIEW
@@ -156,10 +156,9 @@ def corpus() -> list[RawMail]:
 
 def test_cutting_bodies_out_changes_nothing_the_parser_finds() -> None:
     """Every sample and real-world mail, parsed whole and parsed as a skeleton (every base64 file cut out)."""
-    cut_anything = MailLimits(cut_bodies_from=0)
     differ, cut = [], 0
     for mail in corpus():
-        scan = scan_mail(mail.raw, cut_anything)
+        scan = scan_mail(mail.raw, cut_bodies_from=0)
         cut += bool(scan.cuts)
         whole, skeleton = parse(mail, mimescan.Scan()), parse(mail, scan)
         if whole.model_dump(exclude={"parts"}) != skeleton.model_dump(exclude={"parts"}) or \
@@ -171,7 +170,7 @@ def test_cutting_bodies_out_changes_nothing_the_parser_finds() -> None:
 
 def test_a_marker_that_does_not_come_back_falls_back_to_the_whole_mail() -> None:
     raw = hostile.application((b"CV.pdf", CV))
-    scan = scan_mail(raw, MailLimits(cut_bodies_from=0))
+    scan = scan_mail(raw, cut_bodies_from=0)
     assert len(scan.cuts) == 1
     # a cut that does not end where the body ends (the scan got it wrong) must not reach the result
     wrong = mimescan.Scan(cuts=[mimescan.Cut(scan.cuts[0].start, scan.cuts[0].end - 40, scan.cuts[0].marker)])
@@ -182,7 +181,7 @@ def test_a_marker_that_does_not_come_back_falls_back_to_the_whole_mail() -> None
 def test_a_sender_cannot_forge_a_marker() -> None:
     marker_like = b"inbox-bot cut 0 " + b"0" * 32
     raw = hostile.application((b"CV.pdf", CV), (b"trap.bin", marker_like))
-    parsed = parse(raw_mail("x", raw), scan_mail(raw, MailLimits(cut_bodies_from=0)))
+    parsed = parse(raw_mail("x", raw), scan_mail(raw, cut_bodies_from=0))
     assert [p.content for p in parsed.parts] == [CV, marker_like]
 
 

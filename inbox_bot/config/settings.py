@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from inbox_bot.core.errors import ConfigError, describe_validation_error
+from inbox_bot.core.limits import Limits
 
 
 class Section(BaseModel):
@@ -28,32 +29,6 @@ class FolderSource(Section):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     path: Path
-
-
-class ArchiveSettings(Section):
-    max_total_uncompressed_mb: Annotated[int, Field(gt=0)] = 200
-    max_ratio: Annotated[int, Field(gt=1)] = 100
-    max_members: Annotated[int, Field(gt=0)] = 200
-    max_depth: Annotated[int, Field(ge=0)] = 2
-    max_member_mb: Annotated[int, Field(gt=0)] = 50
-
-
-class ExtractionSettings(Section):
-    """Reading the text of one attached file, in a separate worker process."""
-
-    timeout_s: Annotated[float, Field(gt=0)] = 15.0
-    memory_mb: Annotated[int, Field(ge=256)] = 512
-    mail_budget_s: Annotated[float, Field(gt=0)] = 60.0
-
-
-class LimitSettings(Section):
-    max_mail_mb: Annotated[float, Field(gt=0)] = 40.0
-    max_mime_parts: Annotated[int, Field(gt=0)] = 5000
-    max_mime_depth: Annotated[int, Field(gt=0)] = 50
-    max_header_kb: Annotated[int, Field(gt=0)] = 256
-    max_attempts: Annotated[int, Field(gt=0)] = 3
-    archives: ArchiveSettings = ArchiveSettings()
-    extraction: ExtractionSettings = ExtractionSettings()
 
 
 def is_loopback(host: str) -> bool:
@@ -243,7 +218,7 @@ class Settings(BaseSettings):
     storage: Path = Path("var/storage")
     sources: list[FolderSource] = []
     mailboxes: list[MailboxSettings] = []
-    limits: LimitSettings = LimitSettings()
+    limits: Limits = Limits()
     smtp: SmtpSettings | None = None
     replies: ReplySettings = ReplySettings()
     digest: DigestSettings = DigestSettings()

@@ -41,7 +41,7 @@ def triage_counted(pipeline: Pipeline, store: Store, raw: RawMail) -> Triaged:
     """Triage a mail, counting the try first (committed) so that a mail that kills the process is not retried
     forever: after `max_attempts` tries that did not end recorded, it is quarantined without being read."""
     failed = store.attempts(raw.sha256)
-    if failed >= pipeline.mail_limits.max_attempts:
+    if failed >= pipeline.limits.max_attempts:
         return pipeline.quarantined(raw, f"quarantined after {failed} failed attempts")
     store.begin_attempt(raw.sha256, raw.source)
     return pipeline.triage(raw, store)

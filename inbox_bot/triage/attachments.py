@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import magic
-from pydantic import BaseModel, ConfigDict, Field
 
+from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ArchiveLimits, ExtractionLimits
 from inbox_bot.core.models import Attachment
 from inbox_bot.triage.classify import is_program
 from inbox_bot.triage.extract import Extracted
@@ -27,9 +27,8 @@ from inbox_bot.triage.safenames import MAX_NAME_CHARS as MAX_NAME_CHARS
 from inbox_bot.triage.safenames import ODT as ODT
 from inbox_bot.triage.safenames import XLSX as XLSX
 from inbox_bot.triage.safenames import safe_name as safe_name
-from inbox_bot.triage.sandbox import DEFAULT_EXTRACT_LIMITS, ExtractLimits, MailReader
+from inbox_bot.triage.sandbox import MailReader
 
-MB = 1024 * 1024
 MAX_EXTRACT_BYTES = 30 * MB  # bigger files keep their name and hash but are not parsed
 _RATIO_FLOOR = 1 * MB  # small parts of a real file (an XML of spaces...) can compress very well
 _CHUNK = 256 * 1024
@@ -39,27 +38,11 @@ _MAX_DIRECTORY_BYTES = 2 * MB  # some 45,000 entries at most: far beyond any dos
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
-class ArchiveLimits(BaseModel):
-    """How much a zip (or a zip-based document) may unpack to before it is refused as a bomb, and what reading
-    the text of one file may cost (`extraction`).
-
-    Counts and sizes are for one attachment and everything nested in it; depth 1 is the attached zip itself.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_total_uncompressed: int = Field(default=200 * MB, gt=0)
-    max_ratio: float = Field(default=100, gt=1)
-    max_members: int = Field(default=200, gt=0)
-    max_depth: int = Field(default=2, ge=0)  # 0: no archive is opened
-    max_member_size: int = Field(default=50 * MB, gt=0)
-    extraction: ExtractLimits = DEFAULT_EXTRACT_LIMITS  # reading the text of each file, in the sandbox
-
-
-DEFAULT_LIMITS = ArchiveLimits()
-
-
-def read_attachments(parts: list[tuple[str, bytes]], limits: ArchiveLimits = DEFAULT_LIMITS) -> list[Attachment]:
+def read_attachments(
+    parts: list[tuple[str, bytes]],
+    limits: ArchiveLimits = DEFAULT_LIMITS.archives,
+    extraction: ExtractionLimits = DEFAULT_LIMITS.extraction,
+) -> list[Attachment]:
     """Read each (name the sender gave, decoded bytes) into Attachments, unpacking zip archives.
 
     A zip that unpacks within `limits` is replaced by its members (`inside` names the archive chain, e.g.
@@ -67,10 +50,10 @@ def read_attachments(parts: list[tuple[str, bytes]], limits: ArchiveLimits = DEF
     (bomb, too many files, too deep, encrypted, corrupt, empty) is returned alone, whole, with its `problem`
     set and none of its members: a half-unpacked archive would pass for a complete one. Never raises on bad
     input: what cannot be read says why in `problem`. Safe names are unique within the returned list. Text
-    is extracted in a sandboxed worker process (inbox_bot.triage.sandbox) bounded by `limits.extraction`.
+    is extracted in a sandboxed worker process (inbox_bot.triage.sandbox) bounded by `extraction`.
     """
     found: list[Attachment] = []
-    reader = MailReader(limits.extraction)
+    reader = MailReader(extraction)
     for filename, data in parts:
         found.extend(_read_part(filename, data, limits, reader))
     return _unique_safe_names(found)

@@ -20,10 +20,8 @@ import secrets
 from dataclasses import dataclass, field
 from email.message import Message
 
-from pydantic import BaseModel, ConfigDict, Field
+from inbox_bot.core.limits import DEFAULT_LIMITS, KB, MB, Limits
 
-KB = 1024
-MB = 1024 * KB
 # A Content-Type or Content-Disposition this long is an attack on the parameter parser, which is quadratic;
 # real ones are under a kilobyte.
 MAX_MIME_FIELD = 16 * KB
@@ -39,20 +37,7 @@ _MIME_FIELD = re.compile(
 )
 _MISSES_BEFORE_SLOW_SEARCH = 1000  # delimiter look-alikes in mid-line: past this many, let the regex skip them
 
-class MailLimits(BaseModel):
-    """How big and how intricate a mail may be before it is refused unparsed (needs_review)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_mail_bytes: int = Field(default=40 * MB, gt=0)
-    max_parts: int = Field(default=5000, gt=0)
-    max_depth: int = Field(default=50, gt=0)
-    max_header_bytes: int = Field(default=256 * KB, gt=0)  # one header block: the mail's or a part's
-    max_attempts: int = Field(default=3, gt=0)  # tries before a mail that keeps failing is quarantined
-    cut_bodies_from: int = Field(default=4 * KB, ge=0)  # base64 bodies this large skip the parser
-
-
-DEFAULT_MAIL_LIMITS = MailLimits()
+CUT_BODIES_FROM = 4 * KB  # base64 bodies this large skip the parser
 
 
 @dataclass(frozen=True)
@@ -72,11 +57,11 @@ class Scan:
     cuts: list[Cut] = field(default_factory=list)
 
 
-def scan_mail(raw: bytes, limits: MailLimits = DEFAULT_MAIL_LIMITS) -> Scan:
+def scan_mail(raw: bytes, limits: Limits = DEFAULT_LIMITS, *, cut_bodies_from: int = CUT_BODIES_FROM) -> Scan:
     """The structure of `raw` as far as limits go; `refusal` says which limit it broke. Never raises."""
     if len(raw) > limits.max_mail_bytes:
         return Scan(refusal=too_big(len(raw), limits))
-    scanner = _Scanner(raw, limits)
+    scanner = _Scanner(raw, limits, cut_bodies_from)
     try:
         scanner.entity(0, depth=1, default="text/plain", cuttable=False)
     except _Refused as refused:
@@ -86,7 +71,7 @@ def scan_mail(raw: bytes, limits: MailLimits = DEFAULT_MAIL_LIMITS) -> Scan:
     return scanner.scan
 
 
-def too_big(size: int, limits: MailLimits) -> str:
+def too_big(size: int, limits: Limits) -> str:
     return f"mail of {size / MB:.1f} MB over the {limits.max_mail_bytes / MB:g} MB limit: not parsed"
 
 
@@ -108,9 +93,10 @@ class _Refused(Exception):
 class _Scanner:
     """Walks the MIME tree as email.feedparser would, counting and measuring as it goes."""
 
-    def __init__(self, raw: bytes, limits: MailLimits) -> None:
+    def __init__(self, raw: bytes, limits: Limits, cut_bodies_from: int) -> None:
         self.raw = raw
         self.limits = limits
+        self.cut_bodies_from = cut_bodies_from
         self.scan = Scan()
         self.boundaries: list[bytes] = []  # of the enclosing multiparts, innermost last: each ends a part
         self.nonce = secrets.token_hex(16).encode()  # a sender cannot forge a marker he cannot guess
@@ -157,14 +143,14 @@ class _Scanner:
 
     def count_part(self) -> None:
         self.scan.parts += 1
-        if self.scan.parts > self.limits.max_parts:
-            raise _Refused(f"more than {self.limits.max_parts} MIME parts")
+        if self.scan.parts > self.limits.max_mime_parts:
+            raise _Refused(f"more than {self.limits.max_mime_parts} MIME parts")
 
     def entity(self, pos: int, depth: int, default: str, cuttable: bool) -> int:
         """Read one entity (headers, then body) from `pos`; return the start of the line that ended it."""
         self.count_part()
-        if depth > self.limits.max_depth:
-            raise _Refused(f"MIME structure nested deeper than {self.limits.max_depth} levels")
+        if depth > self.limits.max_mime_depth:
+            raise _Refused(f"MIME structure nested deeper than {self.limits.max_mime_depth} levels")
         self.scan.depth = max(self.scan.depth, depth)
         headers, pos = self.headers(pos)
         if default == "message/rfc822":
@@ -232,7 +218,7 @@ class _Scanner:
 
     def leaf(self, pos: int, headers: Message, cuttable: bool) -> int:
         end = self.part_end(pos)
-        if cuttable and end < len(self.raw) and end - pos >= max(self.limits.cut_bodies_from, 1) \
+        if cuttable and end < len(self.raw) and end - pos >= max(self.cut_bodies_from, 1) \
                 and _is_attached_base64_file(headers):
             marker = b"inbox-bot cut %d %s" % (len(self.scan.cuts), self.nonce)
             self.scan.cuts.append(Cut(pos, end, marker))

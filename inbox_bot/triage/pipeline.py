@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from inbox_bot.core.limits import DEFAULT_LIMITS, Limits
 from inbox_bot.core.models import (
     DOSSIER_VERDICTS,
     Attachment,
@@ -26,13 +27,12 @@ from inbox_bot.core.models import (
     TriageResult,
     Verdict,
 )
-from inbox_bot.triage.attachments import ArchiveLimits, read_attachments
+from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
 from inbox_bot.triage.match import match
-from inbox_bot.triage.mimescan import DEFAULT_MAIL_LIMITS, MailLimits, scan_mail
+from inbox_bot.triage.mimescan import scan_mail
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
-from inbox_bot.triage.sandbox import ExtractLimits
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +78,9 @@ class MemoryHistory:
 
 
 class Pipeline:
-    def __init__(
-        self,
-        rules: Mapping[str, Rule],
-        limits: ArchiveLimits | None = None,
-        *,
-        mail_limits: MailLimits | None = None,
-        extraction: ExtractLimits | None = None,
-    ) -> None:
+    def __init__(self, rules: Mapping[str, Rule], limits: Limits = DEFAULT_LIMITS) -> None:
         self.rules = dict(rules)
-        self.limits = limits or ArchiveLimits()
-        if extraction is not None:
-            self.limits = self.limits.model_copy(update={"extraction": extraction})
-        self.mail_limits = mail_limits or DEFAULT_MAIL_LIMITS
+        self.limits = limits
 
     def triage(self, raw: RawMail, history: History) -> Triaged:
         try:
@@ -101,11 +91,13 @@ class Pipeline:
 
     def _triage(self, raw: RawMail, history: History) -> Triaged:
         # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
-        scan = scan_mail(raw.raw, self.mail_limits)
+        scan = scan_mail(raw.raw, self.limits)
         if scan.refusal is not None:
             return self.refused(raw, scan.refusal)
         parsed = parse(raw, scan)
-        attachments = read_attachments([(p.filename, p.content) for p in parsed.parts], self.limits)
+        attachments = read_attachments(
+            [(p.filename, p.content) for p in parsed.parts], self.limits.archives, self.limits.extraction
+        )
         documents = [classify(a) for a in attachments]
         matched = (
             MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes

@@ -28,30 +28,13 @@ import time
 from pathlib import Path
 from typing import IO
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ExtractionLimits
 from inbox_bot.triage.extract import Extracted, extract_text
 
-MB = 1024 * 1024
 FAMILIES = ("pdf", "docx", "odt", "xlsx", "text")
 _REQUEST = struct.Struct(">BI")  # family index, length of the file that follows
 _REPLY = struct.Struct(">I")  # length of the JSON that follows
 _MAX_REPLY = 1 * MB  # the text is capped at 20,000 characters: anything longer is not from our worker
-
-
-class ExtractLimits(BaseModel):
-    """What reading the text of one file may cost."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    # Real dossiers read in well under a second with under 100 MB resident (benchmarks/corpus.py): these leave
-    # room for a heavy real file while a hostile one is stopped within seconds.
-    timeout_s: float = Field(default=15.0, gt=0)  # one file
-    memory_mb: int = Field(default=512, ge=256)  # address space of the worker (RLIMIT_AS), libraries included
-    mail_budget_s: float = Field(default=60.0, gt=0)  # all the files of one mail (a zip may hold 200)
-
-
-DEFAULT_EXTRACT_LIMITS = ExtractLimits()
 
 
 class _WorkerLost(Exception):
@@ -61,7 +44,7 @@ class _WorkerLost(Exception):
 class Sandbox:
     """One worker process; a lock makes one file at a time go through it."""
 
-    def __init__(self, limits: ExtractLimits) -> None:
+    def __init__(self, limits: ExtractionLimits) -> None:
         self.limits = limits
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
@@ -149,7 +132,7 @@ class Sandbox:
 _WORKER_ENTRY = "from inbox_bot.triage.sandbox import serve; serve()"
 
 
-def _start(limits: ExtractLimits) -> subprocess.Popen[bytes]:
+def _start(limits: ExtractionLimits) -> subprocess.Popen[bytes]:
     root = str(Path(__file__).resolve().parents[2])  # so the worker imports this very copy of inbox_bot
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     cpu_s = max(1, round(limits.timeout_s))
@@ -183,7 +166,7 @@ class MailReader:
     """One mail's share of the worker: each file within `timeout_s`, all of them within `mail_budget_s`, so a
     mail carrying many slow files cannot hold the daemon for longer either."""
 
-    def __init__(self, limits: ExtractLimits) -> None:
+    def __init__(self, limits: ExtractionLimits) -> None:
         self.sandbox = shared(limits)
         self.left = limits.mail_budget_s
 
@@ -199,11 +182,11 @@ class MailReader:
 
 # ---------------------------------------------------------------- shared workers
 
-_SHARED: dict[ExtractLimits, Sandbox] = {}
+_SHARED: dict[ExtractionLimits, Sandbox] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared(limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS) -> Sandbox:
+def shared(limits: ExtractionLimits = DEFAULT_LIMITS.extraction) -> Sandbox:
     """The process-wide worker for these limits: pipelines built with the same settings share one."""
     with _SHARED_LOCK:
         if limits not in _SHARED:
