@@ -39,7 +39,9 @@ from urllib.parse import parse_qs, urlsplit
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-HOST = "127.0.0.1"  # never anything else: the test server speaks clear text
+from tests.certs import Authority
+
+HOST = "127.0.0.1"  # never anything else: the test server speaks clear text (TLS only with a throwaway CA)
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 15.0
 USER_BATCH = 50
@@ -146,7 +148,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = {host}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
 default_internal_user = {accounts.internal_user}
@@ -188,7 +190,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {host}
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -316,7 +319,7 @@ class DovecotServer:
 
     host = HOST
 
-    def __init__(self, binary: str, *, accounts: Accounts | None = None) -> None:
+    def __init__(self, binary: str, *, accounts: Accounts | None = None, tls: Authority | None = None) -> None:
         self.binary = binary
         doveadm = find_program("doveadm")  # both come with Debian's dovecot-core
         if doveadm is None:
@@ -327,6 +330,9 @@ class DovecotServer:
         # Unprivileged Dovecot processes must be able to walk down to the passwd file and Maildirs.
         self.root.chmod(0o755)
         self.port = free_port()
+        # With `tls`, the server also answers TLS on `tls_port` (and STARTTLS on `port`) with the CA's certificate.
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
         self.config = self.root / "dovecot.conf"
         self.log_path = self.root / "dovecot.log"
         self.passwd = self.root / "passwd"
@@ -350,11 +356,24 @@ class DovecotServer:
         self._add_users()
         more = "hdr_bytes=%{fetch_hdr_bytes} body_bytes=%{fetch_body_bytes}"
         self.config.write_text(
-            CONFIG.format(host=HOST, port=self.port, root=self.root, accounts=self.accounts, more=more)
+            CONFIG.format(
+                host=HOST,
+                port=self.port,
+                tls_port=self.tls_port,
+                ssl=self._ssl_settings(),
+                root=self.root,
+                accounts=self.accounts,
+                more=more,
+            )
         )
         oauth2 = self.root / "dovecot-oauth2.conf.ext"
         oauth2.write_text(OAUTH2_CONFIG.format(url=self.tokens.url))
         oauth2.chmod(0o644)  # read by the auth process
+
+    def _ssl_settings(self) -> str:
+        if self.tls is None:
+            return "ssl = no"
+        return f"ssl = yes\nssl_cert = <{self.tls.cert_file}\nssl_key = <{self.tls.key_file}"
 
     # -------------------------------------------------------- process
 

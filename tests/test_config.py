@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import ssl
 from pathlib import Path
 
 import pytest
 
-from inbox_bot.config.settings import load_settings
+from inbox_bot.config.secrets import read_credential
+from inbox_bot.config.settings import MailboxSettings, load_settings
 from inbox_bot.core.errors import ConfigError, MailboxError
-from inbox_bot.daemon.poller import read_secret
+from inbox_bot.sources import imap
 
 MAILBOX = """
 [[mailboxes]]
@@ -46,7 +49,7 @@ def test_clear_text_imap_is_refused_off_loopback(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(mailbox(tmp_path, security="none"))
     line = caught.value.one_line()
-    assert "config.toml" in line and "mailboxes.0" in line and "only for a loopback host" in line
+    assert "config.toml" in line and "mailboxes[omp]" in line and "only for a loopback host" in line
     load_settings(mailbox(tmp_path, host="127.0.0.1", security="none"))
 
 
@@ -79,19 +82,67 @@ def test_secrets_come_from_the_environment_or_a_file_and_never_show(
 ) -> None:
     box = load_settings(mailbox(tmp_path)).mailboxes[0]
     monkeypatch.delenv("OMP_PASSWORD", raising=False)
-    with pytest.raises(ConfigError, match="OMP_PASSWORD is not set"):
-        read_secret(box)
+    with pytest.raises(ConfigError, match="OMP_PASSWORD is not set") as caught:
+        read_credential(box)
+    assert caught.value.field == "mailboxes[omp].password_env" and caught.value.exit_code == 2
     monkeypatch.setenv("OMP_PASSWORD", "s3cret-app-password")
-    password, token = read_secret(box)
-    assert password is not None and password.get_secret_value() == "s3cret-app-password" and token is None
-    assert "s3cret" not in repr(password) and "s3cret" not in str(box)
+    credential = read_credential(box)
+    assert credential.secret.get_secret_value() == "s3cret-app-password" and not credential.oauth2
+    assert "s3cret" not in repr(credential) and "s3cret" not in str(box)
     (tmp_path / "pw.txt").write_text("from-a-file\n", encoding="utf-8")
     box = load_settings(mailbox(tmp_path, secret='password_file = "pw.txt"')).mailboxes[0]
-    password, _ = read_secret(box)
-    assert password is not None and password.get_secret_value() == "from-a-file"
+    assert read_credential(box).secret.get_secret_value() == "from-a-file"
+
+
+def test_a_password_with_a_line_break_is_refused_before_it_reaches_a_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = load_settings(mailbox(tmp_path)).mailboxes[0]
+    monkeypatch.setenv("OMP_PASSWORD", "pass\r\nA1 DELETE INBOX")
+    with pytest.raises(ConfigError, match="OMP_PASSWORD holds a line break") as caught:
+        read_credential(box)
+    assert "DELETE" not in caught.value.one_line()
 
 
 def test_a_token_command_that_fails_is_one_line(tmp_path: Path) -> None:
     box = load_settings(mailbox(tmp_path, secret='oauth2_token_command = "false"')).mailboxes[0]
     with pytest.raises(MailboxError, match="mailbox omp: oauth2_token_command"):
-        read_secret(box)
+        read_credential(box)
+
+
+def test_every_problem_is_listed_with_its_mailbox_field_and_fix(tmp_path: Path) -> None:
+    text = MAILBOX.format(host="imap.gmail.com", security="ssl", secret='password_env = "A"\npoll_evry = "5m"')
+    text += MAILBOX.format(host="mail.example.org", security="ssl", secret='password_env = "B"\nport = 0')
+    text = text.replace('name = "omp"', 'name = "jobs"', 1) + '\n[limits]\nmax_mime_parts = 0\n'
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text))
+    error = caught.value
+    fields = [p.field for p in error.problems]
+    assert fields == ["mailboxes[jobs].poll_evry", "mailboxes[omp].port", "limits.max_mime_parts"]
+    lines = error.one_line().splitlines()
+    assert lines[0] == f"3 problems in {tmp_path / 'config.toml'}, each with its fix:"
+    assert all("config.toml: " in line and "(fix: " in line for line in lines[1:]), lines
+    assert "mailboxes.1" not in error.one_line() and "more problem" not in error.one_line()
+    assert error.exit_code == 2
+
+
+def test_a_list_entry_without_a_name_is_named_by_its_position(tmp_path: Path) -> None:
+    text = '[[mailboxes]]\nhost = "imap.example.org"\nusername = "jobs@ngo.example"\npassword_env = "A"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text))
+    assert caught.value.field == "mailboxes[jobs@ngo.example].name"
+    assert "add `mailboxes[jobs@ngo.example].name`" in caught.value.one_line()
+
+
+def test_a_private_ca_is_a_key_the_config_accepts_relative_to_the_config_file(tmp_path: Path) -> None:
+    box = load_settings(mailbox(tmp_path, secret='password_env = "A"\nca_file = "ca.pem"')).mailboxes[0]
+    assert box.ca_file == tmp_path / "ca.pem"
+
+
+def test_the_tls_fix_names_only_keys_a_mailbox_accepts() -> None:
+    untrusted = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    untrusted.verify_message = "unable to get local issuer certificate"
+    failure = imap._classify(untrusted, 5.0)
+    assert failure.fix is not None and "ca_file" in failure.fix
+    named = set(re.findall(r"`(\w+)`", failure.fix))
+    assert named and named <= set(MailboxSettings.model_fields), named - set(MailboxSettings.model_fields)

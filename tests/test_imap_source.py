@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from inbox_bot.config.secrets import Credential
+from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.sources.imap import ImapMailbox
-from inbox_bot.sources.imap_values import ImapSettings, UidValidityChanged, check_folder_name, imap_safe_value
+from inbox_bot.sources.imap_values import UidValidityChanged, check_folder_name, imap_safe_value
 from tests.dovecot import HOST, DovecotServer, MailUser, free_port
 
 imap = pytest.mark.imap
@@ -34,24 +36,36 @@ def mail(number: int, *, padding: int = 0, message_id: str | None = None) -> byt
     return head.encode() + b"Hello,\r\n" + b"x" * padding + b"\r\n"
 
 
-def settings(server: DovecotServer | None, user: MailUser | None, **overrides: object) -> ImapSettings:
+def settings(server: DovecotServer | None, user: MailUser | None, **overrides: object) -> MailboxSettings:
     values: dict[str, object] = {
         "name": "ngo-jobs",
         "host": HOST,
         "port": server.port if server else 1,
         "security": "none",
         "username": user.name if user else "nobody",
-        "password": user.password if user else "unused-password",
+        "password_env": "NGO_JOBS_PASSWORD",  # where the daemon would read it; these tests hand it over
         "connect_timeout": 5,
         "read_timeout": 5,
     }
     values.update(overrides)
-    return ImapSettings.model_validate(values)
+    return MailboxSettings.model_validate(values)
+
+
+def imap_mailbox(
+    server: DovecotServer | None,
+    user: MailUser | None,
+    *,
+    credential: Credential | None = None,
+    allow_move: bool = True,
+    **overrides: object,
+) -> ImapMailbox:
+    password = Credential(SecretStr(user.password if user else "unused-password"))
+    return ImapMailbox(settings(server, user, **overrides), credential or password, allow_move=allow_move)
 
 
 @pytest.fixture
 def mailbox(dovecot: DovecotServer, mail_user: MailUser) -> Iterator[ImapMailbox]:
-    with ImapMailbox(settings(dovecot, mail_user)) as opened:
+    with imap_mailbox(dovecot, mail_user) as opened:
         yield opened
 
 
@@ -144,7 +158,7 @@ def test_idle_poll_downloads_nothing_and_costs_the_same_for_100_or_5000_mails(do
 
     polls = {}
     for user in (small, big):
-        with ImapMailbox(settings(dovecot, user)) as mailbox:
+        with imap_mailbox(dovecot, user) as mailbox:
             started = time.perf_counter()
             state = mailbox.status()
             assert mailbox.new_uids(state.uidnext - 1 if state.uidnext else None) == []
@@ -262,7 +276,7 @@ def test_move_without_move_capability_copies_then_expunges_only_that_uid(
     # Someone else's mail, marked \Deleted but not expunged: a plain EXPUNGE would erase it.
     theirs = dovecot.append(mail_user, "INBOX", mail(2), flags=[b"\\Deleted"])
 
-    with ImapMailbox(settings(dovecot, mail_user), allow_move=False) as mailbox:
+    with imap_mailbox(dovecot, mail_user, allow_move=False) as mailbox:
         mailbox.ensure_folder("Complet")
         mailbox.select()
         mailbox.move(mine, "Complet")
@@ -339,7 +353,7 @@ def test_after_a_server_restart_the_old_connection_fails_and_a_new_one_works(
     dovecot: DovecotServer, mail_user: MailUser
 ) -> None:
     dovecot.append(mail_user, "INBOX", mail(1))
-    mailbox = ImapMailbox(settings(dovecot, mail_user)).connect()
+    mailbox = imap_mailbox(dovecot, mail_user).connect()
     try:
         mailbox.select()
         dovecot.restart()
@@ -364,7 +378,7 @@ def test_wrong_password_names_the_mailbox_never_the_password(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "Wr0ng-Pa55-xyzzy-42"
-    mailbox = ImapMailbox(settings(dovecot, mail_user, password=wrong))
+    mailbox = imap_mailbox(dovecot, mail_user, credential=Credential(SecretStr(wrong)))
 
     with pytest.raises(MailboxError) as caught:
         mailbox.connect()
@@ -380,7 +394,7 @@ def test_wrong_password_names_the_mailbox_never_the_password(
 @imap
 def test_oauth2_refused_by_the_server_does_not_leak_the_token(dovecot: DovecotServer, mail_user: MailUser) -> None:
     token = "ya29.secret-token-value"
-    mailbox = ImapMailbox(settings(dovecot, mail_user, password=None, oauth2_token=token))
+    mailbox = imap_mailbox(dovecot, mail_user, credential=Credential(SecretStr(token), oauth2=True))
     with pytest.raises(MailboxError, match=r"ngo-jobs.*login") as caught:
         mailbox.connect()  # this Dovecot offers no XOAUTH2
     assert token not in caught.value.one_line()
@@ -399,19 +413,19 @@ def test_unknown_folder_is_a_mailbox_error_and_the_connection_survives(mailbox: 
 @imap
 def test_tls_against_a_clear_text_port_fails_cleanly(dovecot: DovecotServer, mail_user: MailUser) -> None:
     with pytest.raises(MailboxError, match=r"ngo-jobs.*TLS failed"):
-        ImapMailbox(settings(dovecot, mail_user, security="ssl")).connect()
+        imap_mailbox(dovecot, mail_user, security="ssl").connect()
 
 
 @imap
 def test_starttls_never_falls_back_to_clear_text(dovecot: DovecotServer, mail_user: MailUser) -> None:
     with pytest.raises(MailboxError, match="does not offer STARTTLS"):
-        ImapMailbox(settings(dovecot, mail_user, security="starttls")).connect()
+        imap_mailbox(dovecot, mail_user, security="starttls").connect()
 
 
 def test_connection_refused() -> None:
     started = time.monotonic()
     with pytest.raises(MailboxError, match=r"ngo-jobs.*connection refused"):
-        ImapMailbox(settings(None, None, port=free_port())).connect()
+        imap_mailbox(None, None, port=free_port()).connect()
     assert time.monotonic() - started < 2
 
 
@@ -457,13 +471,13 @@ def stalls_at_login() -> Iterator[int]:
 def test_a_server_that_never_greets_fails_within_the_connect_timeout(silent_listener: int) -> None:
     started = time.monotonic()
     with pytest.raises(MailboxError, match=r"ngo-jobs.*no answer within 1 s"):
-        ImapMailbox(settings(None, None, port=silent_listener, connect_timeout=1, read_timeout=1)).connect()
+        imap_mailbox(None, None, port=silent_listener, connect_timeout=1, read_timeout=1).connect()
     assert time.monotonic() - started < 3
 
 
 def test_a_server_that_stalls_after_greeting_fails_within_the_read_timeout(stalls_at_login: int) -> None:
     started = time.monotonic()
-    mailbox = ImapMailbox(settings(None, None, port=stalls_at_login, connect_timeout=1, read_timeout=1))
+    mailbox = imap_mailbox(None, None, port=stalls_at_login, connect_timeout=1, read_timeout=1)
     with pytest.raises(MailboxError, match=r"ngo-jobs.*login: no answer within 1 s"):
         mailbox.connect()
     assert time.monotonic() - started < 3
@@ -541,15 +555,15 @@ def test_clear_text_is_allowed_on_loopback(host: str) -> None:
     assert settings(None, None, host=host).security == "none"
 
 
-def test_settings_need_exactly_one_credential_and_hide_it() -> None:
+def test_settings_need_exactly_one_secret_source_and_a_credential_hides_it() -> None:
     with pytest.raises(ValidationError, match="exactly one"):
-        settings(None, None, password=None)
+        settings(None, None, password_env=None)
     with pytest.raises(ValidationError, match="exactly one"):
-        settings(None, None, oauth2_token="token")
+        settings(None, None, oauth2_token_command="get-token")
     with pytest.raises(ValidationError, match="line break"):
-        settings(None, None, password="pass\r\nword")
-    configured = settings(None, None, password="hunter2-secret")
-    assert "hunter2-secret" not in repr(configured) + str(configured.model_dump())
+        settings(None, None, username="ngo\r\nA1 DELETE INBOX")
+    credential = Credential(SecretStr("hunter2-secret"))
+    assert "hunter2-secret" not in repr(credential) + str(credential)
     assert settings(None, None, security="ssl", port=None).effective_port == 993
     assert settings(None, None, security="starttls", port=None).effective_port == 143
 
@@ -557,7 +571,7 @@ def test_settings_need_exactly_one_credential_and_hide_it() -> None:
 @imap
 def test_move_many_files_several_mails_in_one_command(dovecot: DovecotServer, mail_user: MailUser) -> None:
     uids = dovecot.append_many(mail_user, "INBOX", [mail(n) for n in range(5)])
-    with ImapMailbox(settings(dovecot, mail_user)) as mailbox:
+    with imap_mailbox(dovecot, mail_user) as mailbox:
         mailbox.select()
         target = mailbox.ensure_folder("inbox-bot/a/complete")
         before = mailbox.stats.commands["MOVE"]

@@ -16,10 +16,10 @@ from typing import Protocol
 import pytest
 from pydantic import SecretStr
 
+from inbox_bot.config.secrets import Credential
 from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.sources.imap import ImapMailbox
-from inbox_bot.sources.imap_values import ImapSettings
 from inbox_bot.sources.mailbox import Mailbox
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.sources.memory_mailbox import MemoryMailbox
@@ -91,18 +91,11 @@ class Dovecot:
         self.server.change_uidvalidity(self.user)
 
     def mailbox(self, box: MailboxSettings, *, allow_move: bool) -> Counted:
-        settings = ImapSettings(
-            name=box.name,
-            host=HOST,
-            port=self.server.port,
-            security="none",
-            username=self.user.name,
-            password=SecretStr(self.user.password),
-            folder=box.folder,
-            connect_timeout=5,
-            read_timeout=10,
+        on_dovecot = {"host": HOST, "port": self.server.port, "security": "none", "username": self.user.name}
+        settings = MailboxSettings.model_validate(
+            {**box.model_dump(), **on_dovecot, "connect_timeout": 5, "read_timeout": 10}
         )
-        return ImapMailbox(settings, allow_move=allow_move)
+        return ImapMailbox(settings, Credential(SecretStr(self.user.password)), allow_move=allow_move)
 
 
 @pytest.fixture(params=["twin", pytest.param("dovecot", marks=pytest.mark.imap)])

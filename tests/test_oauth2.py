@@ -10,6 +10,7 @@ import base64
 import logging
 import sqlite3
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,11 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from pydantic import SecretStr
 
-from inbox_bot.config.settings import load_settings
+from inbox_bot.config.secrets import Credential
+from inbox_bot.config.settings import MailboxSettings, load_settings
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.sources.imap import ImapMailbox
-from inbox_bot.sources.imap_values import ImapSettings
 from tests.dovecot import HOST, DovecotServer, MailUser
 
 pytestmark = pytest.mark.imap
@@ -41,17 +42,18 @@ def mail(number: int) -> bytes:
     ).encode()
 
 
-def oauth_settings(server: DovecotServer, user: MailUser, token: str) -> ImapSettings:
-    return ImapSettings(
+def oauth_mailbox(server: DovecotServer, user: MailUser, token: str) -> ImapMailbox:
+    box = MailboxSettings(
         name=BOX,
         host=HOST,
         port=server.port,
         security="none",
         username=user.name,
-        oauth2_token=SecretStr(token),
-        connect_timeout=5,
-        read_timeout=5,
+        oauth2_token_command="print-a-token",  # what the daemon would run; these tests hand the token over
+        connect_timeout=timedelta(seconds=5),
+        read_timeout=timedelta(seconds=5),
     )
+    return ImapMailbox(box, Credential(SecretStr(token), oauth2=True))
 
 
 def secret_forms(user: MailUser, token: str) -> list[str]:
@@ -99,7 +101,7 @@ def test_imap_mailbox_logs_in_with_xoauth2_and_reads_the_inbox(dovecot: DovecotS
     uid = dovecot.append(mail_user, "INBOX", mail(1))
     token = dovecot.issue_token(mail_user)
 
-    with ImapMailbox(oauth_settings(dovecot, mail_user, token)) as mailbox:
+    with oauth_mailbox(dovecot, mail_user, token) as mailbox:
         state = mailbox.select("INBOX")
         assert (state.folder, state.exists, state.selected) == ("INBOX", 1, True)
         assert mailbox.new_uids(None) == [uid]
@@ -119,7 +121,7 @@ def test_a_refused_token_is_one_line_naming_the_mailbox_without_the_token(
         token = dovecot.issue_token(mail_user)
         dovecot.revoke_token(token)
 
-    mailbox = ImapMailbox(oauth_settings(dovecot, mail_user, token))
+    mailbox = oauth_mailbox(dovecot, mail_user, token)
     with pytest.raises(MailboxError) as raised:
         mailbox.connect()
     assert not mailbox.connected

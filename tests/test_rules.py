@@ -135,3 +135,25 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     path = write_rule(tmp_path, GOOD + "\n[deadline\n", "alci-guide-2024.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_rule(path)
+
+
+def test_every_bad_rule_file_is_reported_each_with_its_rule_and_fix(tmp_path: Path) -> None:
+    alci = GOOD.replace('late_policy = "reject"', 'late_policy = "later"').replace("addresses =", "adresses =")
+    write_rule(tmp_path, alci, "alci-guide-2024.toml")
+    hakama = (ROOT / "rules" / "hakama-communication-2026.toml").read_text(encoding="utf-8")
+    write_rule(tmp_path, hakama.replace("weight = 30", "weight = 300"), "hakama-communication-2026.toml")
+    oxfam = (ROOT / "rules" / "oxfam-migration-2022.toml").read_text(encoding="utf-8")
+    write_rule(tmp_path, oxfam, "oxfam-migration-2022.toml")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(tmp_path)
+    error = caught.value
+    located = [(Path(p.file or "").name, p.field) for p in error.problems]
+    assert located == [
+        ("alci-guide-2024.toml", "adresses"),
+        ("alci-guide-2024.toml", "addresses"),
+        ("alci-guide-2024.toml", "deadline.late_policy"),
+        ("hakama-communication-2026.toml", "criteria[Offre financière].weight"),
+    ]
+    lines = error.one_line().splitlines()
+    assert lines[0] == "4 problems, each with its fix:" and len(lines) == 5
+    assert all("(fix: " in line for line in lines[1:]) and error.exit_code == 2

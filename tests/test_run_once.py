@@ -83,3 +83,37 @@ def test_bad_rule_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["triage", str(ROOT / "examples" / "inbox"), "--rules", str(rules)])
     assert result.exit_code == 2
     assert "x-call.toml" in result.output and "fix:" in result.output
+
+
+def test_a_password_variable_not_set_is_a_config_error_naming_each_mailbox_and_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path)
+    for name, variable in (("ngo-jobs", "NGO_JOBS_IMAP_PASSWORD"), ("ngo-tenders", "NGO_TENDERS_IMAP_PASSWORD")):
+        monkeypatch.delenv(variable, raising=False)
+        with config.open("a", encoding="utf-8") as text:
+            text.write(
+                f'[[mailboxes]]\nname = "{name}"\nhost = "127.0.0.1"\nsecurity = "none"\n'
+                f'username = "{name}@ngo.example"\npassword_env = "{variable}"\n'
+            )
+    result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"inbox-bot: 2 problems in {config}, each with its fix:", lines
+    for name, variable in (("ngo-jobs", "NGO_JOBS_IMAP_PASSWORD"), ("ngo-tenders", "NGO_TENDERS_IMAP_PASSWORD")):
+        assert any(
+            f"mailboxes[{name}].password_env: mailbox {name}: the environment variable {variable} is not set" in line
+            and f"(fix: export {variable}=" in line
+            for line in lines
+        ), lines
+    assert not (tmp_path / "var").exists(), "nothing is started before the config is right"
+
+
+def test_a_database_path_that_cannot_be_created_names_the_setting_the_file_and_the_fix(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    (tmp_path / "var").write_text("a file where the database folder should be", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"])
+    assert result.exit_code == 2, result.output
+    expected = f"inbox-bot: {config}: database: cannot create or open the database {tmp_path / 'var' / 'db.sqlite'}: "
+    assert result.stderr.startswith(expected), result.stderr
+    assert "Traceback" not in result.output and "(fix: set `database` to a file in a folder" in result.stderr

@@ -13,7 +13,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from inbox_bot.core.errors import ConfigError, describe_validation_error
@@ -60,10 +69,15 @@ class MailboxSettings(Section):
     """One IMAP mailbox to watch. The secret comes from an environment variable, a file or a command."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    host: Annotated[str, Field(min_length=1)]
+    host: Annotated[str, Field(min_length=1, max_length=253)]
     port: Annotated[int, Field(ge=1, le=65535)] | None = None
     security: Security = "ssl"
-    username: Annotated[str, Field(min_length=1)]
+    ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the private CA that signed a self-hosted server's certificate; "
+        "the system's trusted CAs otherwise.",
+    )
+    username: Annotated[str, Field(min_length=1, max_length=320)]
     password_env: str | None = None
     password_file: Path | None = None
     oauth2_token_command: str | None = Field(
@@ -82,8 +96,22 @@ class MailboxSettings(Section):
         default=[], description="authserv-id of this mailbox's own server in Authentication-Results."
     )
     batch_size: Annotated[int, Field(gt=0, le=1000)] = 50
-    connect_timeout: Duration = timedelta(seconds=15)
-    read_timeout: Duration = timedelta(seconds=120)
+    connect_timeout: Annotated[Duration, Field(gt=timedelta(0), le=timedelta(minutes=5))] = timedelta(seconds=15)
+    read_timeout: Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))] = timedelta(seconds=120)
+
+    @field_validator("username")
+    @classmethod
+    def _one_line_username(cls, value: str) -> str:
+        # imaplib puts it in the LOGIN line as is: a line break would split the command.
+        if any(char in value for char in "\r\n\0"):
+            raise ValueError("must not contain a line break or NUL")
+        return value
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return 993 if self.security == "ssl" else 143
 
     @model_validator(mode="after")
     def _secret_and_transport(self) -> MailboxSettings:
@@ -223,6 +251,12 @@ class Settings(BaseSettings):
     replies: ReplySettings = ReplySettings()
     digest: DigestSettings = DigestSettings()
     retention: RetentionSettings = RetentionSettings()
+    _file: str | None = PrivateAttr(default=None)
+
+    @property
+    def file(self) -> str | None:
+        """The config file these settings were read from; None for defaults and the environment alone."""
+        return self._file
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Settings:
@@ -253,8 +287,9 @@ def _resolve(base: Path, data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(source, dict) and "path" in source:
             source["path"] = str(base / Path(str(source["path"])).expanduser())
     for mailbox in data.get("mailboxes", []):
-        if isinstance(mailbox, dict) and "password_file" in mailbox:
-            mailbox["password_file"] = str(base / Path(str(mailbox["password_file"])).expanduser())
+        for key in ("password_file", "ca_file"):
+            if isinstance(mailbox, dict) and key in mailbox:
+                mailbox[key] = str(base / Path(str(mailbox[key])).expanduser())
     smtp = data.get("smtp")
     if isinstance(smtp, dict) and "password_file" in smtp:
         smtp["password_file"] = str(base / Path(str(smtp["password_file"])).expanduser())
@@ -277,6 +312,8 @@ def load_settings(path: Path | None) -> Settings:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", file=str(path), fix="save the file as UTF-8") from exc
     try:
-        return Settings(**_resolve(path.resolve().parent, data))
+        settings = Settings(**_resolve(path.resolve().parent, data))
     except ValidationError as exc:
-        raise describe_validation_error(exc, path) from exc
+        raise describe_validation_error(exc, path, data) from exc
+    settings._file = str(path)
+    return settings

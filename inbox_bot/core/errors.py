@@ -11,6 +11,8 @@ InboxBotError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from pathlib import Path
 
@@ -42,16 +44,66 @@ class InboxBotError(Exception):
         return self.one_line()
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One mistake in the config or a rule file: where it is (file, dotted field), what is wrong, how to fix it."""
+
+    message: str
+    file: str | None = None
+    field: str | None = None
+    fix: str | None = None
+
+    def located(self) -> str:
+        where = ": ".join(part for part in (self.file, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+    def line(self) -> str:
+        return f"{self.located()} (fix: {self.fix})" if self.fix else self.located()
+
+
 class ConfigError(InboxBotError):
+    """One or more problems in the config or the rules, all reported at once: fixing them one run at a time
+    would cost the operator a restart per mistake. `one_line()` gives one line per problem."""
+
     exit_code = ExitStatus.FIX_CONFIG
 
     def __init__(
         self, message: str, *, file: str | None = None, field: str | None = None, fix: str | None = None
     ) -> None:
-        where = ": ".join(part for part in (file, field) if part)
-        super().__init__(f"{where}: {message}" if where else message, fix=fix)
-        self.file = file
-        self.field = field
+        self._init([ConfigProblem(message, file=file, field=field, fix=fix)])
+
+    def _init(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        first = problems[0]
+        self.file, self.field = first.file, first.field
+        if len(problems) == 1:
+            InboxBotError.__init__(self, first.located(), fix=first.fix)
+            return
+        files = {p.file for p in problems}
+        within = f" in {files.pop()}" if len(files) == 1 and None not in files else ""
+        lines = [f"{len(problems)} problems{within}, each with its fix:"] + [f"  {p.line()}" for p in problems]
+        InboxBotError.__init__(self, "\n".join(lines))
+
+    @classmethod
+    def of(cls, problems: Sequence[ConfigProblem]) -> ConfigError:
+        if not problems:
+            raise ValueError("a ConfigError needs at least one problem")
+        error = cls.__new__(cls)
+        error._init(list(problems))
+        return error
+
+    @classmethod
+    def joined(cls, errors: Sequence[ConfigError]) -> ConfigError:
+        return cls.of([problem for error in errors for problem in error.problems])
+
+    def in_file(self, file: Path | str | None) -> ConfigError:
+        """The same problems, those that name no file put in `file` (the config the settings came from)."""
+        if file is None:
+            return self
+        named = [p if p.file else replace(p, file=str(file)) for p in self.problems]
+        error = ConfigError.of(named)
+        error.__cause__ = self.__cause__
+        return error
 
 
 class UsageError(InboxBotError):
@@ -74,13 +126,19 @@ class MailError(InboxBotError):
     pass
 
 
-def describe_validation_error(error: ValidationError, file: Path | str) -> ConfigError:
-    """The first problem, as file + dotted field + what to write instead."""
-    # A misspelt key shows as an unknown key and a missing one: the unknown key is the one to name.
-    first = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    kind = first["type"]
-    message = first["msg"]
+def describe_validation_error(error: ValidationError, file: Path | str, data: object = None) -> ConfigError:
+    """Every problem, each as file + field + what to write instead.
+
+    With `data` (what the file held), an entry of a list of tables is named by its `name` (or `username`, or
+    `host`) rather than by its position: `mailboxes[ngo-jobs].port`, not `mailboxes.1.port`.
+    """
+    # A misspelt key shows as an unknown key and a missing one: the unknown key comes first.
+    found = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    return ConfigError.of([_problem(e["loc"], e["type"], e["msg"], str(file), data) for e in found])
+
+
+def _problem(loc: tuple[int | str, ...], kind: str, message: str, file: str, data: object) -> ConfigProblem:
+    field = _field(loc, data) or "(top level)"
     if kind == "missing":
         fix = f"add `{field}`"
     elif kind == "extra_forbidden":
@@ -89,6 +147,27 @@ def describe_validation_error(error: ValidationError, file: Path | str) -> Confi
         fix = message.replace("Input should be", "use one of")
     else:
         fix = "correct the value as the message says"
-    more = len(error.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return ConfigError(f"{message}{suffix}", file=str(file), field=field, fix=fix)
+    return ConfigProblem(message, file=file, field=field, fix=fix)
+
+
+def _field(loc: tuple[int | str, ...], data: object) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            entry = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
+            # A table of a list ([[mailboxes]]) by what the operator calls it; a plain value by its index.
+            text += f"[{_label(entry, part)}]" if isinstance(entry, dict) else f".{part}"
+            data = entry
+        else:
+            text += f".{part}" if text else part
+            data = data.get(part) if isinstance(data, dict) else None
+    return text
+
+
+def _label(entry: dict[str, object], index: int) -> str:
+    """What the operator calls a table of a list: its name, or failing that its position, counted from 1."""
+    for key in ("name", "username", "host"):
+        value = entry.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return f"#{index + 1}"

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import re
-import shlex
-import subprocess
 from collections.abc import Callable
 
-from pydantic import SecretStr
-
+from inbox_bot.config.secrets import read_credential
 from inbox_bot.config.settings import MailboxSettings
-from inbox_bot.core.errors import ConfigError, MailboxError
+from inbox_bot.core.errors import MailboxError
 from inbox_bot.core.models import RawMail
 from inbox_bot.core.states import LedgerState
 from inbox_bot.daemon.filing import Filer
@@ -27,7 +22,7 @@ from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.daemon.recording import LedgerEntry, Origin, record_triaged, triage_counted
 from inbox_bot.outgoing.outbox import PlannedReply
 from inbox_bot.sources.imap import ImapMailbox
-from inbox_bot.sources.imap_values import FolderState, ImapSettings, MessageMeta
+from inbox_bot.sources.imap_values import FolderState, MessageMeta
 from inbox_bot.sources.mailbox import Mailbox, MailboxFactory
 from inbox_bot.storage.ledger import Ledger, SeenUid
 from inbox_bot.storage.store import Store
@@ -38,78 +33,8 @@ log = logging.getLogger(__name__)
 UNDELIVERED_TRIES = 3
 # Idle polls of an open folder are a NOOP; every so often a full STATUS check is made all the same.
 FULL_CHECK_EVERY = 12
-# RFC 6750 b64token: printable ASCII, no space. A stray line or a control character (\x01 separates the
-# fields of the XOAUTH2 string) is refused here, in one line, rather than sent or failing validation later.
-_ACCESS_TOKEN = re.compile(r"[!-~]+")
 # Called with each newly triaged mail, before it is recorded: the reply to queue with it, or None.
 ReplyPlanner = Callable[[Triaged, MailboxSettings, Store], PlannedReply | None]
-
-
-def read_secret(box: MailboxSettings) -> tuple[SecretStr | None, SecretStr | None]:
-    """(password, oauth2 token) from where the config says; the error never shows the secret."""
-    where = f"mailbox {box.name}"
-    if box.password_env:
-        value = os.environ.get(box.password_env)
-        if not value:
-            raise ConfigError(
-                f"environment variable {box.password_env} is not set",
-                field=f"{where}.password_env",
-                fix=f"export {box.password_env}=... in the service's environment",
-            )
-        return SecretStr(value), None
-    if box.password_file:
-        try:
-            return SecretStr(box.password_file.read_text(encoding="utf-8").strip()), None
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the password file: {exc.strerror}",
-                file=str(box.password_file),
-                field=f"{where}.password_file",
-                fix="check the path and its permissions",
-            ) from exc
-    assert box.oauth2_token_command is not None
-    return None, SecretStr(_token_from_command(box))
-
-
-def _token_from_command(box: MailboxSettings) -> str:
-    assert box.oauth2_token_command is not None
-    try:
-        done = subprocess.run(shlex.split(box.oauth2_token_command), capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MailboxError(
-            f"mailbox {box.name}: oauth2_token_command failed: {type(exc).__name__}",
-            fix="run the command by hand and check it prints an access token",
-        ) from exc
-    token = done.stdout.decode("utf-8", "replace").strip()
-    if done.returncode != 0 or not token:
-        raise MailboxError(
-            f"mailbox {box.name}: oauth2_token_command exited {done.returncode} without a token",
-            fix="run the command by hand; the refresh token may have expired",
-        )
-    if not _ACCESS_TOKEN.fullmatch(token):
-        lines = len(token.splitlines())
-        what = f"{lines} lines" if lines > 1 else "a space or control character"
-        raise MailboxError(
-            f"mailbox {box.name}: oauth2_token_command printed {what}, not one access token",
-            fix="make the command print only the access token, on one line (messages go to stderr)",
-        )
-    return token
-
-
-def imap_settings(box: MailboxSettings) -> ImapSettings:
-    password, token = read_secret(box)
-    return ImapSettings(
-        name=box.name,
-        host=box.host,
-        port=box.port,
-        security=box.security,
-        username=box.username,
-        password=password,
-        oauth2_token=token,
-        folder=box.folder,
-        connect_timeout=box.connect_timeout.total_seconds(),
-        read_timeout=box.read_timeout.total_seconds(),
-    )
 
 
 class MailboxPoller:
@@ -196,7 +121,7 @@ class MailboxPoller:
         return self.imap.connect()
 
     def _imap_mailbox(self, box: MailboxSettings) -> Mailbox:
-        return ImapMailbox(imap_settings(box), allow_move=self.allow_move)
+        return ImapMailbox(box, read_credential(box), allow_move=self.allow_move)
 
     # ------------------------------------------------------------ reading
 

@@ -20,6 +20,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from inbox_bot.config.secrets import check_secrets
 from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.errors import ConfigError, InboxBotError
 from inbox_bot.core.models import Rule
@@ -100,8 +101,13 @@ class Daemon:
     def __init__(self, settings: Settings, *, daemon: bool = False, mailboxes: MailboxFactory | None = None) -> None:
         self.settings = settings
         self.mailboxes = mailboxes  # None: each poller opens IMAP; tests give an in-memory twin
+        if mailboxes is None:  # a password variable not set is for the operator to fix now, not a poll failure
+            check_secrets(settings)
         self.stopping = threading.Event()
-        self.store = Store(settings.database, settings.storage)
+        try:
+            self.store = Store(settings.database, settings.storage)
+        except ConfigError as exc:
+            raise exc.in_file(settings.file) from exc.__cause__
         self.rules = RulesWatcher(settings.rules_dir, self._record_rules_event)
         self._pipeline_rules: dict[str, Rule] | None = None
         self._pipeline: Pipeline | None = None

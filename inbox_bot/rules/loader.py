@@ -21,7 +21,7 @@ def load_rule(path: Path) -> Rule:
     try:
         rule = Rule.model_validate(data)
     except ValidationError as exc:
-        raise describe_validation_error(exc, path) from exc
+        raise describe_validation_error(exc, path, data) from exc
     if rule.id != path.stem:
         raise ConfigError(
             f"id {rule.id!r} differs from the file name",
@@ -33,13 +33,21 @@ def load_rule(path: Path) -> Rule:
 
 
 def load_rules(directory: Path) -> dict[str, Rule]:
-    """Every rule of a folder, by id. Any bad file is an error: a half-loaded rulebook mis-sorts mail."""
+    """Every rule of a folder, by id. Any bad file is an error: a half-loaded rulebook mis-sorts mail.
+    Every bad file is reported, each problem with its file, field and fix."""
     if not directory.is_dir():
         raise ConfigError("rules folder not found", file=str(directory), fix="pass --rules DIR or set `rules_dir`")
     rules: dict[str, Rule] = {}
+    errors: list[ConfigError] = []
     for path in sorted(directory.glob("*.toml")):
-        rule = load_rule(path)
+        try:
+            rule = load_rule(path)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
         rules[rule.id] = rule
+    if errors:
+        raise ConfigError.joined(errors)
     if not rules:
         raise ConfigError(
             "no rule files (*.toml) in this folder",

@@ -7,7 +7,7 @@ out as one `MailboxError` line naming the mailbox, never the password.
 
 Typical poll::
 
-    with ImapMailbox(settings) as mailbox:
+    with ImapMailbox(settings, read_credential(settings)) as mailbox:
         state = mailbox.status()                 # compare state.uidvalidity with the stored one
         uids = mailbox.new_uids(stored_max_uid)  # [] on an idle poll: that one STATUS, nothing else
         meta = mailbox.fetch_meta(uids)          # new_uids left the folder selected
@@ -34,7 +34,9 @@ from typing import Any, Self
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import LoginError
 
-from inbox_bot.core.errors import MailboxError
+from inbox_bot.config.secrets import Credential
+from inbox_bot.config.settings import MailboxSettings
+from inbox_bot.core.errors import ConfigError, MailboxError
 from inbox_bot.core.models import RawMail
 from inbox_bot.sources.imap_values import (
     _ATOM,
@@ -42,7 +44,6 @@ from inbox_bot.sources.imap_values import (
     META_BATCH,
     SPECIAL_USE,
     FolderState,
-    ImapSettings,
     ImapStats,
     MessageMeta,
     UidValidityChanged,
@@ -62,9 +63,15 @@ class ImapMailbox:
     """One connection to one IMAP mailbox. Not thread-safe: one poll at a time."""
 
     def __init__(
-        self, settings: ImapSettings, *, allow_move: bool = True, ssl_context: ssl.SSLContext | None = None
+        self,
+        settings: MailboxSettings,
+        credential: Credential,
+        *,
+        allow_move: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings
+        self.credential = credential
         # False forces COPY + \Deleted + UID EXPUNGE even when the server has MOVE (tests, odd servers).
         self.allow_move = allow_move
         self.stats = ImapStats()
@@ -112,7 +119,7 @@ class ImapMailbox:
             return
         try:
             # A stalled server must not hold a shutting-down daemon for the whole read timeout.
-            client.socket().settimeout(min(self.settings.read_timeout, LOGOUT_TIMEOUT))
+            client.socket().settimeout(min(self.settings.read_timeout.total_seconds(), LOGOUT_TIMEOUT))
             client.logout()
         except (imaplib.IMAP4.error, OSError):
             _shutdown(client)
@@ -127,7 +134,7 @@ class ImapMailbox:
 
     def _open(self) -> Any:
         s = self.settings
-        timeout = SocketTimeout(connect=s.connect_timeout, read=s.read_timeout)
+        timeout = SocketTimeout(connect=s.connect_timeout.total_seconds(), read=s.read_timeout.total_seconds())
         use_ssl = s.security == "ssl"
         with self._guard("connect", fatal=True):
             client = IMAPClient(
@@ -156,12 +163,10 @@ class ImapMailbox:
             self._login(client)
 
     def _login(self, client: Any) -> None:
-        s = self.settings
-        if s.oauth2_token is not None:
-            client.oauth2_login(s.username, s.oauth2_token.get_secret_value())
+        s, password = self.settings, self.credential.secret.get_secret_value()
+        if self.credential.oauth2:
+            client.oauth2_login(s.username, password)
             return
-        assert s.password is not None  # the settings validator guarantees one credential
-        password = s.password.get_secret_value()
         if password.isascii() and _ATOM.fullmatch(s.username):
             client.login(s.username, password)
         else:
@@ -171,8 +176,15 @@ class ImapMailbox:
     def _tls_context(self) -> ssl.SSLContext:
         if self._ssl_context is not None:
             return self._ssl_context
-        cafile = str(self.settings.ca_file) if self.settings.ca_file else None
-        return ssl.create_default_context(cafile=cafile)
+        ca_file = self.settings.ca_file
+        try:
+            return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError: a file that is not PEM certificates
+            raise ConfigError(
+                f"cannot load the CA certificates in {ca_file}: {getattr(exc, 'strerror', None) or exc}",
+                field=f"mailboxes[{self.settings.name}].ca_file",
+                fix="give the PEM file of the CA that signed the server's certificate",
+            ) from exc
 
     def _reset_session(self) -> None:
         self._selected = self._checked = None
@@ -537,7 +549,7 @@ class ImapMailbox:
             raise
         except (imaplib.IMAP4.error, OSError) as exc:
             s = self.settings
-            failure = _classify(exc, s.connect_timeout if action == "connect" else s.read_timeout)
+            failure = _classify(exc, (s.connect_timeout if action == "connect" else s.read_timeout).total_seconds())
             if fatal or failure.broken:
                 self._drop()
             error = MailboxError(self._message(action, failure.reason), fix=failure.fix or fix)
@@ -554,10 +566,9 @@ class ImapMailbox:
     def _message(self, action: str, reason: str) -> str:
         s = self.settings
         message = _one_line(f"IMAP mailbox {s.name!r} ({s.host}:{s.effective_port}): {action}: {reason}")
-        for secret in (s.password, s.oauth2_token):
-            # Belt and braces: no server echoes a password, but an error message must never carry one.
-            if secret is not None and secret.get_secret_value():
-                message = message.replace(secret.get_secret_value(), "***")
+        secret = self.credential.secret.get_secret_value()
+        if secret:  # belt and braces: no server echoes a password, but an error message must never carry one
+            message = message.replace(secret, "***")
         return message
 
 
@@ -574,6 +585,7 @@ class _Failure:
 # RFC 5530 codes meaning "not you, me": Dovecot answers [SERVERBUG] on every SELECT of a session
 # whose indexes were pulled from under it, so the session has to go.
 _TRY_LATER = ("[SERVERBUG]", "[UNAVAILABLE]")
+_UNTRUSTED_FIX = "check `host`; for a server with a private CA, set `ca_file` to that CA's PEM file"
 _DOVECOT_TIMING = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
 
 
@@ -588,7 +600,7 @@ def _classify(exc: BaseException, timeout: float) -> _Failure:
     if isinstance(exc, socket.gaierror):
         return _Failure(f"host name not found ({exc.strerror})", "check `host`", True)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return _Failure(f"TLS certificate not trusted: {exc.verify_message}", "check `host`, or set `ca_file`", True)
+        return _Failure(f"TLS certificate not trusted: {exc.verify_message}", _UNTRUSTED_FIX, True)
     if isinstance(exc, ssl.SSLError):
         fix = "check `security`: 'ssl' usually on port 993, 'starttls' on 143"
         return _Failure(f"TLS failed: {exc.reason or text}", fix, True)

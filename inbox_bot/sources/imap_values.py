@@ -1,5 +1,5 @@
-"""What goes into and comes out of IMAP commands: strict checks on values, the mailbox settings, and the plain
-results of a poll. No I/O here: inbox_bot.sources.imap (the only imapclient user) sends and receives."""
+"""What goes into and comes out of IMAP commands: strict checks on values and the plain results of a poll.
+No I/O here: inbox_bot.sources.imap (the only imapclient user) sends and receives."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-
-from inbox_bot.config.settings import is_loopback
 from inbox_bot.core.errors import MailboxError
-
-Security = Literal["ssl", "starttls", "none"]
 
 # RFC 6154 special-use attributes (\Flagged is also a message flag; as a folder attribute it is rare).
 SPECIAL_USE = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
@@ -75,62 +68,7 @@ def check_uid(uid: int) -> int:
     return uid
 
 
-# ---------------------------------------------------------------- settings and results
-
-
-class ImapSettings(BaseModel):
-    """One mailbox as the config names it. Secrets are SecretStr: they never show in a repr or a log."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    host: Annotated[str, Field(min_length=1, max_length=253)]
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    security: Security = "ssl"
-    username: Annotated[str, Field(min_length=1, max_length=320)]
-    password: SecretStr | None = None
-    oauth2_token: SecretStr | None = None
-    folder: str = "INBOX"
-    connect_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
-    read_timeout: Annotated[float, Field(gt=0, le=3600)] = 120.0
-    ca_file: Path | None = None  # a private CA for a self-hosted server; the system store otherwise
-
-    @field_validator("username")
-    @classmethod
-    def _one_line_username(cls, value: str) -> str:
-        # imaplib puts it in the LOGIN line as is: a line break would split the command.
-        if any(char in value for char in "\r\n\0"):
-            raise ValueError("must not contain a line break or NUL")
-        return value
-
-    @field_validator("password", "oauth2_token")
-    @classmethod
-    def _one_line_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and any(char in value.get_secret_value() for char in "\r\n\0"):
-            raise ValueError("must not contain a line break or NUL")
-        return value
-
-    @field_validator("folder")
-    @classmethod
-    def _folder(cls, value: str) -> str:
-        return check_folder_name(value)
-
-    @model_validator(mode="after")
-    def _credentials_and_transport(self) -> ImapSettings:
-        if (self.password is None) == (self.oauth2_token is None):
-            raise ValueError("give exactly one of `password` or `oauth2_token`")
-        if self.security == "none" and not is_loopback(self.host):
-            raise ValueError(
-                f"security = 'none' sends the password in clear: only allowed for a loopback host "
-                f"(127.0.0.0/8, ::1, localhost), not {self.host!r}; use 'ssl' (993) or 'starttls' (143)"
-            )
-        return self
-
-    @property
-    def effective_port(self) -> int:
-        if self.port is not None:
-            return self.port
-        return 993 if self.security == "ssl" else 143
+# ---------------------------------------------------------------- results
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.db import Table
 
+from inbox_bot.core.errors import ConfigError
 from inbox_bot.core.models import Attachment, DossierSoFar, RawMail, TriageResult
 from inbox_bot.storage import extensions, mails
 from inbox_bot.storage.rows import utc_now
@@ -29,11 +30,19 @@ __all__ = ["Store", "Transaction", "utc_now"]
 
 class Store:
     def __init__(self, database: Path, storage: Path) -> None:
-        database.parent.mkdir(parents=True, exist_ok=True)
         self.storage = storage
-        # One Store per thread of work; APScheduler may run a job on any of its pool threads, never two at once.
-        self.db = sqlite_utils.Database(sqlite3.connect(str(database), check_same_thread=False))
-        self.db.execute("PRAGMA journal_mode=WAL")
+        try:
+            database.parent.mkdir(parents=True, exist_ok=True)
+            # One Store per thread of work; APScheduler may run a job on any of its pool threads, never two at once.
+            self.db = sqlite_utils.Database(sqlite3.connect(str(database), check_same_thread=False))
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ConfigError(
+                f"cannot create or open the database {database}: {reason}",
+                field="database",
+                fix="set `database` to a file in a folder the service's user can write",
+            ) from exc
         # WAL with NORMAL survives a process crash (the common case) and costs no fsync per mail.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
