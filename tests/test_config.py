@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox_bot.config.secrets import read_credential
+from inbox_bot.config.secrets import check_secrets, read_credential
 from inbox_bot.config.settings import MailboxSettings, load_settings
 from inbox_bot.core.errors import ConfigError, MailboxError
 from inbox_bot.sources import imap
@@ -146,3 +146,30 @@ def test_the_tls_fix_names_only_keys_a_mailbox_accepts() -> None:
     assert failure.fix is not None and "ca_file" in failure.fix
     named = set(re.findall(r"`(\w+)`", failure.fix))
     assert named and named <= set(MailboxSettings.model_fields), named - set(MailboxSettings.model_fields)
+
+
+def test_the_documented_mailbox_with_a_private_ca_loads(tmp_path: Path) -> None:
+    example = (Path(__file__).resolve().parents[1] / "config.example.toml").read_text(encoding="utf-8")
+    block = example[example.index("# [[mailboxes]]") :].split("\n\n")[0]
+    lines = [line.removeprefix("# ") for line in block.splitlines()]
+    text = "\n".join(line.removeprefix("# ") if line.startswith("# ca_file") else line for line in lines)
+    box = load_settings(write(tmp_path, text)).mailboxes[0]
+    assert box.ca_file == Path("/etc/inbox-bot/ngo-ca.pem") and box.name == "omp"
+
+
+def test_check_secrets_lists_every_missing_password_of_mailboxes_and_smtp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = MAILBOX.format(host="imap.gmail.com", security="ssl", secret='password_env = "OMP_PASSWORD"')
+    text += '[smtp]\nhost = "smtp.example.ma"\nusername = "u"\npassword_file = "smtp.pass"\nfrom = "a@b.ma"\n'
+    config = write(tmp_path, text)
+    monkeypatch.delenv("OMP_PASSWORD", raising=False)
+    with pytest.raises(ConfigError) as caught:
+        check_secrets(load_settings(config))
+    assert [(p.file, p.field) for p in caught.value.problems] == [
+        (str(config), "mailboxes[omp].password_env"),
+        (str(config), "smtp.password_file"),
+    ]
+    monkeypatch.setenv("OMP_PASSWORD", "set")
+    (tmp_path / "smtp.pass").write_text("also set\n", encoding="utf-8")
+    check_secrets(load_settings(config))

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from inbox_bot.config.secrets import read_password
 from inbox_bot.config.settings import Settings, SmtpSettings
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.outgoing import outbox
-from inbox_bot.outgoing.mailer import Mailer, dot_stuffed, read_password
+from inbox_bot.outgoing.mailer import Mailer, dot_stuffed
 from inbox_bot.storage.outbox_rows import ReplyRow
 from inbox_bot.storage.store import Store, utc_now
 from tests.smtpd import (

@@ -1,5 +1,6 @@
-"""A mailbox's secret, read from where the config says: an environment variable, a file, or a command printing
-an OAuth2 access token. The secret is held only as a SecretStr and never appears in an error message."""
+"""The secrets of mailboxes and of the SMTP server, read from where the config says: an environment variable, a
+file, or (mailboxes) a command printing an OAuth2 access token. They are read when a connection opens, held only as
+SecretStr, and never appear in an error message."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import re
 import shlex
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import SecretStr
 
-from inbox_bot.config.settings import MailboxSettings, Settings
+from inbox_bot.config.settings import MailboxSettings, Settings, SmtpSettings
 from inbox_bot.core.errors import ConfigError, ConfigProblem, MailboxError
 
 TOKEN_COMMAND_TIMEOUT = 60  # seconds
@@ -33,54 +35,65 @@ def read_credential(box: MailboxSettings) -> Credential:
     """The mailbox's password or token, read now (a token expires: it is asked for at each connection)."""
     if box.oauth2_token_command:
         return Credential(SecretStr(_token_from_command(box)), oauth2=True)
-    return Credential(SecretStr(_password(box)))
+    where = f"mailboxes[{box.name}]"
+    password = _password(box.password_env, box.password_file, f"mailbox {box.name}", where)
+    if any(char in password for char in _LINE_BREAKS):
+        # imaplib puts the password in the LOGIN line as is: a line break would split the command.
+        what = f"the environment variable {box.password_env}" if box.password_env else "the password file"
+        field = "password_env" if box.password_env else "password_file"
+        raise ConfigError(
+            f"mailbox {box.name}: {what} holds a line break or NUL", field=f"{where}.{field}", fix="keep it on one line"
+        )
+    return Credential(SecretStr(password))
+
+
+def read_password(smtp: SmtpSettings) -> SecretStr | None:
+    """The SMTP password, or None for a server that takes mail without a login."""
+    if not (smtp.password_env or smtp.password_file):
+        return None
+    return SecretStr(_password(smtp.password_env, smtp.password_file, "smtp", "smtp"))
 
 
 def check_secrets(settings: Settings) -> None:
-    """Every mailbox's password variable set and password file readable, before a run starts: a missing one is
-    a mistake in the service's set-up (fix the config, exit 2), not a server failing (try later, exit 3)."""
+    """Every password variable set and password file readable, before a run starts: a missing one is a mistake
+    in the service's set-up (fix the config, exit 2), not a server failing (try later, exit 3)."""
     problems: list[ConfigProblem] = []
     for box in settings.mailboxes:
         if box.oauth2_token_command:
             continue  # run at each connection: a command failing is the token service's failure, not the config's
         try:
-            _password(box)
+            read_credential(box)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if settings.smtp is not None:
+        try:
+            read_password(settings.smtp)
         except ConfigError as exc:
             problems.extend(exc.problems)
     if problems:
         raise ConfigError.of(problems).in_file(settings.file)
 
 
-def _password(box: MailboxSettings) -> str:
-    where = f"mailboxes[{box.name}]"
-    if box.password_env:
-        password = os.environ.get(box.password_env)
+def _password(variable: str | None, file: Path | None, who: str, where: str) -> str:
+    if variable:
+        password = os.environ.get(variable)
         if not password:
             raise ConfigError(
-                f"mailbox {box.name}: the environment variable {box.password_env} is not set",
+                f"{who}: the environment variable {variable} is not set",
                 field=f"{where}.password_env",
-                fix=f"export {box.password_env}=... in the service's environment (e.g. /etc/inbox-bot/secrets.env)",
+                fix=f"export {variable}=... in the service's environment (e.g. /etc/inbox-bot/secrets.env)",
             )
-        what, field = f"the environment variable {box.password_env}", "password_env"
     else:
-        assert box.password_file is not None  # the settings validator guarantees one secret source
+        assert file is not None  # the settings validators guarantee a secret source
         try:
-            password = box.password_file.read_text(encoding="utf-8").strip()
+            password = file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
             raise ConfigError(
-                f"mailbox {box.name}: cannot read the password file {box.password_file}: {reason}",
+                f"{who}: cannot read the password file {file}: {reason}",
                 field=f"{where}.password_file",
-                fix="check the path and its permissions (readable by the service's user)",
+                fix="create the file (mode 600, readable by the service's user) with the password on one line",
             ) from exc
-        what, field = f"the password file {box.password_file}", "password_file"
-    if any(char in password for char in _LINE_BREAKS):
-        # imaplib puts the password in the LOGIN line as is: a line break would split the command.
-        raise ConfigError(
-            f"mailbox {box.name}: {what} holds a line break or NUL",
-            field=f"{where}.{field}",
-            fix="keep the password on one line",
-        )
     return password
 
 

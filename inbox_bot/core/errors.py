@@ -1,7 +1,7 @@
 """One family of errors; the exit code tells the operator what kind of fix is needed.
 
 InboxBotError
-├── ConfigError       exit 2: fix the config or a rule file (names the file, the field, the fix)
+├── ConfigError       exit 2: fix the config or a rule file (every problem, each with its file, field and fix)
 ├── UsageError        exit 2: a command was called wrongly
 ├── ServiceError      exit 3: a server or the network failed; try again later
 │   ├── MailboxError  an IMAP mailbox could not be read or written
@@ -63,34 +63,36 @@ class ConfigProblem:
 
 class ConfigError(InboxBotError):
     """One or more problems in the config or the rules, all reported at once: fixing them one run at a time
-    would cost the operator a restart per mistake. `one_line()` gives one line per problem."""
+    would cost the operator a restart per mistake. With several, `one_line()` gives a line per problem, each
+    with its own fix (and `fix` is None)."""
 
     exit_code = ExitStatus.FIX_CONFIG
 
     def __init__(
-        self, message: str, *, file: str | None = None, field: str | None = None, fix: str | None = None
+        self,
+        message: str = "",
+        *,
+        file: str | None = None,
+        field: str | None = None,
+        fix: str | None = None,
+        problems: Sequence[ConfigProblem] = (),
     ) -> None:
-        self._init([ConfigProblem(message, file=file, field=field, fix=fix)])
-
-    def _init(self, problems: list[ConfigProblem]) -> None:
-        self.problems = problems
-        first = problems[0]
+        self.problems = list(problems) or [ConfigProblem(message, file=file, field=field, fix=fix)]
+        first = self.problems[0]
         self.file, self.field = first.file, first.field
-        if len(problems) == 1:
-            InboxBotError.__init__(self, first.located(), fix=first.fix)
+        if len(self.problems) == 1:
+            super().__init__(first.located(), fix=first.fix)
             return
-        files = {p.file for p in problems}
+        files = {p.file for p in self.problems}
         within = f" in {files.pop()}" if len(files) == 1 and None not in files else ""
-        lines = [f"{len(problems)} problems{within}, each with its fix:"] + [f"  {p.line()}" for p in problems]
-        InboxBotError.__init__(self, "\n".join(lines))
+        lines = [f"{len(self.problems)} problems{within}, each with its fix:"]
+        super().__init__("\n".join(lines + [f"  {p.line()}" for p in self.problems]))
 
     @classmethod
     def of(cls, problems: Sequence[ConfigProblem]) -> ConfigError:
         if not problems:
             raise ValueError("a ConfigError needs at least one problem")
-        error = cls.__new__(cls)
-        error._init(list(problems))
-        return error
+        return cls(problems=problems)
 
     @classmethod
     def joined(cls, errors: Sequence[ConfigError]) -> ConfigError:

@@ -8,24 +8,22 @@ says whether the message may have been delivered:
 - `unknown`: the message was handed over but the server's answer was lost (timeout, disconnection): it may
   have been delivered, so it must not be resent blindly.
 
-The password is read when the connection opens, from the environment variable or the file the settings name,
-and is held only as a SecretStr: it is never logged, nor part of any error message.
+The password is read when the connection opens (inbox_bot.config.secrets), from the environment variable or the
+file the settings name, and is held only as a SecretStr: it is never logged, nor part of any error message.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Literal, Self
 
-from pydantic import SecretStr
-
+from inbox_bot.config.secrets import read_password
 from inbox_bot.config.settings import SmtpSettings
-from inbox_bot.core.errors import ConfigError, DeliveryError
+from inbox_bot.core.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +35,6 @@ class DeliveryFailed(DeliveryError):
         super().__init__(message, fix=fix)
         self.outcome = outcome
         self.connection = connection  # the server could not be reached or refused us: no message was attempted
-
-
-def read_password(settings: SmtpSettings) -> SecretStr | None:
-    if settings.password_env:
-        value = os.environ.get(settings.password_env)
-        if not value:
-            raise ConfigError(
-                f"the environment variable {settings.password_env} is not set",
-                field="smtp.password_env",
-                fix=f"export {settings.password_env}=... in the service's environment",
-            )
-        return SecretStr(value)
-    if settings.password_file:
-        try:
-            return SecretStr(settings.password_file.read_text(encoding="utf-8").strip())
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the password file {settings.password_file}: {exc.strerror}",
-                field="smtp.password_file",
-                fix="create the file (mode 600) with the password on one line",
-            ) from exc
-    return None
 
 
 class Mailer:
