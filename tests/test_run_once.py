@@ -109,9 +109,15 @@ def test_a_password_variable_not_set_is_a_config_error_naming_each_mailbox_and_v
     assert not (tmp_path / "var").exists(), "nothing is started before the config is right"
 
 
-def test_a_database_path_that_cannot_be_created_names_the_setting_the_file_and_the_fix(tmp_path: Path) -> None:
+@pytest.mark.parametrize("blocked", ["its folder is a file", "it is a folder"])
+def test_a_database_path_that_cannot_be_created_names_the_setting_the_file_and_the_fix(
+    tmp_path: Path, blocked: str
+) -> None:
     config = write_config(tmp_path)
-    (tmp_path / "var").write_text("a file where the database folder should be", encoding="utf-8")
+    if blocked == "its folder is a file":  # the folder cannot be made
+        (tmp_path / "var").write_text("a file where the database folder should be", encoding="utf-8")
+    else:  # SQLite cannot open it
+        (tmp_path / "var" / "db.sqlite").mkdir(parents=True)
     result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"])
     assert result.exit_code == 2, result.output
     expected = f"inbox-bot: {config}: database: cannot create or open the database {tmp_path / 'var' / 'db.sqlite'}: "

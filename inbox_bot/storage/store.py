@@ -36,7 +36,7 @@ class Store:
             # One Store per thread of work; APScheduler may run a job on any of its pool threads, never two at once.
             self.db = sqlite_utils.Database(sqlite3.connect(str(database), check_same_thread=False))
             self.db.execute("PRAGMA journal_mode=WAL")
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.OperationalError) as exc:  # not a corrupt file: that one is no config mistake
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise ConfigError(
                 f"cannot create or open the database {database}: {reason}",
