@@ -56,7 +56,7 @@ def _kind(filename: str) -> DocumentKind:
 def known_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Attachments read as they are and classified by their file name."""
 
-    def read(parts: list[tuple[str, bytes]], limits: object = None) -> list[Attachment]:
+    def read(parts: list[tuple[str, bytes]], limits: object = None, extraction: object = None) -> list[Attachment]:
         return [attachment(name, content) for name, content in parts]
 
     def classify(a: Attachment) -> ClassifiedDocument:
