@@ -123,3 +123,13 @@ def test_a_database_path_that_cannot_be_created_names_the_setting_the_file_and_t
     expected = f"inbox-bot: {config}: database: cannot create or open the database {tmp_path / 'var' / 'db.sqlite'}: "
     assert result.stderr.startswith(expected), result.stderr
     assert "Traceback" not in result.output and "(fix: set `database` to a file in a folder" in result.stderr
+
+
+def test_an_operator_command_on_a_database_that_cannot_be_opened_names_the_config_file(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    (tmp_path / "var" / "db.sqlite").mkdir(parents=True)  # exists, so the command goes on to open it
+    result = CliRunner().invoke(main, ["--config", str(config), "list"])
+    assert result.exit_code == 2, result.output
+    expected = f"inbox-bot: {config}: database: cannot create or open the database {tmp_path / 'var' / 'db.sqlite'}: "
+    assert result.stderr.startswith(expected), result.stderr
+    assert "Traceback" not in result.output

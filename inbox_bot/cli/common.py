@@ -50,7 +50,10 @@ class Context:
         database = self.settings.database
         if not create and not database.exists():
             raise self._no_database(database)
-        store = Store(database, self.settings.storage)
+        try:
+            store = Store(database, self.settings.storage)
+        except ConfigError as exc:
+            raise exc.in_file(self.config_path) from exc.__cause__
         click.get_current_context().call_on_close(store.close)
         return store
 
