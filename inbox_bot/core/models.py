@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from inbox_bot.core.dates import parse_local
 from inbox_bot.core.timezones import zone
 
 
@@ -70,6 +71,12 @@ class Deadline(Strict):
     )
     zone: str = "Africa/Casablanca"
     late_policy: LatePolicy = LatePolicy.REJECT
+
+    @field_validator("local", mode="before")
+    @classmethod
+    def _typed_forms(cls, value: object) -> object:
+        # A date typed as text ("10/05/2026 16h00"), read day first (inbox_bot.core.dates).
+        return parse_local(value) if isinstance(value, str) else value
 
     @field_validator("local")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -11,9 +12,25 @@ from inbox_bot.core.errors import ConfigError, describe_validation_error
 from inbox_bot.core.models import Rule
 
 
+# `local = 10/05/2026 16h00` or `local = 2026-05-10 16:00` are not TOML (a TOML time needs seconds): such a
+# bare deadline is read as the text it is, and the Deadline model reads it day first (inbox_bot.core.dates).
+_BARE_LOCAL = re.compile(r"^(\s*local\s*=\s*)([^\s\"'#][^#\n]*?)(\s*(?:#.*)?)$", re.MULTILINE)
+_TOML_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?")
+
+
+def _quote_typed_dates(text: str) -> str:
+    def quoted(match: re.Match[str]) -> str:
+        value = match.group(2)
+        if _TOML_DATETIME.fullmatch(value):
+            return match.group(0)
+        return f'{match.group(1)}"{value}"{match.group(3)}'
+
+    return _BARE_LOCAL.sub(quoted, text)
+
+
 def load_rule(path: Path) -> Rule:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(_quote_typed_dates(path.read_text(encoding="utf-8")))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path), fix="check quotes, brackets and commas") from exc
     except (OSError, UnicodeDecodeError) as exc:
