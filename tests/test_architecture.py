@@ -12,7 +12,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "inbox_bot"
 # The vocabulary (pydantic) is shared by design; the command-line modules share click.
 SHARED = {
     "pydantic": None,
-    "click": {"cli.main", "cli.common", "cli.operator_commands", "cli.digest_commands", "cli.reference"},
+    "click": {
+        "cli.main", "cli.common", "cli.operator_commands", "cli.digest_commands", "cli.reference", "cli.rules_commands",
+    },
     "sqlite_utils": {"storage.store", "storage.schema"},  # the schema is the store's own migrations
 }
 

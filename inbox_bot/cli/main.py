@@ -224,3 +224,7 @@ from inbox_bot.cli.digest_commands import digest_command, outbox_command  # noqa
 
 main.add_command(digest_command)
 main.add_command(outbox_command)
+
+from inbox_bot.cli.rules_commands import add_rules_commands  # noqa: E402
+
+add_rules_commands(cli_operator.rules_)

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from inbox_bot.core.errors import ConfigError, describe_validation_error
 from inbox_bot.core.models import Rule
 
-
 # `local = 10/05/2026 16h00` or `local = 2026-05-10 16:00` are not TOML (a TOML time needs seconds): such a
 # bare deadline is read as the text it is, and the Deadline model reads it day first (inbox_bot.core.dates).
 _BARE_LOCAL = re.compile(r"^(\s*local\s*=\s*)([^\s\"'#][^#\n]*?)(\s*(?:#.*)?)$", re.MULTILINE)

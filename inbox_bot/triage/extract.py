@@ -35,16 +35,27 @@ _XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much to read. An attachment's first pages tell what it is; a call for applications is read whole."""
+
+    pages: int = MAX_PAGES
+    chars: int = MAX_CHARS
+
+
+ATTACHMENT = Limits()
+
+
+@dataclass(frozen=True)
 class Extracted:
     text: str = ""
     pages: int | None = None
     problem: str | None = None
 
 
-def extract_text(family: str, data: bytes) -> Extracted:
+def extract_text(family: str, data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
     """Text of a file whose structure has already been checked to be `family` (pdf, docx, odt, xlsx, text)."""
     reader = _READERS.get(family)
-    return reader(data) if reader else Extracted()
+    return reader(data, limits) if reader else Extracted()
 
 
 def _short(error: BaseException) -> str:
@@ -56,14 +67,14 @@ def _short(error: BaseException) -> str:
     return message[:80]
 
 
-def _cap(parts: list[str]) -> str:
-    return "\n".join(part for part in parts if part.strip())[:MAX_CHARS].replace("\x00", "")
+def _cap(parts: list[str], chars: int = MAX_CHARS) -> str:
+    return "\n".join(part for part in parts if part.strip())[:chars].replace("\x00", "")
 
 
 # ---------------------------------------------------------------- PDF
 
 
-def extract_pdf(data: bytes) -> Extracted:
+def extract_pdf(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
     # pypdf warns about every oddity of real-world PDFs; they say nothing to the operator and, under a
     # warnings-as-errors policy, would turn a readable file into a crash.
     with warnings.catch_warnings():
@@ -73,10 +84,10 @@ def extract_pdf(data: bytes) -> Extracted:
             if reader.is_encrypted and not _opens_without_password(reader):
                 return Extracted(problem="password-protected PDF")
             pages = len(reader.pages)
-            texts = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
+            texts = [page.extract_text() or "" for page in reader.pages[: limits.pages]]
         except Exception as error:  # a parser of hostile bytes can fail in any way: report, never crash
             return Extracted(problem=f"corrupt or unreadable PDF: {_short(error)}")
-    return Extracted(text=_cap(texts), pages=pages)
+    return Extracted(text=_cap(texts, limits.chars), pages=pages)
 
 
 def _opens_without_password(reader: PdfReader) -> bool:
@@ -90,7 +101,7 @@ def _opens_without_password(reader: PdfReader) -> bool:
 # ---------------------------------------------------------------- Word
 
 
-def extract_docx(data: bytes) -> Extracted:
+def extract_docx(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
     # The text is in word/document.xml, paragraph by paragraph (table cells hold paragraphs too): read it as we
     # read ODT. python-docx loads every part of the package (styles, numbering, images) to give the same words,
     # eight times slower (docs/benchmarks.md).
@@ -103,7 +114,7 @@ def extract_docx(data: bytes) -> Extracted:
         parts = [_word_text(paragraph) for paragraph in paragraphs if id(paragraph) not in nested]
     except Exception as error:
         return Extracted(problem=f"corrupt or unreadable Word file: {_short(error)}")
-    return Extracted(text=_cap(parts))
+    return Extracted(text=_cap(parts, limits.chars))
 
 
 def _word_text(paragraph: Element) -> str:
@@ -122,7 +133,7 @@ def _word_text(paragraph: Element) -> str:
 # ---------------------------------------------------------------- OpenDocument
 
 
-def extract_odt(data: bytes) -> Extracted:
+def extract_odt(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             root = _parse(_read_part(archive, "content.xml"))
@@ -133,7 +144,7 @@ def extract_odt(data: bytes) -> Extracted:
         ]
     except Exception as error:
         return Extracted(problem=f"corrupt or unreadable OpenDocument file: {_short(error)}")
-    return Extracted(text=_cap(parts))
+    return Extracted(text=_cap(parts, limits.chars))
 
 
 def _odf_text(element: Element) -> str:
@@ -151,7 +162,7 @@ def _odf_text(element: Element) -> str:
 # ---------------------------------------------------------------- Excel
 
 
-def extract_xlsx(data: bytes) -> Extracted:
+def extract_xlsx(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -161,11 +172,11 @@ def extract_xlsx(data: bytes) -> Extracted:
                 key=lambda name: int(re.sub(r"\D", "", name)),
             )
             parts: list[str] = []
-            for name in sheets[:MAX_PAGES]:
+            for name in sheets[: limits.pages]:
                 parts.extend(_sheet_rows(_parse(_read_part(archive, name)), shared))
     except Exception as error:
         return Extracted(problem=f"corrupt or unreadable Excel file: {_short(error)}")
-    return Extracted(text=_cap(parts))
+    return Extracted(text=_cap(parts, limits.chars))
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
@@ -211,12 +222,12 @@ def _parse(xml: bytes) -> Element:
 # ---------------------------------------------------------------- plain text
 
 
-def extract_plain(data: bytes) -> Extracted:
-    head = data[: MAX_CHARS * 4]
+def extract_plain(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
+    head = data[: limits.chars * 4]
     text = _decode(head)
     if re.search(r"<(!doctype\s+html|html|body)\b", text[:2048], re.IGNORECASE):
         text = html.unescape(_TAG.sub(" ", _without_scripts(text)))
-    return Extracted(text=_cap([text]))
+    return Extracted(text=_cap([text], limits.chars))
 
 
 # "<[^<>]*>", not "<[^>]+>": a run of "<" without ">" must not be rescanned from each "<" (quadratic time)
@@ -250,7 +261,7 @@ def _decode(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
-_READERS: dict[str, Callable[[bytes], Extracted]] = {
+_READERS: dict[str, Callable[[bytes, Limits], Extracted]] = {
     "pdf": extract_pdf,
     "docx": extract_docx,
     "odt": extract_odt,

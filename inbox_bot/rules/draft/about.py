@@ -1,0 +1,130 @@
+"""Who publishes the call, in which language, under which title and reference."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from inbox_bot.rules.draft.found import Found
+from inbox_bot.rules.draft.text import Line
+
+_LABEL = re.compile(
+    r"^(?:organisation|organization|structure|association|commanditaire|maitre d'ouvrage|lance par|publie par"
+    r"|issued by|employer|employeur|الجهة|الجمعية)\s*:?\s*(.*)$"
+)
+_ACRONYM = re.compile(r"((?:[A-ZÉÈ][\w’'-]*|de|des|du|d’|d'|la|le|l’|l'|pour|et|en|au|aux|for|of|the|and)"
+                      r"(?:\s+(?:[A-ZÉÈ][\w’'-]*|de|des|du|d’\w+|d'\w+|la|le|l’\w+|l'\w+|pour|et|en|au|aux|for|of|the|and)){1,9})"
+                      r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
+_KIND = re.compile(
+    r"\b((?:Association|Fondation|Foundation|Mouvement|Collectif|Observatoire|Réseau|Network|Centre|Center|Fédération"
+    r"|Union|Institut|Coalition|Forum|Espace|Comité|Ligue|Organisation|Organization)\b[^,.;:()\n]{3,70})"
+)
+_FRENCH = re.compile(r"\b(le|la|les|des|du|et|pour|une|est|dans|avec|sur)\b")
+_ENGLISH = re.compile(r"\b(the|and|for|with|of|is|are|will|this|to)\b")
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+_REFERENCE = re.compile(
+    r"^(?:r[ée]f(?:[ée]rence)?\.?|reference|n°|numéro de l[’']appel[^:]*)\s*:?\s*(.{3,60})$", re.IGNORECASE
+)
+
+
+_CUT = re.compile(r"\s(?:dans le cadre|en partenariat|in partnership|within|avec|with)\b|[,;]")
+
+
+def find_organisation(lines: list[Line], contact: str = "") -> Found[str]:
+    """`contact`: the lines that give the addresses and subject, where the organisation names itself."""
+    for index, line in enumerate(lines[:60]):
+        if match := _LABEL.match(line.folded):
+            value = line.text[match.start(1):].strip(" :") or (lines[index + 1].text if index + 1 < len(lines) else "")
+            value = _CUT.split(value)[0].strip(" .")
+            if 2 < len(value) < 120:
+                return Found(_expanded(value, lines), line.evidence())
+    return _by_domain(lines, contact) or _by_acronym(lines, contact) or _by_kind(lines)
+
+
+_WEBMAIL = {"gmail", "yahoo", "hotmail", "outlook", "live", "menara", "icloud", "aol", "gmx", "protonmail"}
+
+
+def _by_domain(lines: list[Line], contact: str) -> Found[str] | None:
+    """"procurement.maroc@oxfam.org": the organisation's own domain, when the call writes its name."""
+    for label in re.findall(r"@([a-z0-9-]{3,})\.", contact.lower()):
+        if label in _WEBMAIL:
+            continue
+        for line in lines:
+            named = rf"\b({re.escape(label)}(?:\s+Maroc|\s+Morocco|\s+International)?)\b"
+            if match := re.search(named, line.text, re.IGNORECASE):
+                return Found(match.group(1), line.evidence())
+    return None
+
+
+def _expanded(value: str, lines: list[Line]) -> str:
+    """An acronym alone ("ALCI") with the name the call gives it elsewhere ("Mouvement ... - ALCI")."""
+    if not re.fullmatch(r"[A-Z&]{2,10}", value):
+        return value
+    for line in lines:
+        for match in _KIND.finditer(line.text):
+            if re.match(rf"\s*[-–(]\s*{value}\b", line.text[match.end():]):
+                return f"{match.group(1).strip()} ({value})"
+    return value
+
+
+def _by_acronym(lines: list[Line], contact: str) -> Found[str] | None:
+    text = "\n".join(line.text for line in lines)
+    named = {match.group(2): (match.group(1), match.group(0)) for match in reversed(list(_ACRONYM.finditer(text)))}
+    if not named:
+        return None
+    # The organisation is the one its contact lines name (its subject, its address), then the one most named.
+    counts = Counter({
+        acronym: len(re.findall(rf"\b{re.escape(acronym)}\b", text)) + 100 * (acronym.lower() in contact.lower())
+        for acronym in named
+    })
+    acronym, count = counts.most_common(1)[0]
+    if count < 2:
+        return None
+    name, written = named[acronym]
+    if kind := _KIND.search(name):
+        name = name[kind.start():]
+    name = re.sub(r"^(?:[Ll][’']|[Ll]es?\s|[Ll]a\s)", "", name).strip()
+    line = next((line for line in lines if written in line.text), lines[0])
+    return Found(f"{name} ({acronym})", line.evidence())
+
+
+def _by_kind(lines: list[Line]) -> Found[str]:
+    counts: Counter[str] = Counter()
+    first: dict[str, Line] = {}
+    for line in lines:
+        for match in _KIND.finditer(line.text):
+            name = match.group(1).strip()
+            counts[name] += 1
+            first.setdefault(name, line)
+    if not counts:
+        return Found("", review="no organisation found: write its name")
+    name = counts.most_common(1)[0][0]
+    return Found(name, first[name].evidence(), "organisation guessed from the names the call repeats: check it")
+
+
+def find_language(lines: list[Line]) -> Found[str]:
+    text = " ".join(line.folded for line in lines)
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = sum(c.isascii() and c.isalpha() for c in text)
+    french, english = len(_FRENCH.findall(text)), len(_ENGLISH.findall(text))
+    if arabic > latin and french < 30:
+        return Found("ar")
+    if not french and not english:
+        return Found("fr", review="no text to tell the language from")
+    # French first: a bilingual call answered in French unless it is mostly English.
+    return Found("en" if english > 2 * french else "fr")
+
+
+def find_title(lines: list[Line]) -> str:
+    for line in lines[:15]:
+        text = line.text.strip("#* ").strip()
+        if len(text) >= 15 and not _REFERENCE.match(text):
+            return text[:150]
+    return "Appel à candidatures"
+
+
+def find_reference(lines: list[Line]) -> str:
+    for line in lines[:15]:
+        if match := _REFERENCE.match(line.text):
+            return match.group(1).strip()
+    return ""

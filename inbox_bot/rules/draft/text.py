@@ -1,0 +1,68 @@
+"""A call's text as logical lines: wrapped lines joined, each kept as written and folded for matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Arabic-Indic (U+0660) and Eastern Arabic-Indic (U+06F0) digits, as ASCII digits.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪➢►◦o]|\d{1,2}\s*[.)-](?!\d)|[a-z]\))\s+")
+_HEADING = re.compile(r"^\s*(?:#+\s|(?:\d{1,2}|[IVX]{1,4})\s*[.)-]\s*\S)")
+_ENDS_SENTENCE = re.compile(r"[.:;!?»)\]]\s*$")
+_BEFORE_A_DATE = re.compile(r"\b(le|du|au|avant|before|by|on|until|jusqu'au|à)$", re.IGNORECASE)
+EVIDENCE_CHARS = 240
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based, in the call as read
+    text: str  # as written, whitespace collapsed
+    folded: str  # lower case, without accents, straight quotes: what patterns are matched against
+
+    @property
+    def is_item(self) -> bool:
+        return bool(_BULLET.match(self.text))
+
+    @property
+    def is_heading(self) -> bool:
+        return bool(_HEADING.match(self.text)) and len(self.text) < 100
+
+    def evidence(self) -> str:
+        text = self.text
+        return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(_DIGITS))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
+
+
+def clean(text: str) -> str:
+    """Arabic-Indic digits as ASCII, whitespace collapsed: the text values are taken from."""
+    return " ".join(text.translate(_DIGITS).replace("\u00a0", " ").split())
+
+
+def logical_lines(text: str) -> list[Line]:
+    """Lines of the call; a line cut in the middle of a sentence (PDF, fixed width) is joined to the next."""
+    lines: list[Line] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        value = clean(raw)
+        if not value:
+            continue
+        previous = lines[-1] if lines else None
+        if previous is not None and _continues(previous.text, value):
+            joined = f"{previous.text} {value}"
+            lines[-1] = Line(previous.number, joined, fold(joined))
+        else:
+            lines.append(Line(number, value, fold(value)))
+    return lines
+
+
+def _continues(previous: str, current: str) -> bool:
+    if _ENDS_SENTENCE.search(previous) or _BULLET.match(current) or _HEADING.match(current):
+        return False
+    return current[0].islower() or (current[0].isdigit() and bool(_BEFORE_A_DATE.search(previous)))
