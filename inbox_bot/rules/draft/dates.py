@@ -26,7 +26,8 @@ _DATES = [
     ),
     ("mdy", re.compile(rf"(?:({_WEEKDAY}),?\s+)?({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")),
 ]
-_CLOCK = re.compile(r"(?<![\d/.])(\d{1,2})\s?(?:h|:|heures?\b)\s?(\d{2})?(?!\d)|(\d{1,2})(?::(\d{2}))?\s?([ap])\.?m\b")
+# "5:00 pm" before "16h00": the am/pm form is tried first, or "11:59 pm" would read as 11:59.
+_CLOCK = re.compile(r"(?<![\d/.])(?:(\d{1,2})(?::(\d{2}))?\s?([ap])\.?m\b|(\d{1,2})\s?(?:h|:|heures?\b)\s?(\d{2})?(?!\d))")
 _NOON = re.compile(r"\bmidi\b|\bnoon\b|الزوال|زوالا")
 _MIDNIGHT = re.compile(r"\bminuit\b|\bmidnight\b|منتصف الليل")
 _CLAUSE_END = re.compile(r"[;!?]|\.\s|\s[-–]\s")
@@ -126,11 +127,11 @@ def _clock_near(text: str, start: int, end: int) -> tuple[time | None, bool]:
 
 
 def _read_clock(match: re.Match[str]) -> tuple[time | None, bool]:
-    if match.group(1) is not None:
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(4) is not None:
+        hour, minute = int(match.group(4)), int(match.group(5) or 0)
     else:
-        hour, minute = int(match.group(3)) % 12, int(match.group(4) or 0)
-        hour += 12 if match.group(5) == "p" else 0
+        hour, minute = int(match.group(1)) % 12, int(match.group(2) or 0)
+        hour += 12 if match.group(3) == "p" else 0
     if hour == 24 and minute == 0:
         return None, True
     if hour > 23 or minute > 59:

@@ -37,15 +37,13 @@ def find_deadline(lines: list[Line]) -> Found[Deadline | None]:
     if not found:
         return Found(None, review="no submission deadline found in the call: write it by hand")
     chosen, others = _most_precise(found)
-    zone, zone_line = _zone(chosen.line)
+    zone = _zone(chosen.line)
     deadline = Found(Deadline(local=chosen.local(), zone=zone), chosen.line.evidence())
     if others:
         dates = ", ".join(sorted({f"{_shown(m.local())} (line {m.line.number})" for m in [chosen, *others]}))
         deadline = deadline.doubted(f"the call gives different deadlines: {dates}; the first one was taken")
     if chosen.weekday is not None and chosen.weekday != chosen.day.weekday():
         deadline = deadline.doubted(f"the weekday written does not match {chosen.day:%d/%m/%Y}")
-    if zone_line is not None and zone_line.startswith("offset"):
-        deadline = deadline.doubted(f"the call names a fixed offset ({zone_line[7:]}), not a place: check it")
     return deadline
 
 
@@ -67,19 +65,19 @@ def _shown(local: date | datetime) -> str:
     return f"{local:%d/%m/%Y %H:%M}" if isinstance(local, datetime) else f"{local:%d/%m/%Y}"
 
 
-def _zone(line: Line) -> tuple[str, str | None]:
+def _zone(line: Line) -> str:
     if match := _OFFSET.search(line.folded):
         sign, hours, minutes = match.group(1), int(match.group(2)), match.group(3)
-        if not minutes or minutes == "00":
+        if hours <= 14 and (not minutes or minutes == "00"):
             # IANA's Etc zones count the other way: GMT+1 is Etc/GMT-1.
-            return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}" if hours else "UTC", f"offset {match.group(0)}"
+            return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}" if hours else "UTC"
     if _UTC.search(line.folded):
-        return "UTC", "offset GMT"
+        return "UTC"
     for pattern, name in _NAMED:
         if pattern.search(line.folded):
-            return name, None
+            return name
     # "heure locale", "heure du Maroc" or nothing: the organisations we serve are in Morocco.
-    return MOROCCO, None
+    return MOROCCO
 
 
 def find_late_policy(lines: list[Line], deadline: Found[Deadline | None]) -> Found[LatePolicy]:
