@@ -9,11 +9,11 @@ from inbox_bot.rules.draft.found import Found
 from inbox_bot.rules.draft.text import Line
 
 _LABEL = re.compile(
-    r"^(?:organisation|organization|structure|association|commanditaire|maitre d'ouvrage|lance par|publie par"
-    r"|issued by|employer|employeur|الجهة|الجمعية)\s*:?\s*(.*)$"
+    r"^(?:organisation|organization|structure|commanditaire|maitre d'ouvrage|lance par|publie par"
+    r"|issued by|employer|employeur|الجهة|الجمعية)\s*:\s*(.*)$"
 )
-_ACRONYM = re.compile(r"((?:[A-ZÉÈ][\w’'-]*|de|des|du|d’|d'|la|le|l’|l'|pour|et|en|au|aux|for|of|the|and)"
-                      r"(?:\s+(?:[A-ZÉÈ][\w’'-]*|de|des|du|d’\w+|d'\w+|la|le|l’\w+|l'\w+|pour|et|en|au|aux|for|of|the|and)){1,9})"
+_ACRONYM = re.compile(r"((?:[A-ZÀ-ÖØ-Þ][\w’'-]*|de|des|du|d’|d'|la|le|l’|l'|pour|et|en|au|aux|for|of|the|and)"
+                      r"(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w’'-]*|de|des|du|d’\w+|d'\w+|la|le|l’\w+|l'\w+|pour|et|en|au|aux|for|of|the|and)){1,9})"
                       r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
 _KIND = re.compile(
     r"\b((?:Association|Fondation|Foundation|Mouvement|Collectif|Observatoire|Réseau|Network|Centre|Center|Fédération"
@@ -38,7 +38,12 @@ def find_organisation(lines: list[Line], contact: str = "") -> Found[str]:
             value = _CUT.split(value)[0].strip(" .")
             if 2 < len(value) < 120:
                 return Found(_expanded(value, lines), line.evidence())
-    return _by_domain(lines, contact) or _by_acronym(lines, contact) or _by_kind(lines)
+    return (
+        _by_acronym(lines, contact, in_contact=True)
+        or _by_domain(lines, contact)
+        or _by_acronym(lines, contact, in_contact=False)
+        or _by_kind(lines)
+    )
 
 
 _WEBMAIL = {"gmail", "yahoo", "hotmail", "outlook", "live", "menara", "icloud", "aol", "gmx", "protonmail"}
@@ -50,7 +55,7 @@ def _by_domain(lines: list[Line], contact: str) -> Found[str] | None:
         if label in _WEBMAIL:
             continue
         for line in lines:
-            named = rf"\b({re.escape(label)}(?:\s+Maroc|\s+Morocco|\s+International)?)\b"
+            named = rf"(?<![@.\w-])({re.escape(label)}(?:\s+Maroc|\s+Morocco|\s+International)?)\b(?![.@-])"
             if match := re.search(named, line.text, re.IGNORECASE):
                 return Found(match.group(1), line.evidence())
     return None
@@ -67,19 +72,20 @@ def _expanded(value: str, lines: list[Line]) -> str:
     return value
 
 
-def _by_acronym(lines: list[Line], contact: str) -> Found[str] | None:
+def _by_acronym(lines: list[Line], contact: str, in_contact: bool) -> Found[str] | None:
     text = "\n".join(line.text for line in lines)
     named = {match.group(2): (match.group(1), match.group(0)) for match in reversed(list(_ACRONYM.finditer(text)))}
     if not named:
         return None
     # The organisation is the one its contact lines name (its subject, its address), then the one most named.
     counts = Counter({
-        acronym: len(re.findall(rf"\b{re.escape(acronym)}\b", text)) + 100 * (acronym.lower() in contact.lower())
+        acronym: len(re.findall(rf"\b{re.escape(acronym)}\b", text))
         for acronym in named
+        if not in_contact or re.search(rf"\b{re.escape(acronym)}\b", contact, re.IGNORECASE)
     })
-    acronym, count = counts.most_common(1)[0]
-    if count < 2:
+    if not counts or counts.most_common(1)[0][1] < (1 if in_contact else 2):
         return None
+    acronym = counts.most_common(1)[0][0]
     name, written = named[acronym]
     if kind := _KIND.search(name):
         name = name[kind.start():]

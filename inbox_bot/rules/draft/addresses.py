@@ -18,7 +18,8 @@ _APPLY = re.compile(
     r"envoy|soumet|soumis|soumission|adress|depos|candidature|dossier|offre|copie|\bcc\b|send|submit|appl"
     r"|proposal|email your|ترسل|ارسال|الترشيح|الملف|نسخة"
 )
-_SEND = re.compile(r"envoy|soumet|soumis|adress|depos|\bcopie|\bcc\b|send|submit|email your|ترسل|ارسال|نسخة")
+# What is sent: after "questions", only these words make an address one for applications again.
+_APPLYING = re.compile(r"candidature|dossier|offre|application|proposal|\bcv\b|soumission|ترشيح|الملف|العروض")
 _SEGMENT_END = re.compile(r"[.;!?](\s|$)")
 
 
@@ -54,5 +55,5 @@ def _for_questions(text: str, start: int, previous: str) -> bool:
     if segment_start == 0 and not (_QUESTIONS.search(segment) or _APPLY.search(segment)):
         segment = f"{previous} {segment}"  # "à l'adresse suivante :" on the line before
     asked = [m.start() for m in _QUESTIONS.finditer(segment)]
-    applied = [m.start() for m in _SEND.finditer(segment)]
+    applied = [m.start() for m in _APPLYING.finditer(segment)]
     return bool(asked) and (not applied or asked[-1] > applied[-1])

@@ -29,7 +29,10 @@ def _read_after(lines: list[Line], index: int) -> tuple[list[tuple[str, float]],
     criteria: list[tuple[str, float]] = []
     evidence: list[str] = []
     for line in lines[index : index + 20]:
-        pieces = [piece for piece in re.split(r"[;|\t]| {3,}", line.text) if piece.strip()]
+        text = line.text
+        if intro := _INTRO.search(line.folded):
+            text = text[intro.end():].partition(":")[2]  # "Critères d'attribution : qualité technique 60% ; prix 40%"
+        pieces = [piece for piece in re.split(r"[;|]", text) if piece.strip()]
         found = [c for piece in _pieces(pieces) if (c := _criterion(piece)) is not None]
         if not found and criteria and not _INTRO.search(line.folded):
             break

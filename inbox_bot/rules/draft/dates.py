@@ -27,16 +27,20 @@ _DATES = [
     ("mdy", re.compile(rf"(?:({_WEEKDAY}),?\s+)?({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")),
 ]
 # "5:00 pm" before "16h00": the am/pm form is tried first, or "11:59 pm" would read as 11:59.
-_CLOCK = re.compile(r"(?<![\d/.])(?:(\d{1,2})(?::(\d{2}))?\s?([ap])\.?m\b|(\d{1,2})\s?(?:h|:|heures?\b)\s?(\d{2})?(?!\d))")
+_CLOCK = re.compile(
+    r"(?<![\d/.])(?:(\d{1,2})(?::(\d{2}))?\s?([ap])\.?m\b|(\d{1,2})\s?(?:h|:|heures?\b)\s?(\d{2})?(?!\d))"
+)
 _NOON = re.compile(r"\bmidi\b|\bnoon\b|الزوال|زوالا")
 _MIDNIGHT = re.compile(r"\bminuit\b|\bmidnight\b|منتصف الليل")
 _CLAUSE_END = re.compile(r"[;!?]|\.\s|\s[-–]\s")
 
 _QUESTIONS = re.compile(
-    r"question|clarification|eclaircissement|renseignement|demandes? d'information|enquir|inquir|استفسار|اسئلة"
+    r"question|clarification|eclaircissement|renseignement|demandes? d'information|enquir|inquir"
+    r"|استفسار|اسئلة|أسئلة"
 )
 _OTHER_ROLES = re.compile(
-    r"ouverture|opening|debut|demarr|commenc|prise de fonction|entree en fonction|\bstart|\bbegin|تبدا|بداية|انطلاق"
+    r"ouverture|opening|debut|demarr|commenc|prise de fonction|entree en fonction|\bstart|\bbegin"
+    r"|تبدأ|يبدأ|بداية|انطلاق"
     r"|selection|entretien|interview|shortlist|resultat|notifi|announce|مقابلة|انتقاء"
     r"|publi|lance le|posted|issued|date de l'(avis|appel)|fait a |تاريخ النشر"
     r"|duree|periode|aura lieu|se tiendr|takes place|will be held|visite|atelier|workshop|signature du contrat"
@@ -143,8 +147,13 @@ def _role(text: str, start: int, end: int, previous: str) -> str:
     clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
     after = _CLAUSE_END.search(text, end)
     context = text[clause_start:start] + " " + text[end : after.start() if after else len(text)]
-    if start - clause_start < 25 and clause_start == 0:
-        context = previous + " " + context  # "Date limite :" as a heading, the date on the next line
+    role = _role_of(context)
+    if role == "none" and start - clause_start < 25 and clause_start == 0:
+        role = _role_of(f"{previous} {context}")  # "Date limite :" as a heading, the date on the next line
+    return role
+
+
+def _role_of(context: str) -> str:
     if _QUESTIONS.search(context):
         return "questions"
     if _FIRM.search(context) and _SUBMISSION.search(context):

@@ -86,4 +86,4 @@ def find_late_policy(lines: list[Line], deadline: Found[Deadline | None]) -> Fou
             if pattern.search(line.folded):
                 return Found(policy, line.evidence())
     # A deadline and nothing more is a firm deadline.
-    return Found(LatePolicy.REJECT, deadline.evidence, deadline.review and "no deadline found")
+    return Found(LatePolicy.REJECT, deadline.evidence, None if deadline.value else "no deadline found")

@@ -45,7 +45,10 @@ _KINDS = [(kind, re.compile("|".join(phrases))) for kind, phrases in _PHRASES.it
 # A line that opens the list of documents; the words after it may list them inline.
 _INTRO = re.compile(
     r"dossier (de candidature|de soumission)?\s*(doit|devra|comprend|compren|contien|contenir|compose|:|$)"
-    r"|documents? (suivants|requis|a fournir|a joindre)|a signer et|\ba signer\b|pieces (a fournir|a joindre|suivantes)"
+    r"|(dossier|documents?|pieces) (suivants|suivantes|requis|a fournir|a joindre)|a signer et|\ba signer\b"
+    r"|(should|must) (submit|send|include)|to apply,? (send|submit)"
+    r"|(applications|candidatures),? (including|comprenant)"
+    r"|envoyer leur (offre|dossier)|الوثائق المطلوبة"
     r"|(soumettre|joindre|envoyer|fournir) (un dossier|les (documents|pieces))|invites a soumettre"
     r"|application (package|should|must)|(submit|include|provide) the following|required documents|documents required"
     r"|الملف|الوثائق التالية|الوثائق المطلوبة"
@@ -120,7 +123,7 @@ def _lists(lines: list[Line]) -> list[tuple[Line, list[tuple[Line, str]]]]:
         if intro is None:
             index += 1
             continue
-        items = [(lines[index], _inline(lines[index].folded[intro.end():]))]
+        items = [(lines[index], _inline(intro.group(0), lines[index].folded[intro.end():]))]
         index += 1
         while index < len(lines) and _belongs(lines[index]):
             items.append((lines[index], lines[index].folded))
@@ -129,8 +132,10 @@ def _lists(lines: list[Line]) -> list[tuple[Line, list[tuple[Line, str]]]]:
     return found
 
 
-def _inline(rest: str) -> str:
+def _inline(intro: str, rest: str) -> str:
     """The documents an opening line lists itself: after its colon or its verb of containing."""
+    if re.search(r"(send|submit|including|comprenant)$", intro):
+        return rest
     listed = re.search(r"(?::|comprenant|comprendre|contenir|contient|compose de|including|include)\s*(.*)$", rest)
     return listed.group(1) if listed else ""
 

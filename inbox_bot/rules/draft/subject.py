@@ -19,6 +19,7 @@ _UNQUOTED = re.compile(
     r"^(?:[-*•·]\s*)?(?:objet|subject|sujet)(?: (?:du|of the) (?:mail|message|courriel|e-?mail))?\s*:\s*(.{3,100})$"
 )
 _REFERENCE = re.compile(r"(?:\bref(?:erence)?\b\.?|\bn°)\s*:?\s*([a-z0-9][a-z0-9/_.-]*\d[a-z0-9/_.-]*)")
+_AFTER = re.compile(r"\s*(?:(?:in|as) the (?:subject|title)|(?:en|comme|dans l') ?objet|في (?:الموضوع|خانة الموضوع))")
 _MAIL = re.compile(r"mail|courriel|message|objet|subject|البريد")
 
 
@@ -43,7 +44,8 @@ def _subjects_in(line: Line, previous: str) -> list[str]:
     for match in _QUOTED.finditer(line.text):
         before = fold(line.text[: match.start()])[-90:]
         keys = list(_KEY.finditer(before))
-        if keys and _ASK.search(before) and "," not in before[keys[-1].end():]:
+        after = fold(line.text[match.end():])[:40]
+        if _AFTER.match(after) or (keys and _ASK.search(before) and "," not in before[keys[-1].end():]):
             values.append(next(group for group in match.groups() if group).strip())
     if values:
         return values

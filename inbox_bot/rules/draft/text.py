@@ -35,8 +35,9 @@ class Line:
 
 
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.translate(_DIGITS))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    # Latin accents go (U+0300-036F); Arabic hamza and marks stay, so Arabic patterns are written as typed.
+    text = unicodedata.normalize("NFD", text.translate(_DIGITS))
+    text = unicodedata.normalize("NFC", "".join(c for c in text if not "\u0300" <= c <= "\u036f"))
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(text.lower().split())
 
