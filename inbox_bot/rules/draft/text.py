@@ -66,4 +66,6 @@ def logical_lines(text: str) -> list[Line]:
 def _continues(previous: str, current: str) -> bool:
     if _ENDS_SENTENCE.search(previous) or _BULLET.match(current) or _HEADING.match(current):
         return False
-    return current[0].islower() or (current[0].isdigit() and bool(_BEFORE_A_DATE.search(previous)))
+    # "appels [at] amej" then "[dot] ma": an address a PDF wrapped.
+    wrapped = current[0] in "[(@" or previous[-1] == "@"
+    return current[0].islower() or wrapped or (current[0].isdigit() and bool(_BEFORE_A_DATE.search(previous)))
