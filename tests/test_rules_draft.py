@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 import time
+import tomllib
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inbox_bot.core.models import Rule
 from inbox_bot.rules.draft.build import draft_call
-from inbox_bot.rules.draft.render import as_json
+from inbox_bot.rules.draft.render import as_json, as_toml
 from inbox_bot.rules.loader import load_rule, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +47,7 @@ def test_each_seed_gives_back_its_shipped_rule(rule: Rule) -> None:
     result, _ = drafted((SEEDS / rule.seed).read_text(encoding="utf-8"), rule.id)
     assert result["addresses"] == sorted(rule.addresses)
     assert result["subject"] == rule.subject
-    closes = rule.deadline.closes_at().astimezone(__import__("datetime").UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    closes = rule.deadline.closes_at().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert result["deadline"]["closes_at_utc"] == closes
     assert result["deadline"]["zone"] == rule.deadline.zone
     assert result["late_policy"] == rule.deadline.late_policy.value
@@ -102,8 +106,6 @@ def _table(table: dict[str, dict[str, bool]], slowest: float) -> str:
 
 
 def test_a_draft_passes_rules_check(tmp_path: Path) -> None:
-    from inbox_bot.rules.draft.render import as_toml
-
     for path in [*sorted(CALLS.glob("*.txt")), *(SEEDS / r.seed for r in RULES.values())]:
         draft = draft_call(path.read_text(encoding="utf-8"), "drafted-call")
         if draft.addresses.value:
@@ -111,3 +113,20 @@ def test_a_draft_passes_rules_check(tmp_path: Path) -> None:
             out.write_text(as_toml(draft, path.name), encoding="utf-8")
             rule = load_rule(out)
             assert rule.addresses == draft.addresses.value
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcdeéà ظمي٠١٢ 0123456789/:.-@[]()«»\"'\n\tHhmaiunjvrs%;,")), max_size=600
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_TEXT)
+def test_any_text_gives_a_draft_whose_toml_parses(text: str) -> None:
+    # A call is a document someone saved: whatever it holds, a draft comes out, and its TOML is TOML.
+    draft = draft_call(text, "fuzzed-call")
+    tomllib.loads(as_toml(draft, "fuzzed.txt"))
+    assert list(as_json(draft)) == [
+        "organisation", "language", "addresses", "subject", "deadline", "late_policy", "required", "optional",
+        "max_pages", "criteria", "separate_financial_offer", "evidence", "review",
+    ]

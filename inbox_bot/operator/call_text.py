@@ -14,7 +14,7 @@ from inbox_bot.triage.extract import Limits, extract_text
 
 # A call is read whole, unlike an attachment; a 200-page document is cut here and the draft says so.
 MAX_PAGES = 60
-MAX_CHARS = 400_000
+MAX_CHARS = 200_000
 _FAMILIES = {".pdf": "pdf", ".docx": "docx", ".odt": "odt"}
 
 

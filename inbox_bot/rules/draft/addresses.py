@@ -10,7 +10,10 @@ from inbox_bot.rules.draft.text import Line, fold
 # "nom [at] ong [dot] ma", "nom(at)ong.ma", "nom @ ong.ma": written so robots do not harvest them.
 _AT = re.compile(r"\s*(?:\[\s*(?:at|@|arobase)\s*\]|\(\s*(?:at|@|arobase)\s*\)|\{\s*at\s*\}|\s@\s)\s*", re.IGNORECASE)
 _DOT = re.compile(r"\s*(?:\[\s*(?:dot|point)\s*\]|\(\s*(?:dot|point)\s*\))\s*", re.IGNORECASE)
-_ADDRESS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# The lookbehind starts a match only at the start of a word: a long run of letters costs one pass, not n².
+_ADDRESS = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _QUESTIONS = re.compile(
     r"question|clarification|eclaircissement|renseignement|information|enquir|inquir|استفسار|اسئلة|معلومات"
 )
@@ -19,6 +22,7 @@ _APPLY = re.compile(
     r"|proposal|email your|ترسل|ارسال|الترشيح|الملف|نسخة"
 )
 # What is sent: after "questions", only these words make an address one for applications again.
+MAX_ADDRESSES = 100
 _APPLYING = re.compile(r"candidature|dossier|offre|application|proposal|\bcv\b|soumission|ترشيح|الملف|العروض")
 _SEGMENT_END = re.compile(r"[.;!?](\s|$)")
 
@@ -30,15 +34,16 @@ def unmask(text: str) -> str:
 def find_addresses(lines: list[Line]) -> Found[list[str]]:
     kept: dict[str, Line] = {}
     questions: list[str] = []
-    for index, line in enumerate(lines):
+    written = [(index, match) for index, line in enumerate(lines) for match in _ADDRESS.finditer(unmask(line.text))]
+    # More than MAX_ADDRESSES is a list of contacts, not a call: the first ones are enough to review.
+    for index, match in written[:MAX_ADDRESSES]:
+        line, text = lines[index], match.string
         previous = lines[index - 1].folded if index else ""
-        text = unmask(line.text)
-        for match in _ADDRESS.finditer(text):
-            address = match.group(0).lower().rstrip(".")
-            if _for_questions(text, match.start(), previous):
-                questions.append(address)
-            else:
-                kept.setdefault(address, line)
+        address = match.group(0).lower().rstrip(".")
+        if _for_questions(text, match.start(), previous):
+            questions.append(address)
+        else:
+            kept.setdefault(address, line)
     if not kept and questions:
         return Found(sorted(set(questions)), review="the call gives an address for questions only: check it")
     if not kept:
@@ -49,7 +54,7 @@ def find_addresses(lines: list[Line]) -> Found[list[str]]:
 
 def _for_questions(text: str, start: int, previous: str) -> bool:
     """Whether the words before the address, from the start of its sentence, give it for questions only."""
-    before = fold(text[:start])
+    before = fold(text[max(0, start - 300) : start])
     segment_start = max((m.end() for m in _SEGMENT_END.finditer(before)), default=0)
     segment = before[segment_start:]
     if segment_start == 0 and not (_QUESTIONS.search(segment) or _APPLY.search(segment)):

@@ -32,6 +32,9 @@ _CLOCK = re.compile(
 )
 _NOON = re.compile(r"\bmidi\b|\bnoon\b|الزوال|زوالا")
 _MIDNIGHT = re.compile(r"\bminuit\b|\bmidnight\b|منتصف الليل")
+MAX_MENTIONS = 200
+CONTEXT_BEFORE = 200
+CONTEXT_AFTER = 120
 _CLAUSE_END = re.compile(r"[;!?]|\.\s|\s[-–]\s")
 
 _QUESTIONS = re.compile(
@@ -73,8 +76,11 @@ class DateMention:
 
 
 def mentions(lines: list[Line]) -> list[DateMention]:
-    found = []
+    """The dates of the call, the first MAX_MENTIONS of them: a real call names a few dozen at most."""
+    found: list[DateMention] = []
     for index, line in enumerate(lines):
+        if len(found) >= MAX_MENTIONS:
+            break
         previous = lines[index - 1].folded if index else ""
         for start, end, day, weekday in _dates_in(line.folded):
             clock, end_of_day = _clock_near(line.folded, start, end)
@@ -85,10 +91,12 @@ def mentions(lines: list[Line]) -> list[DateMention]:
 
 def _dates_in(text: str) -> list[tuple[int, int, date, int | None]]:
     found: list[tuple[int, int, date, int | None]] = []
+    taken = bytearray(len(text) + 1)  # where a date was already read, by an earlier pattern
     for kind, pattern in _DATES:
         for match in pattern.finditer(text):
-            if any(start <= match.start() < end for start, end, _, _ in found):
+            if taken[match.start()]:
                 continue
+            taken[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
             parsed = _parse(kind, match)
             if parsed is not None:
                 found.append((match.start(), match.end(), *parsed))
@@ -144,9 +152,13 @@ def _read_clock(match: re.Match[str]) -> tuple[time | None, bool]:
 
 
 def _role(text: str, start: int, end: int, previous: str) -> str:
-    clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    window = max(0, start - CONTEXT_BEFORE)
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, window, start)), default=0)
     after = _CLAUSE_END.search(text, end)
-    context = text[clause_start:start] + " " + text[end : after.start() if after else len(text)]
+    # The words that give a date its role stand near it: a bounded window keeps each search short.
+    clause_start = max(clause_start, start - CONTEXT_BEFORE)
+    clause_end = min(after.start() if after else len(text), end + CONTEXT_AFTER)
+    context = text[clause_start:start] + " " + text[end:clause_end]
     role = _role_of(context)
     if role == "none" and start - clause_start < 25 and clause_start == 0:
         role = _role_of(f"{previous} {context}")  # "Date limite :" as a heading, the date on the next line

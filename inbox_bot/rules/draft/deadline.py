@@ -40,8 +40,7 @@ def find_deadline(lines: list[Line]) -> Found[Deadline | None]:
     zone = _zone(chosen.line)
     deadline = Found(Deadline(local=chosen.local(), zone=zone), chosen.line.evidence())
     if others:
-        dates = ", ".join(sorted({f"{_shown(m.local())} (line {m.line.number})" for m in [chosen, *others]}))
-        deadline = deadline.doubted(f"the call gives different deadlines: {dates}; the first one was taken")
+        deadline = deadline.doubted(f"the call gives different deadlines: {_listed([chosen, *others])}")
     if chosen.weekday is not None and chosen.weekday != chosen.day.weekday():
         deadline = deadline.doubted(f"the weekday written does not match {chosen.day:%d/%m/%Y}")
     return deadline
@@ -55,6 +54,15 @@ def _most_precise(found: list[DateMention]) -> tuple[DateMention, list[DateMenti
     chosen = timed[0] if timed else first
     differing = [m for m in found if m.day != chosen.day or (_timed(m) and m.local() != chosen.local())]
     return chosen, differing
+
+
+def _listed(found: list[DateMention]) -> str:
+    first_lines: dict[str, int] = {}
+    for mention in found:
+        first_lines.setdefault(_shown(mention.local()), mention.line.number)
+    shown = [f"{local} (line {number})" for local, number in sorted(first_lines.items(), key=lambda i: i[1])]
+    more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+    return f"{', '.join(shown[:5])}{more}; the first one was taken"
 
 
 def _timed(mention: DateMention) -> bool:

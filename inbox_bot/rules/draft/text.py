@@ -13,6 +13,7 @@ _HEADING = re.compile(r"^\s*(?:#+\s|(?:\d{1,2}|[IVX]{1,4})\s*[.)-]\s*\S)")
 _ENDS_SENTENCE = re.compile(r"[.:;!?»)\]]\s*$")
 _BEFORE_A_DATE = re.compile(r"\b(le|du|au|avant|before|by|on|until|jusqu'au|à)$", re.IGNORECASE)
 EVIDENCE_CHARS = 240
+MAX_LINE = 2000
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,32 @@ def clean(text: str) -> str:
 
 def logical_lines(text: str) -> list[Line]:
     """Lines of the call; a line cut in the middle of a sentence (PDF, fixed width) is joined to the next."""
-    lines: list[Line] = []
+    # Pieces are gathered first and folded once: re-folding a growing line at each join would cost n².
+    gathered: list[tuple[int, list[str]]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         value = clean(raw)
         if not value:
             continue
-        previous = lines[-1] if lines else None
-        if previous is not None and _continues(previous.text, value):
-            joined = f"{previous.text} {value}"
-            lines[-1] = Line(previous.number, joined, fold(joined))
+        if gathered and _continues(gathered[-1][1][-1], value):
+            gathered[-1][1].append(value)
         else:
-            lines.append(Line(number, value, fold(value)))
+            gathered.append((number, [value]))
+    lines = []
+    for number, pieces in gathered:
+        for chunk in _chunks(" ".join(pieces)):
+            lines.append(Line(number, chunk, fold(chunk)))
     return lines
+
+
+def _chunks(text: str) -> list[str]:
+    """A line no longer than MAX_LINE: no sentence is that long, and each search stays linear in the call."""
+    chunks = []
+    while len(text) > MAX_LINE:
+        cut = text.rfind(" ", MAX_LINE // 2, MAX_LINE)
+        cut = cut if cut > 0 else MAX_LINE
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip()
+    return [*chunks, text] if text else chunks
 
 
 def _continues(previous: str, current: str) -> bool:
