@@ -12,9 +12,11 @@ _LABEL = re.compile(
     r"^(?:organisation|organization|structure|commanditaire|maitre d'ouvrage|lance par|publie par"
     r"|issued by|employer|employeur|الجهة|الجمعية)\s*:\s*(.*)$"
 )
-_ACRONYM = re.compile(r"((?:[A-ZÀ-ÖØ-Þ][\w’'-]*|de|des|du|d’|d'|la|le|l’|l'|pour|et|en|au|aux|for|of|the|and)"
-                      r"(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w’'-]*|de|des|du|d’\w+|d'\w+|la|le|l’\w+|l'\w+|pour|et|en|au|aux|for|of|the|and)){1,9})"
-                      r"\s*\(([A-Z][A-Za-z&]{1,9})\)")
+# A name and its acronym on one line: "Observatoire Marocain des Prisons (OMP)".
+_SMALL = r"de|des|du|d’\w+|d'\w+|la|le|les|l’\w+|l'\w+|pour|et|en|au|aux|for|of|the|and"
+_ACRONYM = re.compile(
+    rf"((?:[A-ZÀ-ÖØ-Þ][\w’'-]*|{_SMALL})(?: (?:[A-ZÀ-ÖØ-Þ][\w’'-]*|{_SMALL})){{1,9}}) ?\(([A-Z][A-Za-z&]{{1,9}})\)"
+)
 _KIND = re.compile(
     r"\b((?:Association|Fondation|Foundation|Mouvement|Collectif|Observatoire|Réseau|Network|Centre|Center|Fédération"
     r"|Union|Institut|Coalition|Forum|Espace|Comité|Ligue|Organisation|Organization)\b[^,.;:()\n]{3,70})"

@@ -12,7 +12,7 @@ from inbox_bot.rules.draft.text import Line
 K = DocumentKind
 # Folded phrases (lower case, no accents) that name each kind, in French, English and Arabic.
 _PHRASES: dict[DocumentKind, tuple[str, ...]] = {
-    K.CV: (r"\bcv\b", "curriculum", r"\bresume\b", "السيرة الذاتية"),
+    K.CV: (r"\bcvs?\b", "curriculum", r"\bresume\b", "السيرة الذاتية"),
     K.COVER_LETTER: (
         "lettre de (motivation|candidature)", "cover letter", "motivation letter", "letter of (motivation|interest)",
         "رسالة (التحفيز|الدافع|الترشيح)",
@@ -33,7 +33,7 @@ _PHRASES: dict[DocumentKind, tuple[str, ...]] = {
         "dossier administratif", "pieces administratives", "documents administratifs",
         "administrative (file|documents)",
         "statuts", "registre de commerce", r"\bpatente\b", "attestation cnss", "company registration",
-        "الملف الاداري", "الوثائق الادارية",
+        "الملف الإداري", "الملف الاداري", "الوثائق الإدارية",
     ),
     K.TAX_CERTIFICATE: ("fiscal", "tax (certificate|identification|registration)", "attestation de regularite",
                         "الضريبي", "الجبائي"),
@@ -48,10 +48,11 @@ _INTRO = re.compile(
     r"|(dossier|documents?|pieces) (suivants|suivantes|requis|a fournir|a joindre)|a signer et|\ba signer\b"
     r"|(should|must) (submit|send|include)|to apply,? (send|submit)"
     r"|(applications|candidatures),? (including|comprenant)"
-    r"|envoyer leur (offre|dossier)|الوثائق المطلوبة"
+    r"|envoyer leur (offre|dossier)|الوثائق المطلوبة|\bsend (a|an|your)\b|\benvoyer (un|une|votre)\b"
+    r"|^\|? ?(dossier|documents?|pieces)\b"
     r"|(soumettre|joindre|envoyer|fournir) (un dossier|les (documents|pieces))|invites a soumettre"
     r"|application (package|should|must)|(submit|include|provide) the following|required documents|documents required"
-    r"|الملف|الوثائق التالية|الوثائق المطلوبة"
+    r"|الملف المطلوب|يتضمن الملف|الوثائق التالية"
 )
 _OPTIONAL_LIST = re.compile(
     r"(documents|pieces) (optionnel|facultati|complementaire)|optional documents|^(optionnel|facultatif)"
@@ -134,7 +135,8 @@ def _lists(lines: list[Line]) -> list[tuple[Line, list[tuple[Line, str]]]]:
 
 def _inline(intro: str, rest: str) -> str:
     """The documents an opening line lists itself: after its colon or its verb of containing."""
-    if re.search(r"(send|submit|including|comprenant)$", intro):
+    listing = r"(send|submit|including|comprenant|comprend|contien|contenir|\ba|\ban|your|un|une|votre|dossier)$"
+    if re.search(listing, intro):
         return rest
     listed = re.search(r"(?::|comprenant|comprendre|contenir|contient|compose de|including|include)\s*(.*)$", rest)
     return listed.group(1) if listed else ""

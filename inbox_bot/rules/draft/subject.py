@@ -9,7 +9,8 @@ from inbox_bot.rules.draft.text import Line, fold
 
 _QUOTED = re.compile(r"«\s*([^«»]{2,150}?)\s*»|\"([^\"]{2,150})\"|“([^“”]{2,150})”|‘([^‘’]{2,150})’")
 _KEY = re.compile(
-    r"\bobjet\b|\bsubject\b|\bsujet\b|reference|\bref\b|intitul|الموضوع|المرجع|عنوان"
+    r"\bla mention\b|with the (?:mention|words)\b|\bobjet\b|\bsubject\b|\bsujet\b|reference|\bref\b|intitul"
+    r"|الموضوع|المرجع|عنوان"
 )
 _ASK = re.compile(
     r"mentionn|indiqu|precis|rappel|portant|porter|ecrire|inscri|mettre|quot|mention|includ|stat|\buse\b|\bput\b"
