@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from inbox_bot.cli.common import Context, friendly_errors
+from inbox_bot.cli.common import Context, json_option
 from inbox_bot.core.errors import UsageError
 from inbox_bot.operator.call_text import read_call
 from inbox_bot.rules.draft import render
@@ -30,10 +30,9 @@ def _checked_id(rule_id: str) -> str:
 @click.argument("call_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--id", "rule_id", help="The rule id (default: from --out, else the organisation and year).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the TOML here (default: print it).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: the fields, their evidence, what to review.")
+@json_option("One JSON object: the fields, their evidence, what to review.")
 @click.pass_obj
-@friendly_errors
-def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | None, as_json: bool) -> None:
+def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | None, output: str) -> None:
     """Draft a call's rule from its text (.txt, .pdf, .docx, .odt; French, English, Arabic).
 
     Each field comes with the line of the call it was read from; what was not found, or found twice with
@@ -51,7 +50,7 @@ def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | 
     toml = render.as_toml(draft, call_file.name)
     if out is not None:
         out.write_text(toml, encoding="utf-8")
-    if as_json:
+    if output == "json":
         click.echo(json.dumps(render.as_json(draft), ensure_ascii=False))
     elif out is None:
         click.echo(toml, nl=False)
@@ -64,10 +63,10 @@ def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | 
 @click.command(name="new")
 @click.argument("rule_id", metavar="ID")
 @click.option(
-    "--dir", "directory", type=click.Path(path_type=Path, file_okay=False), help="Default: ./rules or the config's."
+    "--dir", "directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False),
+    help="Default: ./rules or the config's.",
 )
 @click.pass_obj
-@friendly_errors
 def rules_new(obj: Context, rule_id: str, directory: Path | None) -> None:
     """Write a commented template for a new call, DIR/ID.toml, to fill in by hand (see docs/rules.md).
 
