@@ -90,6 +90,9 @@ def test_the_toml_written_passes_rules_check_with_its_evidence_beside_each_field
     assert not rule.replies.enabled  # no reply goes out before a person has read the draft
     check = CliRunner().invoke(main, ["rules", "check", str(out.parent)])
     assert check.exit_code == 0, check.output
+    again = draft(str(CALLS / "02_project_officer_en.txt"), "--out", str(out))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    assert load_rule(out).subject == "AO 03/2026 Audit Jeunesse active"  # the reviewed file is untouched
 
 
 def test_a_deadline_given_twice_is_marked_for_review_with_both_dates(tmp_path: Path) -> None:

@@ -45,6 +45,9 @@ def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | 
       inbox-bot rules draft appel.docx --json
     """
     rule_id = rule_id or (out.stem if out is not None and _ID.match(out.stem) else None)
+    if out is not None and out.exists():
+        # A draft never replaces a rule a person may already have reviewed.
+        raise UsageError(f"{out} already exists", fix="give another --out, or move that file away first")
     call = read_call(call_file)
     draft = draft_call(call.text, _checked_id(rule_id) if rule_id else None, call.problem)
     toml = render.as_toml(draft, call_file.name)
