@@ -50,6 +50,7 @@ COMMANDS = [
     ["retriage"],
     ["override"],
     ["export"],
+    ["unseal"],
     ["extend"],
     ["rules", "check"],
     ["purge"],

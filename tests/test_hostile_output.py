@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from inbox_bot.daemon.recording import record_mail
-from inbox_bot.operator.applications import export_rows
-from inbox_bot.operator.export import write_csv
+from inbox_bot.operator.export_csv import write_csv
+from inbox_bot.operator.export_rows import export_rows
 from inbox_bot.outgoing import compose, digest
 from inbox_bot.sources.files import raw_mail
 from inbox_bot.storage.store import Store
@@ -67,10 +67,9 @@ def test_the_digest_html_escapes_names_subjects_and_file_names(tmp_path: Path, r
 
 def test_the_csv_export_never_runs_a_name_as_a_formula(tmp_path: Path, recorded: tuple[Store, Triaged]) -> None:
     store, _ = recorded
-    on_time, _late = export_rows(store, ALCI)
-    write_csv(tmp_path / "export.csv", ALCI, on_time)
+    write_csv(tmp_path / "export.csv", export_rows(store, ALCI))
     with (tmp_path / "export.csv").open(encoding="utf-8-sig", newline="") as handle:
-        cells = [cell for row in list(csv.reader(handle))[1:] for cell in row]
+        cells = [cell for row in list(csv.reader(handle, delimiter=";"))[1:] for cell in row]
     assert any("HYPERLINK" in cell for cell in cells)
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
 

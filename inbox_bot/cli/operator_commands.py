@@ -15,10 +15,14 @@ from inbox_bot.cli import views
 from inbox_bot.cli.common import VERDICTS, Context, json_option, output_options
 from inbox_bot.core.errors import ExitStatus, UsageError
 from inbox_bot.core.models import DocumentKind, Rule, Verdict
+from inbox_bot.core.timezones import morocco_time
 from inbox_bot.daemon import pipeline_setup
 from inbox_bot.operator import applications as operations
-from inbox_bot.operator import export, overrides, purge, retriage
+from inbox_bot.operator import committee, overrides, purge, retriage, seal
+from inbox_bot.operator.export_csv import DIALECTS, Dialect
 
+FOLDER = click.Path(path_type=Path, file_okay=False)
+FILE = click.Path(path_type=Path, dir_okay=False)
 ID_TEXT = (
     "\b\nIDs: a mail is its number (17); an application, one sender's dossier for one call however many\n"
     "mails it took, is A + the number of its first mail (A17) or call:sender\n"
@@ -66,7 +70,7 @@ def show(obj: Context, ident: str, output: str) -> None:
       inbox-bot --config config.toml show A17
       inbox-bot --config config.toml show 18 --json
     """
-    detail = operations.show(obj.store(), ident)
+    detail = operations.show(obj.store(), ident, obj.rules())
     if output == "json":
         views.print_json_lines([detail])
         return
@@ -175,33 +179,83 @@ def override(
 @click.option("--call", required=True, help="The call (rule id).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Default: from --out, else xlsx.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Default: ./<call>.<format>.")
+@click.option(
+    "--csv-dialect",
+    metavar="excel-fr|rfc4180",
+    type=click.Choice(DIALECTS),
+    default="excel-fr",
+    show_default=True,
+    help="excel-fr: ; and a UTF-8 byte order mark (French Excel); rfc4180: , and no mark.",
+)
+@click.option(
+    "--reviewers", metavar="NAMES", help='The committee members, "Nom 1,Nom 2": one scoring sheet each and a summary.'
+)
+@click.option("--files", metavar="DIR", type=FOLDER, help="A folder per applicant, the workbook beside them.")
+@click.option("--zip", "zip_", metavar="FILE", type=FILE, help="The same folders as one ZIP file.")
+@click.option("--anonymous", is_flag=True, help="IDs in place of names, addresses and file names; no original mails.")
 @click.pass_obj
-def export_(obj: Context, call: str, fmt: str | None, out: Path | None) -> None:
+def export_(
+    obj: Context,
+    call: str,
+    fmt: str | None,
+    out: Path | None,
+    csv_dialect: Dialect,
+    reviewers: str | None,
+    files: Path | None,
+    zip_: Path | None,
+    anonymous: bool,
+) -> None:
     """Write one row per applicant of a call, for the selection committee.
 
-    Columns: name, address, time received (Morocco), verdict, each required document present or missing,
-    the paths of the stored files. XLSX adds a scoring sheet (the rule's weighted criteria, totals as
-    formulas; one "Évaluation globale" mark when the rule has none) and the late dossiers on their own
-    sheet. Text that a spreadsheet would run as a formula is written with a leading apostrophe.
+    Words in the call's language (French by default). Columns: name, address, time received (a date,
+    Morocco time), verdict, each required document present or missing, the files. XLSX adds a sheet of
+    documents, a scoring sheet (each criterion marked on its own scale, 0 to its weight; the total shows
+    once every mark is given; a rank), one per member with --reviewers plus a summary, the late dossiers
+    on their own sheet. --files DIR (or --zip FILE) writes a folder per applicant with the files under the
+    names they gave them, the original mails (.eml) and the workbook linking to each file. A sealed call
+    (sealed = [...] in its rule) leaves its sealed documents and their criterion out until `unseal`.
 
     \b
     Example:
       inbox-bot --config config.toml export --call oxfam-migration-2022 --out oxfam.xlsx
+      inbox-bot --config config.toml export --call oxfam-migration-2022 --reviewers "Amal,Youssef" --zip oxfam.zip
     """
     rule = _rule(obj.rules(), call)
     fmt = fmt or (out.suffix.lower().lstrip(".") if out is not None and out.suffix.lower() == ".csv" else "xlsx")
-    out = out or Path(f"{call}.{fmt}")
-    on_time, late = operations.export_rows(obj.store(), rule, track=lambda rows: views.track(rows, "Reading dossiers"))
-    try:
-        if fmt == "csv":
-            export.write_csv(out, rule, [*on_time, *late])
-        else:
-            export.write_xlsx(out, rule, on_time, late)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}", fix="choose another --out") from exc
-    click.echo(f"wrote {out}: {len(on_time)} applicant(s) on time, {len(late)} late")
-    if fmt == "xlsx" and not rule.criteria:
+    if out is None and files is None and zip_ is None:
+        out = Path(f"{call}.{fmt}")
+    names = tuple(n.strip() for n in (reviewers or "").split(",") if n.strip())
+    request = committee.Request(out, fmt, csv_dialect, files, zip_, names, anonymous)
+    track = lambda rows: views.track(rows, "Reading dossiers")  # noqa: E731
+    written = committee.export_call(obj.store(), rule, request, track=track)
+    done, paths = written.export, ", ".join(map(str, written.paths))
+    click.echo(f"wrote {paths}: {len(done.on_time)} applicant(s) on time, {len(done.late)} late")
+    if (fmt == "xlsx" or files or zip_) and not rule.criteria:
         click.echo("the rule states no weighted criteria: the scoring sheet has one overall mark (weight 100)")
+    if done.closed:
+        click.echo(f"sealed documents ({', '.join(k.value for k in rule.sealed)}) left out until `inbox-bot unseal`")
+
+
+@click.command(name="unseal")
+@click.option("--call", required=True, help="The sealed call (rule id).")
+@click.option("--note", required=True, help="Why: the technical evaluation is closed (kept with the record).")
+@click.option("--by", metavar="NAME", help="Who opens them (default: the operating system user).")
+@click.pass_obj
+def unseal_(obj: Context, call: str, note: str, by: str | None) -> None:
+    """Open a sealed call's sealed documents (financial offers) to the committee, for good.
+
+    Records who, when and why. From then on exports add the sealed documents and their criterion, and say
+    when they were opened. It cannot be undone; a second unseal changes nothing.
+
+    \b
+    Example:
+      inbox-bot --config config.toml unseal --call oxfam-migration-2022 --note "notes techniques arrêtées le 3/12"
+    """
+    rule = _rule(obj.rules(), call)
+    opened, new = seal.unseal(obj.store(), rule, note, by)
+    when = morocco_time(opened.at).strftime("%Y-%m-%d %H:%M")
+    state = "opened" if new else "already opened"
+    click.echo(f"{call}: sealed documents {state} on {when} (Morocco time) by {opened.by}: {opened.note}")
 
 
 @click.command()
@@ -319,4 +373,4 @@ def purge_(obj: Context, call: str, keep_counts: bool, force: bool, yes: bool) -
     click.echo(f"{call}: personal data deleted{kept}")
 
 
-COMMANDS: list[click.Command] = [applications, show, retriage_, override, export_, extend, rules_, purge_]
+COMMANDS: list[click.Command] = [applications, show, retriage_, override, export_, unseal_, extend, rules_, purge_]

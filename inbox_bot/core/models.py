@@ -119,6 +119,11 @@ class Criterion(Strict):
     name: str
     weight: Annotated[float, Field(gt=0, le=100)]
     description: str = ""
+    sealed: bool | None = Field(
+        default=None,
+        description="Marked only once the call's sealed envelopes are opened; unset: a price criterion is when "
+        "financial offers are sealed.",
+    )
 
 
 class Replies(Strict):
@@ -146,6 +151,10 @@ class Rule(Strict):
     deadline: Deadline
     documents: Documents
     criteria: list[Criterion] = []
+    sealed: list[DocumentKind] = Field(
+        default=[],
+        description="Kinds kept closed (a second envelope) until `inbox-bot unseal`, e.g. [\"financial_offer\"].",
+    )
     replies: Replies = Replies()
 
     @field_validator("addresses")
@@ -164,6 +173,14 @@ class Rule(Strict):
     def _subject_or_topics(self) -> Rule:
         if self.subject is None and not self.topics:
             raise ValueError("a call with no imposed `subject` needs `topics` (words that show a mail is about it)")
+        return self
+
+    @model_validator(mode="after")
+    def _sealed_kinds_are_asked_for(self) -> Rule:
+        asked = {*self.documents.required, *self.documents.optional}
+        stray = [kind.value for kind in self.sealed if kind not in asked]
+        if stray:
+            raise ValueError(f"sealed kinds {stray} are not in documents.required or documents.optional")
         return self
 
 

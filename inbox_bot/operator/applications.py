@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,10 +18,10 @@ from typing import Any
 from inbox_bot.core.errors import ConfigError, UsageError
 from inbox_bot.core.models import Rule, Verdict
 from inbox_bot.core.timezones import MOROCCO, morocco_time, zone
-from inbox_bot.operator.export import ExportRow
 from inbox_bot.rules.loader import load_rule
 from inbox_bot.storage import extensions as stored_extensions
 from inbox_bot.storage import mails, overrides
+from inbox_bot.storage.seals import closed_kinds
 from inbox_bot.storage.store import Store, utc_now
 
 # A resent copy or an out-of-office says nothing about the dossier: the verdict comes from the other mails.
@@ -110,9 +110,13 @@ def summarise(mails: Sequence[dict[str, Any]], pinned: set[int]) -> dict[str, An
 # ---------------------------------------------------------------- show
 
 
-def show(store: Store, ident: str) -> dict[str, Any]:
+def show(store: Store, ident: str, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
+    """Everything about a mail or an application; the documents of a call's still-sealed kinds stay closed."""
     target = resolve(store, ident)
     details = [_mail_detail(store, mail_id) for mail_id in target.mail_ids]
+    for mail in details:
+        closed = closed_kinds(store, (rules or {}).get(mail["call"] or ""))
+        mail["documents"] = [_closed(d, mail["received_at"]) if d["kind"] in closed else d for d in mail["documents"]]
     application = None
     if target.call is not None and target.applicant is not None:
         whole = resolve(store, f"{target.call}:{target.applicant}") if not target.is_application else target
@@ -124,6 +128,18 @@ def show(store: Store, ident: str) -> dict[str, Any]:
         "application": application,
         "mails": details,
         "call_events": others,
+    }
+
+
+def _closed(document: dict[str, Any], received_at: str) -> dict[str, Any]:
+    """A sealed document as `show` names it: its kind and when it came, nothing of its name or text."""
+    when = morocco_time(datetime.fromisoformat(received_at)).strftime("%d/%m/%Y %H:%M")
+    return {
+        "filename": f"pli fermé, reçu le {when}",
+        "kind": document["kind"],
+        "sealed": True,
+        **dict.fromkeys(("mime", "size", "pages", "problem", "inside", "sha256", "path", "safe_name"), None),
+        "reasons": [],
     }
 
 
@@ -178,40 +194,6 @@ def extend(store: Store, rule: Rule, until: datetime, applicant: str | None, not
 
 def extensions(store: Store, call: str) -> list[dict[str, Any]]:
     return stored_extensions.of_call(store, call)
-
-
-# ---------------------------------------------------------------- export
-
-
-def export_rows(
-    store: Store, rule: Rule, track: Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda a: a
-) -> tuple[list[ExportRow], list[ExportRow]]:
-    """The call's applicants, first received first: those on time, and the late ones (held apart)."""
-    found = sorted(applications(store, call=rule.id), key=lambda a: (a["first_received_at"], a["id"]))
-    on_time: list[ExportRow] = []
-    late: list[ExportRow] = []
-    for application in track([a for a in found if a["verdict"] not in NOT_DECIDING]):
-        row = _export_row(store, rule, application)
-        (late if application["verdict"] == Verdict.LATE.value else on_time).append(row)
-    return on_time, late
-
-
-def _export_row(store: Store, rule: Rule, application: dict[str, Any]) -> ExportRow:
-    files: dict[str, str] = {}  # one line per stored file, however many mails carried it
-    for mail_id in application["mails"]:
-        for d in mails.documents(store, mail_id):
-            if d["path"] and d["sha256"] not in files:
-                files[d["sha256"]] = f"{d['filename']} ({d['kind']}): {(store.storage / d['path']).resolve()}"
-    received = morocco_time(datetime.fromisoformat(application["received_at"]))
-    return ExportRow(
-        id=application["id"],
-        name=application["name"],
-        address=application["sender"],
-        received=received.strftime("%Y-%m-%d %H:%M"),
-        verdict=application["verdict"],
-        present={k.value: k.value not in application["missing"] for k in rule.documents.required},
-        files=list(files.values()),
-    )
 
 
 # ---------------------------------------------------------------- rules

@@ -17,7 +17,7 @@ from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import DocumentKind, LatePolicy, Rule
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.outgoing import outbox, replies
-from inbox_bot.storage import digest_rows, extensions, mails
+from inbox_bot.storage import digest_rows, extensions, mails, seals
 from inbox_bot.storage.ledger import health
 from inbox_bot.storage.store import Store
 
@@ -174,8 +174,13 @@ def days_left_text(closes_at: datetime, now: datetime) -> str:
 
 def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: set[int]) -> dict[str, Any]:
     rule = audience.calls.get(row["call"] or "")
-    stored = mails.documents(store, row["id"])
-    documents = [f"{replies.one_line(d['filename'], 80)} ({_label(d['kind'])})" for d in stored]
+    closed = seals.closed_kinds(store, rule)
+    documents = [
+        f"pli fermé, reçu le {_local(row['received_at'])} ({_label(d['kind'])})"
+        if d["kind"] in closed
+        else f"{replies.one_line(d['filename'], 80)} ({_label(d['kind'])})"
+        for d in mails.documents(store, row["id"])
+    ]
     return {
         "applicant": replies.one_line(row["sender_name"] or "", 80),
         "address": row["sender"] or "",
