@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from inbox_bot.core.models import DocumentKind
+from inbox_bot.operator.export_rows import combined
 from inbox_bot.outgoing import digest
 from inbox_bot.rules.loader import load_rules
+from inbox_bot.storage.export_rows import DocumentRow
 from tests.exportkit import (
     OXFAM,
     OXFAM_MAIL,
@@ -191,3 +194,41 @@ def test_the_digest_names_a_sealed_document_only_by_its_kind_and_date(sealed: Pa
         assert "offre.pdf" in after.text
     finally:
         store.close()
+
+
+def _document(filename: str, kind: str, reasons: list[str]) -> DocumentRow:
+    when = datetime(2022, 1, 10, 9, tzinfo=UTC)
+    return DocumentRow(1, filename, kind, "application/pdf", "0" * 64, Path("x"), when, reasons)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (_document("proposition.pdf", "methodology_note", ["less likely financial_offer (score 3 against 5)"]), True),
+        (_document("Offre technique et financière.pdf", "methodology_note", []), True),
+        (_document("proposition.pdf", "methodology_note", ["text mentions méthodologie (methodology_note)"]), False),
+        (_document("CV technique financier.pdf", "cv", []), False),  # only a technical offer can hold a price
+    ],
+)
+def test_what_counts_as_a_combined_offer(document: DocumentRow, expected: bool) -> None:
+    closed = frozenset({DocumentKind.FINANCIAL_OFFER})
+    assert combined(document, DocumentKind(document.kind), closed) is expected
+
+
+def test_a_financial_offer_sent_twice_is_one_sealed_envelope(tmp_path: Path) -> None:
+    config = config_with_rules(tmp_path, **{OXFAM: SEALED})
+    store = open_store(config)
+    for day in (10, 11):
+        received = datetime(2022, 1, day, 9, tzinfo=UTC)
+        record(
+            store,
+            "nour@example.ma",
+            files={"offre.pdf": "financial_offer"},
+            salt="same",
+            received=received,
+            **OXFAM_MAIL,
+        )
+    store.close()
+    target = _export(config, tmp_path, "c")
+    files = str(rows(workbook(target / f"{OXFAM}.xlsx")["Candidatures"])[1][-2])
+    assert files == "offre financière : pli fermé, reçu le 10/01/2022 10:00"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -31,12 +32,14 @@ def export_rows(
 ) -> Export:
     """The call's applicants, first received first: those on time, and the late ones (held apart)."""
     found = sorted(applications(store, call=rule.id), key=lambda a: (a["first_received_at"], a["id"]))
-    documents = call_documents(store, rule.id)
+    documents: dict[int, list[DocumentRow]] = defaultdict(list)
+    for document in call_documents(store, rule.id):
+        documents[document.mail_id].append(document)
     raws = {m.id: m.raw for m in call_raw_mails(store, rule.id)}
     opened = opening(store, rule.id)
     closed = frozenset(rule.sealed) if opened is None else frozenset()
     rows = [
-        _row(application, rule, documents, raws, closed)
+        _row(application, documents, raws, closed)
         for application in track([a for a in found if a["verdict"] not in NOT_DECIDING])
     ]
     if anonymous:
@@ -53,20 +56,18 @@ def export_rows(
 
 def _row(
     application: dict[str, Any],
-    rule: Rule,
-    documents: list[DocumentRow],
+    documents: dict[int, list[DocumentRow]],
     raws: dict[int, Path],
     closed: frozenset[DocumentKind],
 ) -> Row:
-    mails = set(application["mails"])
     kept: dict[str, Document] = {}  # one per stored file, however many mails carried it
-    sealed: list[Sealed] = []
-    for d in documents:
-        if d.mail_id not in mails or d.stored is None or d.sha256 in kept:
+    sealed: dict[str, Sealed] = {}
+    for d in (d for mail_id in application["mails"] for d in documents[mail_id]):
+        if d.stored is None or d.sha256 in kept or d.sha256 in sealed:
             continue
         kind = DocumentKind(d.kind)
         if kind in closed or (closed and combined(d, kind, closed)):
-            sealed.append(Sealed(kind, d.received, flagged=kind not in closed))
+            sealed[d.sha256] = Sealed(kind, d.received, flagged=kind not in closed)
             continue
         kept[d.sha256] = Document(d.filename, kind, d.mime, d.sha256, d.stored, d.received)
     return Row(
@@ -78,7 +79,7 @@ def _row(
         missing=frozenset(DocumentKind(k) for k in application["missing"]),
         documents=list(kept.values()),
         mails=[Mail(i, raws[i]) for i in application["mails"] if i in raws],
-        sealed=sealed,
+        sealed=list(sealed.values()),
     )
 
 
