@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inbox_bot.core.models import DocumentKind
-from inbox_bot.operator.export_rows import combined
+from inbox_bot.operator.export_model import combined
 from inbox_bot.outgoing import digest
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.storage.export_rows import DocumentRow
@@ -140,6 +140,11 @@ def test_a_combined_technical_and_financial_file_is_held_for_the_coordinator(tmp
     files = str(rows(workbook(target / f"{OXFAM}.xlsx")["Candidatures"])[1][-2])
     assert "pli fermé" in files and "offre technique et financière dans un même fichier" in files
     assert "Offre technique et financière.pdf" not in files
+    # The coordinator sees it in `show`, with the warning; the committee does not.
+    [detail] = json_lines(run(config, "show", "A1", "--json"))
+    [document] = detail["mails"][0]["documents"]
+    assert document["filename"] == "Offre technique et financière.pdf"
+    assert "offre technique et financière dans un même fichier" in document["reasons"][-1]
 
 
 def test_show_names_a_sealed_document_only_by_its_kind_and_date(sealed: Path) -> None:
@@ -212,7 +217,8 @@ def _document(filename: str, kind: str, reasons: list[str]) -> DocumentRow:
 )
 def test_what_counts_as_a_combined_offer(document: DocumentRow, expected: bool) -> None:
     closed = frozenset({DocumentKind.FINANCIAL_OFFER})
-    assert combined(document, DocumentKind(document.kind), closed) is expected
+    assert combined(document.filename, DocumentKind(document.kind), document.reasons, closed) is expected
+    assert combined(document.filename, DocumentKind(document.kind), document.reasons, frozenset()) is False
 
 
 def test_a_financial_offer_sent_twice_is_one_sealed_envelope(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from inbox_bot.core.errors import ConfigError, UsageError
-from inbox_bot.core.models import Rule, Verdict
+from inbox_bot.core.models import DocumentKind, Rule, Verdict
 from inbox_bot.core.timezones import MOROCCO, morocco_time, zone
+from inbox_bot.operator.export_model import COMBINED_NOTE, combined
 from inbox_bot.rules.loader import load_rule
 from inbox_bot.storage import extensions as stored_extensions
 from inbox_bot.storage import mails, overrides
@@ -116,7 +117,7 @@ def show(store: Store, ident: str, rules: Mapping[str, Rule] | None = None) -> d
     details = [_mail_detail(store, mail_id) for mail_id in target.mail_ids]
     for mail in details:
         closed = closed_kinds(store, (rules or {}).get(mail["call"] or ""))
-        mail["documents"] = [_closed(d, mail["received_at"]) if d["kind"] in closed else d for d in mail["documents"]]
+        mail["documents"] = [_sealed_view(d, mail["received_at"], closed) for d in mail["documents"]]
     application = None
     if target.call is not None and target.applicant is not None:
         whole = resolve(store, f"{target.call}:{target.applicant}") if not target.is_application else target
@@ -129,6 +130,17 @@ def show(store: Store, ident: str, rules: Mapping[str, Rule] | None = None) -> d
         "mails": details,
         "call_events": others,
     }
+
+
+def _sealed_view(document: dict[str, Any], received_at: str, closed: frozenset[DocumentKind]) -> dict[str, Any]:
+    """A document as `show` gives it while the call's envelopes are closed: a sealed one named only by its kind
+    and date; a technical offer that holds the price too shown to the coordinator, with a warning."""
+    if document["kind"] in closed:
+        return _closed(document, received_at)
+    kind = DocumentKind(document["kind"])
+    if combined(document["filename"] or "", kind, document["reasons"] or [], closed):
+        return {**document, "reasons": [*(document["reasons"] or []), COMBINED_NOTE]}
+    return document
 
 
 def _closed(document: dict[str, Any], received_at: str) -> dict[str, Any]:

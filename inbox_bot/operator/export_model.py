@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,11 @@ from inbox_bot.storage.seals import Opening
 # A call stating no weighted criteria: the committee then gives one overall mark.
 OVERALL_WEIGHT = 100.0
 FINANCIAL_WORDS = ("financ", "prix", "price", "cout", "budget", "مالي")
+TECHNICAL = frozenset({DocumentKind.METHODOLOGY_NOTE})  # the kinds a combined technical and financial offer takes
+COMBINED_NOTE = (
+    "pli fermé pour le comité : offre technique et financière dans un même fichier, "
+    "à ne transmettre qu'après l'ouverture des plis (inbox-bot unseal)"
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,21 @@ def sealed_criterion(criterion: Criterion, sealed: list[DocumentKind]) -> bool:
         if kind is DocumentKind.FINANCIAL_OFFER and any(word in name for word in FINANCIAL_WORDS):
             return True
     return False
+
+
+def combined(filename: str, kind: DocumentKind, reasons: Sequence[str], closed: frozenset[DocumentKind]) -> bool:
+    """A technical offer that reads like a sealed kind too: held back for the coordinator, not opened.
+
+    The classifier names its runner-up kind in the reasons ("less likely financial_offer ..."); a file
+    named both technical and financial says the same.
+    """
+    if kind not in TECHNICAL or not closed:
+        return False
+    values = {k.value for k in closed}
+    if any(value in reason for reason in reasons for value in values):
+        return True
+    name = plain(filename)
+    return DocumentKind.FINANCIAL_OFFER in closed and "financ" in name and "techni" in name
 
 
 def plain(text: str) -> str:

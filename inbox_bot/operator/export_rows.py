@@ -11,7 +11,7 @@ from typing import Any
 
 from inbox_bot.core.models import DocumentKind, Rule, Verdict
 from inbox_bot.operator.applications import NOT_DECIDING, applications
-from inbox_bot.operator.export_model import Document, Export, Mail, Row, Sealed, plain
+from inbox_bot.operator.export_model import Document, Export, Mail, Row, Sealed, combined
 from inbox_bot.outgoing.replies import KIND_LABELS
 from inbox_bot.storage.export_rows import DocumentRow, call_documents, call_raw_mails
 from inbox_bot.storage.seals import opening
@@ -19,7 +19,6 @@ from inbox_bot.storage.store import Store
 from inbox_bot.triage.safenames import safe_name
 
 Track = Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]]
-TECHNICAL = frozenset({DocumentKind.METHODOLOGY_NOTE})
 
 
 def export_rows(
@@ -66,7 +65,7 @@ def _row(
         if d.stored is None or d.sha256 in kept or d.sha256 in sealed:
             continue
         kind = DocumentKind(d.kind)
-        if kind in closed or (closed and combined(d, kind, closed)):
+        if kind in closed or (closed and combined(d.filename, kind, d.reasons, closed)):
             sealed[d.sha256] = Sealed(kind, d.received, flagged=kind not in closed)
             continue
         kept[d.sha256] = Document(d.filename, kind, d.mime, d.sha256, d.stored, d.received)
@@ -81,21 +80,6 @@ def _row(
         mails=[Mail(i, raws[i]) for i in application["mails"] if i in raws],
         sealed=list(sealed.values()),
     )
-
-
-def combined(document: DocumentRow, kind: DocumentKind, closed: frozenset[DocumentKind]) -> bool:
-    """A technical offer that reads like a sealed kind too: held back for the coordinator, not opened.
-
-    The classifier names its runner-up kind in the reasons ("less likely financial_offer ..."); a file
-    named both technical and financial says the same.
-    """
-    if kind not in TECHNICAL:
-        return False
-    values = {k.value for k in closed}
-    if any(value in reason for reason in document.reasons for value in values):
-        return True
-    name = plain(document.filename)
-    return DocumentKind.FINANCIAL_OFFER in closed and "financ" in name and "techni" in name
 
 
 def anonymised(row: Row, rule: Rule) -> Row:
