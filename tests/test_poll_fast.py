@@ -235,11 +235,6 @@ def test_a_connection_dropped_mid_batch_loses_nothing(memory_server: MemoryServe
     assert [(row["failures"], row["failing_since"]) for row in health] == [(1, None)], "failing no more"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the poller moves a mail still flagged \\Deleted after a half-done COPY again, so its copy "
-    "is filed twice on the server (recorded once, nothing lost); a fix: treat a \\Deleted UID as absent",
-)
 def test_a_connection_dropped_between_copy_and_expunge_files_one_copy(store: Store) -> None:
     # GIVEN a server without MOVE whose connection drops between COPY and EXPUNGE
     server = MemoryServer(capabilities=NO_MOVE)

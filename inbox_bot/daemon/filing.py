@@ -55,7 +55,13 @@ class Filer:
         if not pending:
             return
         imap.select(state.folder)
-        present = imap.fetch_meta([p.uid for p in pending])
+        # A UID we flagged \Deleted after a COPY whose EXPUNGE never came (the connection dropped) is already
+        # in its target: treat it as gone from here, so the search by Message-ID finds the copy, not a second one.
+        present = {
+            uid: meta
+            for uid, meta in imap.fetch_meta([p.uid for p in pending]).items()
+            if "\\Deleted" not in meta.flags
+        }
         in_force = rules()
         by_target: dict[str, list[PendingFiling]] = {}
         for filing in pending:
