@@ -337,6 +337,9 @@ def test_daemon_polls_on_schedule_and_stops_cleanly_on_sigterm(
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()
+    # The journal says, without -v, one line per mail that an operator can filter on.
+    per_mail = [line for line in stderr.decode().splitlines() if "mail recorded mailbox=ngo" in line]
+    assert len(per_mail) == 2 and all("verdict=" in line and " id=" in line for line in per_mail), stderr.decode()
     status = CliRunner().invoke(main, ["--config", str(config), "status", "--json"])
     rules = json.loads(status.output)["rules"]
     assert rules["state"] == "error" and "broken-call.toml" in rules["detail"]

@@ -126,7 +126,8 @@ def run(obj: Context, once: bool) -> None:
     """Watch the configured mailboxes and folders: triage, record and file each new mail.
 
     Without --once, runs in the foreground until SIGTERM or Ctrl-C (which finish the mail in hand);
-    SIGHUP reloads the rules. Logs go to stderr. Creates the database on its first run.
+    SIGHUP reloads the rules. Logs go to stderr, one line per mail recorded (`mail recorded mailbox=...
+    id=... call=... verdict=...`, for journalctl -g). Creates the database on its first run.
 
     \b
     Example:
@@ -135,6 +136,9 @@ def run(obj: Context, once: bool) -> None:
     """
     daemon = Daemon(obj.settings, daemon=not once)
     if not once:
+        # The daemon's journal is how an operator follows it: its per-mail lines (INFO) show without -v.
+        package_log = logging.getLogger("inbox_bot")
+        package_log.setLevel(min(logging.INFO, logging.getLogger().getEffectiveLevel()))
         daemon.run_forever()
         return
     click.get_current_context().call_on_close(daemon.close)
