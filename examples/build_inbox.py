@@ -22,6 +22,7 @@ from examples import (  # noqa: E402
     scenarios_omp_firm,
     scenarios_omp_officer,
     scenarios_oxfam,
+    scenarios_scans,
 )
 from examples.delivery import Sample  # noqa: E402
 
@@ -35,6 +36,7 @@ def collect() -> list[Sample]:
         *scenarios_omp_officer.samples(),
         *scenarios_omp_firm.samples(),
         *scenarios_hakama.samples(),
+        *scenarios_scans.samples(),
     ]
     slugs = [s.slug for s in samples]
     duplicated = {slug for slug in slugs if slugs.count(slug) > 1}

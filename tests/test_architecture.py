@@ -52,6 +52,7 @@ def test_the_libraries_we_rely_on_are_where_we_say() -> None:
     users = third_party_imports()
     assert users["imapclient"] == {"sources.imap"}
     assert users["magic"] == {"triage.attachments"}
+    assert users["PIL"] == {"triage.ocr"}  # tesseract runs there too, the only subprocess on images
     assert users["mailparser"] == {"triage.parse"}
     assert users["sqlite_utils"] <= {"storage.store", "storage.schema"}
     assert users["apscheduler"] == {"daemon.scheduler"}

@@ -56,7 +56,9 @@ def _kind(filename: str) -> DocumentKind:
 def known_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Attachments read as they are and classified by their file name."""
 
-    def read(parts: list[tuple[str, bytes]], limits: object = None, extraction: object = None) -> list[Attachment]:
+    def read(
+        parts: list[tuple[str, bytes]], limits: object = None, extraction: object = None, known: object = None
+    ) -> list[Attachment]:
         return [attachment(name, content) for name, content in parts]
 
     def classify(a: Attachment) -> ClassifiedDocument:
@@ -290,9 +292,10 @@ def test_the_sample_inbox_rejudged_with_the_same_rules_changes_nothing(config: P
         pipeline_setup.build_pipeline(settings, load_rules(settings.rules_dir)), store, read_paths([inbox]), report
     )
     store.close()
-    assert len(report.recorded) == 45 and not report.failures
+    mails = len(list(inbox.glob("*.eml")))
+    assert len(report.recorded) == mails and not report.failures
     changes = json_lines(run(config, "retriage", "--all", "--json"))
-    assert len(changes) == 45
+    assert len(changes) == mails
     assert [c for c in changes if c["changed"] or c["skipped"]] == []
     # The same store under a rule that now accepts late dossiers: only Oxfam's late one changes.
     rules = tmp_path / "rules"

@@ -36,6 +36,7 @@ class DocumentKind(StrEnum):
     TAX_CERTIFICATE = "tax_certificate"
     CODE_OF_CONDUCT = "code_of_conduct"
     SIGNED_TERMS = "signed_terms"
+    IDENTITY_DOCUMENT = "identity_document"  # national ID card (CIN), passport
     OTHER = "other"
 
 
@@ -214,6 +215,7 @@ class Attachment(BaseModel):
     pages: int | None = None
     problem: str | None = None  # why it cannot be read: encrypted, corrupt, disguised executable...
     inside: str | None = None  # the archive it came from
+    ocr: str | None = None  # set when OCR was tried: "lu par OCR (2 pages)", or why it read nothing
 
 
 class MailPart(BaseModel):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from inbox_bot.core.models import DOSSIER_VERDICTS, DocumentKind, DossierSoFar
 from inbox_bot.storage import extensions, mails
 from inbox_bot.storage.store import Store
+from inbox_bot.triage.extract import Extracted
 
 
 @dataclass
@@ -45,6 +46,10 @@ class ReplayHistory:
 
     def at(self, mail_id: int) -> None:
         self.position = self.states[mail_id].order
+
+    def read_before(self, sha256: str) -> Extracted | None:
+        """What OCR read of a file before: a re-triage never reads a scan again (the pipeline's Readings)."""
+        return self.store.read_before(sha256)
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         of_call = (self.states[i] for i in self.by_call[call])

@@ -215,6 +215,6 @@ def _write(store: Store, mail_id: int, result: TriageResult, attachments: Sequen
     safe_names = {a.sha256: a.safe_name for a in attachments}
     with store.transaction() as tx:
         judgements.update_mail(store, mail_id, result)
-        judgements.update_documents(store, mail_id, result, stored, safe_names)
+        judgements.update_documents(store, mail_id, result, stored, safe_names, attachments)
         if change.changed():
             tx.add_event(mail_id, "retriage", change.summary())

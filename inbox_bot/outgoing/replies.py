@@ -51,6 +51,7 @@ KIND_LABELS: dict[Language, dict[DocumentKind, str]] = {
         DocumentKind.TAX_CERTIFICATE: "attestation fiscale (identification fiscale)",
         DocumentKind.CODE_OF_CONDUCT: "code de conduite signé",
         DocumentKind.SIGNED_TERMS: "conditions générales signées",
+        DocumentKind.IDENTITY_DOCUMENT: "pièce d'identité (carte nationale ou passeport)",
         DocumentKind.OTHER: "autre document",
     },
     "ar": {
@@ -63,6 +64,7 @@ KIND_LABELS: dict[Language, dict[DocumentKind, str]] = {
         DocumentKind.TAX_CERTIFICATE: "شهادة التعريف الجبائي",
         DocumentKind.CODE_OF_CONDUCT: "مدونة السلوك موقعة",
         DocumentKind.SIGNED_TERMS: "الشروط العامة موقعة",
+        DocumentKind.IDENTITY_DOCUMENT: "وثيقة الهوية (البطاقة الوطنية أو جواز السفر)",
         DocumentKind.OTHER: "وثيقة أخرى",
     },
     "en": {
@@ -75,6 +77,7 @@ KIND_LABELS: dict[Language, dict[DocumentKind, str]] = {
         DocumentKind.TAX_CERTIFICATE: "tax certificate (tax identification)",
         DocumentKind.CODE_OF_CONDUCT: "signed code of conduct",
         DocumentKind.SIGNED_TERMS: "signed terms and conditions",
+        DocumentKind.IDENTITY_DOCUMENT: "identity document (national ID card or passport)",
         DocumentKind.OTHER: "other document",
     },
 }

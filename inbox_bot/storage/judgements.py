@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from inbox_bot.core.models import TriageResult
+from inbox_bot.core.models import Attachment, TriageResult
 from inbox_bot.storage.mails import documents
+from inbox_bot.storage.readings import ocr_columns
 
 if TYPE_CHECKING:
     from inbox_bot.storage.store import Store
@@ -29,9 +31,12 @@ def update_mail(store: Store, mail_id: int, result: TriageResult) -> None:
 
 
 def update_documents(
-    store: Store, mail_id: int, result: TriageResult, stored: dict[str, str], safe_names: dict[str, str]
+    store: Store, mail_id: int, result: TriageResult, stored: dict[str, str], safe_names: dict[str, str],
+    attachments: Sequence[Attachment] = (),
 ) -> None:
-    """Update documents in place (their ids stay), add the ones a better reader now finds, drop the rest."""
+    """Update documents in place (their ids stay), add the ones a better reader now finds, drop the rest;
+    what OCR read of `attachments` is kept with their rows."""
+    read = {a.sha256: a for a in attachments}
     old = {(d["sha256"], d["filename"]): d for d in documents(store, mail_id)}
     table = store.db.table("documents")
     for d in result.documents:
@@ -43,6 +48,7 @@ def update_documents(
             "problem": d.problem,
             "inside": d.inside,
             "reasons": json.dumps(d.reasons, ensure_ascii=False),
+            **ocr_columns(read.get(d.sha256)),
         }
         existing = old.pop((d.sha256, d.filename), None)
         if existing is not None:

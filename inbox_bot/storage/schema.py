@@ -193,3 +193,11 @@ def m005_attempts(db: Database) -> None:
         not_null={"count"},
         defaults={"count": 0},
     )
+
+
+@MIGRATIONS()
+def m006_documents_ocr(db: Database) -> None:
+    # What OCR read of a scan (its note and text), kept with the document: a re-triage reuses it, and a file
+    # is never read by OCR twice. ocr_text is null when OCR did not run to the end (not installed, cut).
+    db.table("documents").add_column("ocr", str)
+    db.table("documents").add_column("ocr_text", str)

@@ -20,10 +20,11 @@ from sqlite_utils.db import Table
 
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.core.models import Attachment, DossierSoFar, RawMail, TriageResult
-from inbox_bot.storage import extensions, mails
+from inbox_bot.storage import extensions, mails, readings
 from inbox_bot.storage.rows import utc_now
 from inbox_bot.storage.schema import MIGRATIONS
 from inbox_bot.storage.transaction import Transaction
+from inbox_bot.triage.extract import Extracted
 
 __all__ = ["Store", "Transaction", "utc_now"]
 
@@ -65,6 +66,10 @@ class Store:
 
     def mail_id_by_hash(self, sha256: str) -> int | None:
         return mails.mail_id_by_hash(self, sha256)
+
+    def read_before(self, sha256: str) -> Extracted | None:
+        """What OCR read of these bytes when a mail first brought them (the pipeline's Readings)."""
+        return readings.read_before(self, sha256)
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         return mails.dossier(self, call, applicant, message_id)

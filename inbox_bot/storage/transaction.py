@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from inbox_bot.core.models import Attachment, RawMail, TriageResult
 from inbox_bot.storage import ledger, outbox_rows
+from inbox_bot.storage.readings import ocr_columns
 from inbox_bot.storage.rows import as_json, utc_now
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class Transaction:
         self, mail_id: int, result: TriageResult, attachments: Sequence[Attachment], stored: dict[str, str]
     ) -> None:
         safe_names = {a.sha256: a.safe_name for a in attachments}
+        by_hash = {a.sha256: a for a in attachments}
         rows = [
             {
                 "mail_id": mail_id,
@@ -96,6 +98,7 @@ class Transaction:
                 "inside": d.inside,
                 "reasons": json.dumps(d.reasons, ensure_ascii=False),
                 "path": stored.get(d.sha256),
+                **ocr_columns(by_hash.get(d.sha256)),
             }
             for d in result.documents
         ]

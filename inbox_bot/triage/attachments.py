@@ -13,14 +13,14 @@ import io
 import itertools
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import magic
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ArchiveLimits, ExtractionLimits
 from inbox_bot.core.models import Attachment
-from inbox_bot.triage.classify import is_program
+from inbox_bot.triage.classify import is_program, kind_from_name
 from inbox_bot.triage.extract import Extracted
 from inbox_bot.triage.safenames import DOCX as DOCX
 from inbox_bot.triage.safenames import MAX_NAME_CHARS as MAX_NAME_CHARS
@@ -38,10 +38,15 @@ _MAX_DIRECTORY_BYTES = 2 * MB  # some 45,000 entries at most: far beyond any dos
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
+# What OCR read of a file before (by SHA-256), so a file is read by OCR once: the store's memory, a dry run's
+Known = Callable[[str], Extracted | None]
+
+
 def read_attachments(
     parts: list[tuple[str, bytes]],
     limits: ArchiveLimits = DEFAULT_LIMITS.archives,
     extraction: ExtractionLimits = DEFAULT_LIMITS.extraction,
+    known: Known | None = None,
 ) -> list[Attachment]:
     """Read each (name the sender gave, decoded bytes) into Attachments, unpacking zip archives.
 
@@ -50,10 +55,13 @@ def read_attachments(
     (bomb, too many files, too deep, encrypted, corrupt, empty) is returned alone, whole, with its `problem`
     set and none of its members: a half-unpacked archive would pass for a complete one. Never raises on bad
     input: what cannot be read says why in `problem`. Safe names are unique within the returned list. Text
-    is extracted in a sandboxed worker process (inbox_bot.triage.sandbox) bounded by `extraction`.
+    is extracted in a sandboxed worker process (inbox_bot.triage.sandbox) bounded by `extraction`; images and
+    scanned PDFs whose name does not say their kind are read there by OCR, unless `known` has the reading of
+    the same bytes already.
     """
     found: list[Attachment] = []
     reader = MailReader(extraction)
+    reader.known = known
     for filename, data in parts:
         found.extend(_read_part(filename, data, limits, reader))
     return _unique_safe_names(found)
@@ -198,16 +206,18 @@ def _read_part(filename: str, data: bytes, limits: ArchiveLimits, reader: MailRe
 def _attachment(filename: str, data: bytes, ident: _Identity, limits: ArchiveLimits, reader: MailReader,
                 inside: str | None) -> Attachment:
     extracted = Extracted(problem=ident.problem)
+    sha256 = hashlib.sha256(data).hexdigest()
     if ident.problem is None and len(data) <= MAX_EXTRACT_BYTES:
-        extracted = _extract(ident.family, data, limits, reader)
+        extracted = _extract(filename, sha256, ident.family, data, limits, reader)
     return Attachment(
         filename=filename, safe_name=safe_name(filename, ident.mime), mime=ident.mime, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), content=data, text=extracted.text, pages=extracted.pages,
-        problem=extracted.problem, inside=inside,
+        sha256=sha256, content=data, text=extracted.text, pages=extracted.pages,
+        problem=extracted.problem, inside=inside, ocr=extracted.ocr,
     )
 
 
-def _extract(family: str, data: bytes, limits: ArchiveLimits, reader: MailReader) -> Extracted:
+def _extract(filename: str, sha256: str, family: str, data: bytes, limits: ArchiveLimits,
+             reader: MailReader) -> Extracted:
     if family in ("docx", "odt", "xlsx"):
         # office files are zips too: the parsers inflate whatever the headers declare, so bound that first
         try:
@@ -218,7 +228,11 @@ def _extract(family: str, data: bytes, limits: ArchiveLimits, reader: MailReader
             return Extracted(problem=refused.problem("document"))
         except _ZIP_ERRORS as error:
             return Extracted(problem=f"corrupt document: {error}"[:120])
-    return reader.extract(family, data)
+    # OCR only where it can tell something: a name that already says the kind is enough
+    ocr = family in ("image", "pdf") and kind_from_name(filename) is None
+    if ocr and reader.known is not None and (before := reader.known(sha256)) is not None:
+        return before  # read by OCR before: never again
+    return reader.extract(family, data, ocr=ocr)
 
 
 # ---------------------------------------------------------------- archives

@@ -49,6 +49,9 @@ _NAME_SIGNALS: dict[DocumentKind, tuple[str, ...]] = {
                         "conduite", "مدونة السلوك"),
     K.SIGNED_TERMS: ("termes et conditions", "conditions générales", "conditions générales d'achat", "cga",
                      "terms and conditions", "terms conditions", "general terms", "الشروط العامة"),
+    K.IDENTITY_DOCUMENT: ("cin", "cnie", "cni", "carte nationale", "carte d'identité", "carte identité",
+                          "pièce d'identité", "passeport", "passport", "identity card", "id card",
+                          "البطاقة الوطنية", "بطاقة التعريف", "جواز السفر"),
 }
 
 # Text phrases by weight: 3 only this kind of document says it, 2 a strong hint, 1 shared with others.
@@ -121,6 +124,16 @@ _TEXT_SIGNALS: dict[DocumentKind, dict[int, tuple[str, ...]]] = {
             "الشروط والأحكام"),
         2: ("conditions générales", "general terms", "general conditions", "conditions of purchase"),
         1: ("lu et approuvé",),
+    },
+    # The Moroccan CIN (French and Arabic on its face) and passport data pages (French and English).
+    K.IDENTITY_DOCUMENT: {
+        3: ("carte nationale d'identité", "carte nationale d'identité électronique", "البطاقة الوطنية للتعريف",
+            "البطاقة الوطنية للتعريف الإلكترونية", "passeport", "passport", "جواز السفر", "national identity card",
+            "identity card"),
+        2: ("valable jusqu'au", "date d'expiration", "date of expiry", "lieu de naissance", "place of birth",
+            "date de délivrance", "date of issue", "صالحة إلى غاية", "مكان الازدياد", "given names"),
+        1: ("royaume du maroc", "kingdom of morocco", "المملكة المغربية", "nationalité", "nationality", "sexe",
+            "né le", "née le", "surname"),
     },
 }
 
@@ -208,8 +221,16 @@ def _decide(attachment: Attachment) -> tuple[DocumentKind, list[str]]:
     if attachment.problem:
         return _by_name_only(attachment.filename, named, f"could not be read ({attachment.problem})")
     if not attachment.text.strip():
-        return _by_name_only(attachment.filename, named, "no text to read (image or scan)")
-    return _by_score(attachment.filename, named, fold(attachment.text))
+        why = f"no text to read ({attachment.ocr})" if attachment.ocr else "no text to read (image or scan)"
+        return _by_name_only(attachment.filename, named, why)
+    kind, reasons = _by_score(attachment.filename, named, fold(attachment.text))
+    return kind, [*reasons, attachment.ocr] if attachment.ocr else reasons
+
+
+def kind_from_name(filename: str) -> DocumentKind | None:
+    """The kind a file's name alone says, when it says exactly one."""
+    named = _named_kinds(filename)
+    return named[0] if len(named) == 1 else None
 
 
 def _named_kinds(filename: str) -> list[DocumentKind]:

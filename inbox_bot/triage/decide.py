@@ -31,6 +31,7 @@ KIND_LABELS_FR = {
     DocumentKind.TAX_CERTIFICATE: "attestation fiscale",
     DocumentKind.CODE_OF_CONDUCT: "code de conduite signé",
     DocumentKind.SIGNED_TERMS: "termes et conditions signés",
+    DocumentKind.IDENTITY_DOCUMENT: "pièce d'identité (CIN ou passeport)",
     DocumentKind.OTHER: "autre document",
 }
 

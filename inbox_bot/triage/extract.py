@@ -18,11 +18,15 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeTree
-from pypdf import PasswordType, PdfReader
+from pypdf import PageObject, PasswordType, PdfReader
+from pypdf.generic import DictionaryObject, PdfObject
 
 MAX_PAGES = 3  # the first pages tell what a document is; reading more only costs time
 MAX_CHARS = 20_000
 MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part of an ODT/XLSX; a real one is far smaller
+OCR_DONE = "lu par OCR"  # how the note of every OCR reading that ran starts: such a reading is kept, never redone
+MIN_LETTERS = 80  # below this, a PDF's text layer is a scan's watermark at most: the pages are read by OCR
+MAX_PAGE_PIXELS = 250_000_000  # an image a page declares larger than this is not decoded (a bomb)
 
 # pypdf logs every oddity of real-world PDFs; with no logging configured Python would print them all on
 # stderr. A NullHandler keeps them out of the CLI's output yet lets an application that configures logging
@@ -32,6 +36,10 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 _ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XLSX = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+class OcrRefused(Exception):
+    """An image is over a limit or cannot be decoded: nothing of it is read by OCR, and this says why."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +58,29 @@ class Extracted:
     text: str = ""
     pages: int | None = None
     problem: str | None = None
+    ocr: str | None = None  # set when OCR was tried: "lu par OCR (2 pages)", or why it read nothing
 
 
-def extract_text(family: str, data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
-    """Text of a file whose structure has already been checked to be `family` (pdf, docx, odt, xlsx, text)."""
+def extract_text(family: str, data: bytes, limits: Limits = ATTACHMENT, *,
+                 ocr_until: float | None = None) -> Extracted:
+    """Text of a file whose structure has already been checked to be `family` (pdf, docx, odt, xlsx, text,
+    image). With `ocr_until` (a time.monotonic() deadline), images and PDFs without a usable text layer are read
+    by OCR until then; without it, they give what their text layer holds (images: nothing)."""
+    if family == "image":
+        return _ocr_image(data, ocr_until) if ocr_until is not None else Extracted()
     reader = _READERS.get(family)
-    return reader(data, limits) if reader else Extracted()
+    if reader is None:
+        return Extracted()
+    extracted = reader(data, limits)
+    if family == "pdf" and ocr_until is not None and extracted.problem is None and not usable(extracted.text):
+        return _ocr_pdf(data, extracted, ocr_until)
+    return extracted
+
+
+def usable(text: str) -> bool:
+    """Whether a text layer says enough to classify by: a scan often carries a few words of its own (a scanner
+    app's watermark, a page number) that are not the document."""
+    return sum(char.isalpha() for char in text) >= MIN_LETTERS
 
 
 def _short(error: BaseException) -> str:
@@ -88,6 +113,61 @@ def extract_pdf(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
         except Exception as error:  # a parser of hostile bytes can fail in any way: report, never crash
             return Extracted(problem=f"corrupt or unreadable PDF: {_short(error)}")
     return Extracted(text=_cap(texts, limits.chars), pages=pages)
+
+
+def _ocr_pdf(data: bytes, layer: Extracted, until: float) -> Extracted:
+    """A scanned PDF: the largest image of each of its first pages, read by OCR, after any text layer."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                _opens_without_password(reader)
+            pictures = [_page_picture(page) for page in reader.pages[:MAX_PAGES]]
+        except OcrRefused as refused:
+            return Extracted(text=layer.text, pages=layer.pages, ocr=str(refused))
+        except Exception as error:
+            return Extracted(text=layer.text, pages=layer.pages, ocr=f"page images not read: {_short(error)}")
+    from inbox_bot.triage import ocr  # here, not on top: Pillow loads in the worker only, never in the daemon
+
+    found = [picture for picture in pictures if picture is not None]
+    if not found:
+        return Extracted(text=layer.text, pages=layer.pages, ocr="no page image to read by OCR")
+    read = ocr.read_pictures(found, until, total=layer.pages)
+    if not read.pages:
+        return Extracted(text=layer.text, pages=layer.pages, ocr=read.note or "no page image to read by OCR")
+    return Extracted(text=_cap([read.text, layer.text]), pages=layer.pages, ocr=read.note)
+
+
+def _page_picture(page: PageObject) -> object | None:
+    """The page's largest image (a scanner or phone app puts one per page), decoded; None if it has none."""
+    resources = _resolved(page.get("/Resources"))
+    xobjects = _resolved(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
+    if not isinstance(xobjects, DictionaryObject):
+        return None
+    sizes = {}
+    for name, reference in xobjects.items():
+        xobject = reference.get_object()
+        if isinstance(xobject, DictionaryObject) and xobject.get("/Subtype") == "/Image":
+            sizes[name] = int(xobject.get("/Width", 0)) * int(xobject.get("/Height", 0))
+    if not sizes:
+        return None
+    name = max(sizes, key=lambda key: sizes[key])
+    if sizes[name] > MAX_PAGE_PIXELS:  # checked before pypdf inflates a single pixel
+        raise OcrRefused(f"page image of {sizes[name] / 1e6:.0f} megapixels over the OCR limit: not read")
+    picture: object = page.images[name].image
+    return picture
+
+
+def _resolved(value: object) -> object:
+    return value.get_object() if isinstance(value, PdfObject) else value
+
+
+def _ocr_image(data: bytes, until: float) -> Extracted:
+    from inbox_bot.triage import ocr  # here, not on top: Pillow loads in the worker only, never in the daemon
+
+    read = ocr.read_image(data, until)
+    return Extracted(text=_cap([read.text]), pages=read.pages or None, ocr=read.note)
 
 
 def _opens_without_password(reader: PdfReader) -> bool:

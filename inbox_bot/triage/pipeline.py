@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, Limits
 from inbox_bot.core.models import (
@@ -30,6 +30,7 @@ from inbox_bot.core.models import (
 from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
+from inbox_bot.triage.extract import OCR_DONE, Extracted
 from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
@@ -41,6 +42,13 @@ class History(Protocol):
     """What is already known of an applicant's dossier for a call."""
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar: ...
+
+
+@runtime_checkable
+class Readings(Protocol):
+    """A history that also remembers what OCR read of a file, so no file is read by OCR twice."""
+
+    def read_before(self, sha256: str) -> Extracted | None: ...
 
 
 @dataclass
@@ -58,6 +66,7 @@ class MemoryHistory:
     kinds: dict[tuple[str, str], set[DocumentKind]] = field(default_factory=lambda: defaultdict(set))
     hashes: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     message_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    readings: dict[str, Extracted] = field(default_factory=dict)
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         key = (call, applicant)
@@ -66,6 +75,14 @@ class MemoryHistory:
             document_hashes=frozenset(self.hashes[key]),
             message_ids=frozenset(self.message_ids[call]),
         )
+
+    def read_before(self, sha256: str) -> Extracted | None:
+        return self.readings.get(sha256)
+
+    def keep_readings(self, attachments: Iterable[Attachment]) -> None:
+        for a in attachments:
+            if a.ocr is not None and a.ocr.startswith(OCR_DONE):
+                self.readings[a.sha256] = Extracted(text=a.text, pages=a.pages, ocr=a.ocr)
 
     def remember(self, result: TriageResult) -> None:
         if result.call is None:
@@ -95,8 +112,9 @@ class Pipeline:
         if scan.refusal is not None:
             return self.refused(raw, scan.refusal)
         parsed = parse(raw, scan)
+        known = history.read_before if isinstance(history, Readings) else None
         attachments = read_attachments(
-            [(p.filename, p.content) for p in parsed.parts], self.limits.archives, self.limits.extraction
+            [(p.filename, p.content) for p in parsed.parts], self.limits.archives, self.limits.extraction, known
         )
         documents = [classify(a) for a in attachments]
         matched = (
@@ -176,4 +194,5 @@ def dry_run(pipeline: Pipeline, mails: Iterable[RawMail]) -> Iterable[Triaged]:
         seen.add(raw.sha256)
         triaged = pipeline.triage(raw, history)
         history.remember(triaged.result)
+        history.keep_readings(triaged.attachments)
         yield triaged

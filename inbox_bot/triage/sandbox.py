@@ -1,10 +1,11 @@
 """Text extraction in a child process, under memory, CPU and wall-clock limits.
 
-Document parsers (pypdf; zipfile and defusedxml for DOCX, ODT, XLSX) are where hostile files do their damage:
-a PDF whose streams inflate to gigabytes or whose page tree loops, an XML that nests until the stack runs out.
-Run inside the daemon, one such file could stall it or get it killed. Here they run in one persistent worker
-process (a fork per file would cost more than most extractions: the worker starts once, about 0.3 s, then each
-file costs a pipe round trip) under RLIMIT_AS and RLIMIT_CPU, and the daemon waits at most `timeout_s` for each
+Document parsers (pypdf; zipfile and defusedxml for DOCX, ODT, XLSX; Pillow and Tesseract for scans) are where
+hostile files do their damage: a PDF whose streams inflate to gigabytes or whose page tree loops, an XML that
+nests until the stack runs out, an image that declares a gigapixel canvas. Run inside the daemon, one such file
+could stall it or get it killed. Here they run in one persistent worker process (a fork per file would cost more
+than most extractions: the worker starts once, about 0.3 s, then each file costs a pipe round trip) under
+RLIMIT_AS and RLIMIT_CPU, and the daemon waits at most `timeout_s` for each
 answer. A worker that overruns or dies is killed and the file gets a problem; the next file starts a fresh one.
 
 The worker answers in JSON, never pickle: a worker taken over by a hostile file must not be able to run code
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import os
 import resource
@@ -25,14 +27,18 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ExtractionLimits
-from inbox_bot.triage.extract import Extracted, extract_text
+from inbox_bot.triage.extract import OCR_DONE, Extracted, extract_text
 
-FAMILIES = ("pdf", "docx", "odt", "xlsx", "text")
-_REQUEST = struct.Struct(">BI")  # family index, length of the file that follows
+FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image")
+_REQUEST = struct.Struct(">BBII")  # family index, OCR wanted, milliseconds to answer in, length of the file
+_OCR_MEMORY = 256  # a scan sent again (a reminder, a second mail of the dossier) is not read again
+_OCR_TIME_FACTOR = 3  # of `timeout_s`, for a file read by OCR
+_OCR_SHARE = 0.8  # of the time to answer: OCR stops in time for the worker to answer before it is killed
 _REPLY = struct.Struct(">I")  # length of the JSON that follows
 _MAX_REPLY = 1 * MB  # the text is capped at 20,000 characters: anything longer is not from our worker
 
@@ -49,26 +55,40 @@ class Sandbox:
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
         self._owner = 0  # the pid that started the worker: a forked child must start its own
+        self._readings: dict[bytes, Extracted] = {}  # OCR readings by SHA-256 of the file, the latest _OCR_MEMORY
 
-    def extract(self, family: str, data: bytes, timeout_s: float | None = None) -> Extracted:
+    def extract(self, family: str, data: bytes, timeout_s: float | None = None, *, ocr: bool = False) -> Extracted:
+        """The text of one file; with `ocr`, images and PDFs without a usable text layer are read by OCR."""
         if family not in FAMILIES:
             return Extracted()
+        key = hashlib.sha256(data).digest() if ocr else b""
         with self._lock:
+            if key in self._readings:
+                return self._readings[key]
             try:
-                return self._ask(family, data, min(timeout_s or self.limits.timeout_s, self.limits.timeout_s))
+                # OCR runs tesseract up to five times a page: a scan gets more time than a text file, still
+                # within what is left of the mail's budget (`timeout_s`, given by MailReader)
+                longest = self.limits.timeout_s * (_OCR_TIME_FACTOR if ocr else 1)
+                timeout = min(timeout_s or longest, longest)
+                extracted = self._ask(family, data, timeout, ocr)
             except _WorkerLost as lost:
                 self._stop(kill=True)
                 return Extracted(problem=str(lost))
+            if key and extracted.ocr is not None and extracted.ocr.startswith(OCR_DONE):
+                self._readings[key] = extracted
+                if len(self._readings) > _OCR_MEMORY:
+                    del self._readings[next(iter(self._readings))]
+            return extracted
 
     def close(self) -> None:
         with self._lock:
             self._stop()
 
-    def _ask(self, family: str, data: bytes, timeout_s: float) -> Extracted:
+    def _ask(self, family: str, data: bytes, timeout_s: float, ocr: bool) -> Extracted:
         worker = self._running()
         assert worker.stdin is not None and worker.stdout is not None
         try:
-            worker.stdin.write(_REQUEST.pack(FAMILIES.index(family), len(data)))
+            worker.stdin.write(_REQUEST.pack(FAMILIES.index(family), ocr, round(timeout_s * 1000), len(data)))
             worker.stdin.write(data)
             worker.stdin.flush()
         except OSError as error:  # BrokenPipeError: it died before reading the file
@@ -151,11 +171,12 @@ def _decode(reply: bytes) -> tuple[Extracted, bool]:
     try:
         data = json.loads(reply)
         pages = data.get("pages")
-        problem = data.get("problem")
+        problem, ocr = data.get("problem"), data.get("ocr")
         extracted = Extracted(
             text=str(data.get("text", ""))[:20_000],
             pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
             problem=str(problem)[:300] if problem is not None else None,
+            ocr=str(ocr)[:300] if ocr is not None else None,
         )
         return extracted, data.get("recycle") is True
     except (ValueError, AttributeError) as error:
@@ -169,13 +190,14 @@ class MailReader:
     def __init__(self, limits: ExtractionLimits) -> None:
         self.sandbox = shared(limits)
         self.left = limits.mail_budget_s
+        self.known: Callable[[str], Extracted | None] | None = None  # OCR readings by SHA-256 (attachments.py)
 
-    def extract(self, family: str, data: bytes) -> Extracted:
+    def extract(self, family: str, data: bytes, *, ocr: bool = False) -> Extracted:
         if self.left <= 0:
             return Extracted(problem="text not read: the time for reading this mail's files is spent")
         started = time.monotonic()
         try:
-            return self.sandbox.extract(family, data, timeout_s=self.left)
+            return self.sandbox.extract(family, data, timeout_s=self.left, ocr=ocr)
         finally:
             self.left -= time.monotonic() - started
 
@@ -212,13 +234,17 @@ def serve() -> None:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
     while header := _read_exactly(requests, _REQUEST.size):
-        family, size = _REQUEST.unpack(header)
+        family, ocr, timeout_ms, size = _REQUEST.unpack(header)
+        started = time.monotonic()
         data = _read_exactly(requests, size)
-        _allow_cpu(cpu_s)
-        result = extract_text(FAMILIES[family], data)
+        _allow_cpu(cpu_s * (_OCR_TIME_FACTOR if ocr else 1))  # decoding and cleaning the pages is the worker's
+        # tesseract runs as the worker's child, under its own limits (inbox_bot.triage.ocr)
+        ocr_until = started + timeout_ms / 1000 * _OCR_SHARE if ocr else None
+        result = extract_text(FAMILIES[family], data, ocr_until=ocr_until)
         # a worker grown this large is replaced rather than trusted to shrink back
         recycle = _resident_bytes() > memory_mb * MB // 2
-        answer = {"text": result.text, "pages": result.pages, "problem": result.problem, "recycle": recycle}
+        answer = {"text": result.text, "pages": result.pages, "problem": result.problem, "ocr": result.ocr,
+                  "recycle": recycle}
         reply = json.dumps(answer).encode()
         replies.write(_REPLY.pack(len(reply)) + reply)
         replies.flush()
