@@ -21,43 +21,34 @@ import os
 import pwd
 import re
 import secrets
-import shutil
-import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
-
 from tests.certs import Authority
+from tests.imapservers import (
+    HOST,
+    STOP_TIMEOUT,
+    ImapTestServer,
+    MailUser,
+    ServerError,
+    find_program,
+    free_port,
+)
 
-HOST = "127.0.0.1"  # never anything else: the test server speaks clear text (TLS only with a throwaway CA)
-START_TIMEOUT = 15.0
-STOP_TIMEOUT = 15.0
-USER_BATCH = 50
-_APPENDUID = re.compile(rb"\[APPENDUID \d+ (\d+)\]")
+__all__ = ["HOST", "DovecotError", "DovecotServer", "MailUser", "TokenIssuer", "find_dovecot", "free_port"]
+
 # "imap(user)<pid><session>: Info: Logged out in=.. out=.." (or "Disconnected: ... in=..").
 _SESSION_END = re.compile(r"imap\((?P<user>[^)]+)\)<.*?(?P<fields>\bin=\d+ out=\d+.*)$")
 
 
-class DovecotError(RuntimeError):
+class DovecotError(ServerError):
     pass
-
-
-@dataclass(frozen=True)
-class MailUser:
-    name: str
-    password: str
 
 
 @dataclass(frozen=True)
@@ -69,18 +60,6 @@ class Accounts:
     login_user: str
     mail_uid: int
     mail_gid: int
-
-
-def find_program(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    # /usr/sbin is often not in an ordinary user's PATH.
-    for directory in ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"):
-        candidate = os.path.join(directory, name)
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def find_dovecot() -> str | None:
@@ -108,38 +87,6 @@ def choose_accounts() -> Accounts:
     return Accounts(internal.pw_name, group, login.pw_name, nobody.pw_uid, nobody.pw_gid)
 
 
-def _end_group(master: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the master's process group, wait for it to empty, SIGKILL what is left."""
-    for signal_number in (signal.SIGTERM, signal.SIGKILL):
-        if _group_ended(master, signal_number):
-            break
-    master.wait(STOP_TIMEOUT)
-
-
-def _group_ended(master: subprocess.Popen[bytes], signal_number: int) -> bool:
-    group = master.pid  # start_new_session: the group id is the master's PID
-    try:
-        os.killpg(group, signal_number)
-    except ProcessLookupError:
-        return True
-    deadline = time.monotonic() + STOP_TIMEOUT / 2
-    while time.monotonic() < deadline:
-        master.poll()  # reap the master: a zombie still counts as a member of the group
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 CONFIG = """\
 # Written by tests/dovecot.py: a throwaway server on {host}:{port}, nothing shared with /etc/dovecot.
 instance_name = inbox-bot-test-{port}
@@ -161,6 +108,7 @@ first_valid_gid = 1
 mail_location = maildir:{root}/mail/%u/Maildir
 mail_plugins =
 auth_failure_delay = 0  # the default 2 s would slow every wrong-password test
+{capability}
 # Dovecot's own account of each session, read back by `sessions()`.
 imap_logout_format = in=%i out=%o hdr_count=%{{fetch_hdr_count}} body_count=%{{fetch_body_count}} {more}
 
@@ -209,7 +157,7 @@ service auth-worker {{
 # Special-use folders with names nobody would guess: the adapter must find them by attribute.
 namespace inbox {{
   inbox = yes
-  separator = /
+  separator = {separator}
   mailbox Papierkorb {{
     special_use = \\Trash
     auto = subscribe
@@ -314,22 +262,35 @@ class TokenIssuer:
         return Handler
 
 
-class DovecotServer:
-    """Start, stop and restart one Dovecot; create users; put mails in; fiddle with UIDVALIDITY."""
+class DovecotServer(ImapTestServer):
+    """Start, stop and restart one Dovecot; create users; put mails in; fiddle with UIDVALIDITY.
 
-    host = HOST
+    `separator` is the namespace's hierarchy separator: "/" (the suite's usual server) or "." (Dovecot's
+    default with Maildir). `capability`, when given, replaces the CAPABILITY Dovecot announces after login
+    (`imap_capability`): how the suite makes a server without MOVE or UIDPLUS.
+    """
 
-    def __init__(self, binary: str, *, accounts: Accounts | None = None, tls: Authority | None = None) -> None:
+    kind = "dovecot"
+
+    def __init__(
+        self,
+        binary: str,
+        *,
+        accounts: Accounts | None = None,
+        separator: str = "/",
+        capability: Sequence[str] | None = None,
+        tls: Authority | None = None,
+    ) -> None:
+        super().__init__()
         self.binary = binary
         doveadm = find_program("doveadm")  # both come with Debian's dovecot-core
         if doveadm is None:
             raise DovecotError("doveadm is missing (it comes with dovecot-core)")
         self.doveadm = doveadm
         self.accounts = accounts or choose_accounts()
-        self.root = Path(tempfile.mkdtemp(prefix="inbox-bot-dovecot-"))
-        # Unprivileged Dovecot processes must be able to walk down to the passwd file and Maildirs.
-        self.root.chmod(0o755)
-        self.port = free_port()
+        self.delimiter = separator
+        self.kind = "dovecot" if separator == "/" else "dovecot-dot"
+        self.capability = list(capability) if capability is not None else None
         # With `tls`, the server also answers TLS on `tls_port` (and STARTTLS on `port`) with the CA's certificate.
         self.tls = tls
         self.tls_port = free_port() if tls else 0
@@ -337,9 +298,6 @@ class DovecotServer:
         self.log_path = self.root / "dovecot.log"
         self.passwd = self.root / "passwd"
         self.mail_root = self.root / "mail"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._spare: list[MailUser] = []
-        self._users = 0
         self.tokens = TokenIssuer()
         try:
             self._prepare()
@@ -353,8 +311,9 @@ class DovecotServer:
         os.chown(self.mail_root, self.accounts.mail_uid, self.accounts.mail_gid)
         self.mail_root.chmod(0o700)
         self.passwd.write_text("")
-        self._add_users()
+        self.passwd.chmod(0o644)
         more = "hdr_bytes=%{fetch_hdr_bytes} body_bytes=%{fetch_body_bytes}"
+        capability = f"imap_capability = {' '.join(self.capability)}" if self.capability is not None else ""
         self.config.write_text(
             CONFIG.format(
                 host=HOST,
@@ -364,6 +323,8 @@ class DovecotServer:
                 root=self.root,
                 accounts=self.accounts,
                 more=more,
+                separator=self.delimiter,
+                capability=capability,
             )
         )
         oauth2 = self.root / "dovecot-oauth2.conf.ext"
@@ -377,97 +338,21 @@ class DovecotServer:
 
     # -------------------------------------------------------- process
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
+    def command(self) -> list[str]:
+        # -F: the master stays in the foreground, so its PID (and process group) is the one to stop.
+        # Dovecot 2.3's master exits on SIGTERM but an imap process serving an idle client outlives it
+        # (and keeps the log and stats processes alive), whatever `shutdown_clients` says: `stop` ends the
+        # whole group, so a restart really cuts the sessions.
+        return [self.binary, "-F", "-c", str(self.config)]
 
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> None:
-        if self.running:
-            return
-        output = (self.root / "dovecot.stdout").open("ab")
-        with output:
-            # -F: the master stays in the foreground, so this PID is the one to stop.
-            # A session of its own: the master and every process it forks share one process group,
-            # the master's PID, which `stop` can end without touching anything else.
-            self._process = subprocess.Popen(
-                [self.binary, "-F", "-c", str(self.config)],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise DovecotError(f"dovecot exited with {self._process.returncode}:\n{self.log_tail()}")
-            if self._greets():
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise DovecotError(f"dovecot did not answer on {HOST}:{self.port} in {START_TIMEOUT} s:\n{self.log_tail()}")
-
-    def _greets(self) -> bool:
-        try:
-            with socket.create_connection((HOST, self.port), timeout=1) as probe:
-                return probe.recv(64).startswith(b"* OK")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        """Stop the master, then whatever it leaves behind in its process group.
-
-        Dovecot 2.3's master exits on SIGTERM but an imap process serving an idle client outlives it
-        (and keeps the log and stats processes alive), whatever `shutdown_clients` says: a "restart"
-        would not cut the session, and a stop would leave orphans. So the whole group gets the SIGTERM.
-        """
-        process, self._process = self._process, None
-        if process is None:
-            return
-        _end_group(process)
-
-    def restart(self) -> None:
-        """Stop and start on the same port: open sessions die, Maildirs stay."""
-        self.stop()
-        self.start()
+    def log_files(self) -> list[Path]:
+        return [self.root / "stdout.log", self.log_path]
 
     def close(self) -> None:
-        self.stop()
+        super().close()
         self.tokens.close()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def log_tail(self, lines: int = 30) -> str:
-        text = ""
-        for path in (self.root / "dovecot.stdout", self.log_path):
-            if path.exists():
-                text += path.read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
 
     # -------------------------------------------------------- users and mails
-
-    def new_user(self) -> MailUser:
-        """A user nobody else uses, with an empty INBOX (its Maildir is created by a first login)."""
-        self.start()  # a previous test may have stopped the server
-        if not self._spare:
-            self._add_users()
-        user = self._spare.pop(0)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                with self.connect(user) as client:
-                    client.select_folder("INBOX")
-                return user
-            except LoginError:
-                # Dovecot stats the passwd file at most once a second: a fresh batch may not be seen yet.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
 
     def issue_token(self, user: MailUser) -> str:
         """An OAuth2 access token for `user`, good for XOAUTH2 and OAUTHBEARER until revoked."""
@@ -476,61 +361,13 @@ class DovecotServer:
     def revoke_token(self, token: str) -> None:
         self.tokens.revoke(token)
 
-    def _add_users(self) -> None:
+    def add_users(self, users: list[MailUser]) -> None:
         """Add a batch of users at once, so a test seldom waits for Dovecot to re-read the file."""
-        first = self._users + 1
-        self._users += USER_BATCH
-        batch = [MailUser(f"user{n}", secrets.token_urlsafe(12)) for n in range(first, self._users + 1)]
-        lines = "".join(f"{user.name}:{{PLAIN}}{user.password}::::::\n" for user in batch)
+        lines = "".join(f"{user.name}:{{PLAIN}}{user.password}::::::\n" for user in users)
         staged = self.passwd.with_suffix(".new")
         staged.write_text(self.passwd.read_text() + lines)
         staged.chmod(0o644)  # test passwords only; the auth process runs unprivileged
         staged.replace(self.passwd)  # atomic: Dovecot never reads half a file
-        self._spare.extend(batch)
-
-    @contextmanager
-    def connect(self, user: MailUser) -> Iterator[IMAPClient]:
-        client = IMAPClient(HOST, port=self.port, ssl=False, timeout=10)
-        client.normalise_times = False
-        try:
-            client.login(user.name, user.password)
-            yield client
-        finally:
-            try:
-                client.logout()
-            except Exception:
-                client.shutdown()
-
-    def append(
-        self,
-        user: MailUser,
-        folder: str,
-        raw: bytes,
-        flags: Sequence[bytes | str] = (),
-        internaldate: datetime | None = None,
-    ) -> int:
-        """APPEND one mail (creating the folder if needed); returns its UID."""
-        return self.append_many(user, folder, [raw], flags=flags, internaldate=internaldate)[0]
-
-    def append_many(
-        self,
-        user: MailUser,
-        folder: str,
-        raws: Sequence[bytes],
-        flags: Sequence[bytes | str] = (),
-        internaldate: datetime | None = None,
-    ) -> list[int]:
-        uids = []
-        with self.connect(user) as client:
-            if not client.folder_exists(folder):
-                client.create_folder(folder)
-            for raw in raws:
-                response = client.append(folder, raw, flags=flags, msg_time=internaldate)
-                match = _APPENDUID.search(response)
-                if match is None:
-                    raise DovecotError(f"no APPENDUID in {response!r}")
-                uids.append(int(match.group(1)))
-        return uids
 
     def deliver_files(self, user: MailUser, raws: Sequence[bytes]) -> None:
         """Drop mails straight into the INBOX Maildir (fast: thousands a second, no IMAP).
@@ -547,36 +384,12 @@ class DovecotServer:
             os.chown(staged, self.accounts.mail_uid, self.accounts.mail_gid)
             staged.rename(maildir / "cur" / f"{name}:2,")  # the Maildir way: whole files appear atomically
 
-    def expunge(self, user: MailUser, folder: str, uids: Sequence[int]) -> None:
-        with self.connect(user) as client:
-            client.select_folder(folder)
-            client.add_flags(list(uids), [b"\\Deleted"], silent=True)
-            client.uid_expunge(list(uids))
-
-    def flags(self, user: MailUser, folder: str, uid: int) -> set[bytes]:
-        with self.connect(user) as client:
-            client.select_folder(folder, readonly=True)
-            return set(client.get_flags([uid]).get(uid, ()))
-
-    def folders(self, user: MailUser) -> list[str]:
-        with self.connect(user) as client:
-            return [str(name) for _flags, _delimiter, name in client.list_folders()]
-
-    def uids(self, user: MailUser, folder: str) -> list[int]:
-        with self.connect(user) as client:
-            client.select_folder(folder, readonly=True)
-            return sorted(int(uid) for uid in client.search("ALL"))
-
-    def uidvalidity(self, user: MailUser, folder: str = "INBOX") -> int:
-        with self.connect(user) as client:
-            return int(client.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"])
-
     # -------------------------------------------------------- UIDVALIDITY
 
     def folder_dir(self, user: MailUser, folder: str) -> Path:
-        """Maildir++ layout: INBOX is the Maildir itself, "A/B" is the directory ".A.B"."""
+        """Maildir++ layout: INBOX is the Maildir itself, "A/B" (or "A.B") is the directory ".A.B"."""
         maildir = self.mail_root / user.name / "Maildir"
-        return maildir if folder.upper() == "INBOX" else maildir / ("." + folder.replace("/", "."))
+        return maildir if folder.upper() == "INBOX" else maildir / ("." + folder.replace(self.delimiter, "."))
 
     def change_uidvalidity(self, user: MailUser, folder: str = "INBOX") -> tuple[int, int]:
         """Give `folder` a new UIDVALIDITY, as a restored backup or a migrated mailbox would; (old, new).
@@ -586,8 +399,18 @@ class DovecotServer:
         an open one then gets "[SERVERBUG] Internal error" on every SELECT.)
         """
         old = self.uidvalidity(user, folder)
-        command = [self.doveadm, "-c", str(self.config), "mailbox", "update", "-u", user.name,
-                   "--uid-validity", str(old + 1), folder]
+        command = [
+            self.doveadm,
+            "-c",
+            str(self.config),
+            "mailbox",
+            "update",
+            "-u",
+            user.name,
+            "--uid-validity",
+            str(old + 1),
+            folder,
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
         new = self.uidvalidity(user, folder)
         if done.returncode != 0 or new == old:
