@@ -24,6 +24,7 @@ from inbox_bot.config.settings import load_settings
 from inbox_bot.daemon.scheduler import Daemon, RulesWatcher
 from inbox_bot.triage.parse import topmost_received_time
 from tests.dovecot import DovecotServer, MailUser
+from tests.imapservers import ImapTestServer
 from tests.mailbuilder import MessageBuilder
 from tests.pollkit import CHARGE, application
 from tests.smtpd import SmtpServer
@@ -49,7 +50,7 @@ def open_rules(tmp_path: Path) -> Path:
 
 def write_config(
     tmp_path: Path,
-    dovecot: DovecotServer,
+    dovecot: ImapTestServer,
     users: dict[str, MailUser],
     *,
     extra: str = "",
@@ -82,20 +83,20 @@ def db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
         return db.execute(sql).fetchall()
 
 
-def deliver_samples(dovecot: DovecotServer, user: MailUser) -> None:
+def deliver_samples(any_server: ImapTestServer, user: MailUser) -> None:
     """The sample inbox as its server received it: INTERNALDATE is the topmost Received time."""
     for path in sorted(INBOX.glob("*.eml")):
         raw = path.read_bytes()
         message = BytesHeaderParser().parsebytes(raw)
         received = topmost_received_time(message) or parsedate_to_datetime(str(message["Date"]))
-        dovecot.append(user, "INBOX", raw, internaldate=received)
+        any_server.append(user, "INBOX", raw, internaldate=received)
 
 
 def test_run_once_records_and_files_the_sample_inbox(
-    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
+    tmp_path: Path, any_server: ImapTestServer, any_user: MailUser
 ) -> None:
-    deliver_samples(dovecot, mail_user)
-    config = write_config(tmp_path, dovecot, {"ngo": mail_user}, rules=ROOT / "rules")
+    deliver_samples(any_server, any_user)
+    config = write_config(tmp_path, any_server, {"ngo": any_user}, rules=ROOT / "rules")
     result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert f"mailbox ngo: {len(EXPECTED)} new, {len(EXPECTED)} recorded" in result.output
@@ -110,20 +111,21 @@ def test_run_once_records_and_files_the_sample_inbox(
     expected["late"] += 1
     assert verdicts == expected
     left = expected["unmatched"] + expected["ignored"]
-    assert len(dovecot.uids(mail_user, "INBOX")) == left, "unmatched and ignored mail stays in the inbox"
-    folders = dovecot.folders(mail_user)
-    assert "inbox-bot/omp-cabinet-2026/complete" in folders
-    filed = sum(len(dovecot.uids(mail_user, f)) for f in folders if f.startswith("inbox-bot/"))
+    assert len(any_server.uids(any_user, "INBOX")) == left, "unmatched and ignored mail stays in the inbox"
+    folders = any_server.folders(any_user)
+    assert any_server.native("inbox-bot/omp-cabinet-2026/complete") in folders
+    ours = any_server.native("inbox-bot") + any_server.delimiter
+    filed = sum(len(any_server.uids(any_user, f)) for f in folders if f.startswith(ours))
     assert filed == len(EXPECTED) - left
     # Received times come from the server (INTERNALDATE), cross-checked by nothing the sender wrote.
     assert db_rows(tmp_path, "select count(*) from mails where received_source != 'server'") == [(0,)]
 
 
 def test_incremental_polls_and_idle_poll_downloads_nothing(
-    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
+    tmp_path: Path, any_server: ImapTestServer, any_user: MailUser
 ) -> None:
-    dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(3)])
-    daemon = daemon_for(write_config(tmp_path, dovecot, {"ngo": mail_user}))
+    any_server.append_many(any_user, "INBOX", [application(n) for n in range(3)])
+    daemon = daemon_for(write_config(tmp_path, any_server, {"ngo": any_user}))
     try:
         first = daemon.poll_mailbox("ngo")
         assert first is not None and first.recorded == 3
@@ -133,14 +135,17 @@ def test_incremental_polls_and_idle_poll_downloads_nothing(
         idle = daemon.poll_mailbox("ngo")
         assert idle is not None and idle.new == 0
         assert poller.imap.stats.body_bytes == downloaded, "an idle poll downloads no body"
-        dovecot.append(mail_user, "INBOX", application(10))
+        any_server.append(any_user, "INBOX", application(10))
         later = daemon.poll_mailbox("ngo")
         assert later is not None and later.recorded == 1
     finally:
         daemon.close()
     assert db_rows(tmp_path, "select count(*) from mails") == [(4,)]
     assert db_rows(tmp_path, "select count(*), count(distinct uid) from ledger") == [(4, 4)]
-    assert dovecot.flags(mail_user, "inbox-bot/omp-charge-projet-2026/incomplete", 1) & {b"\\Seen"} == set()
+    assert (
+        any_server.flags(any_user, any_server.native("inbox-bot/omp-charge-projet-2026/incomplete"), 1) & {b"\\Seen"}
+        == set()
+    )
 
 
 def test_hundreds_of_mails_in_one_poll(tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser) -> None:
@@ -155,15 +160,15 @@ def test_hundreds_of_mails_in_one_poll(tmp_path: Path, dovecot: DovecotServer, m
 
 
 def test_uidvalidity_change_records_nothing_twice_but_reads_new_mail(
-    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
+    tmp_path: Path, any_server: ImapTestServer, any_user: MailUser
 ) -> None:
     spam = MessageBuilder().sender("Promo", "promo@example.com").to(CHARGE).subject("Offre").body("x").build()
-    dovecot.append_many(mail_user, "INBOX", [spam, application(1)])  # the spam stays in INBOX (unmatched)
-    daemon = daemon_for(write_config(tmp_path, dovecot, {"ngo": mail_user}))
+    any_server.append_many(any_user, "INBOX", [spam, application(1)])  # the spam stays in INBOX (unmatched)
+    daemon = daemon_for(write_config(tmp_path, any_server, {"ngo": any_user}))
     try:
         assert daemon.poll_mailbox("ngo") is not None
-        dovecot.change_uidvalidity(mail_user)
-        dovecot.append(mail_user, "INBOX", application(2))
+        any_server.change_uidvalidity(any_user)
+        any_server.append(any_user, "INBOX", application(2))
         report = daemon.poll_mailbox("ngo")
     finally:
         daemon.close()
@@ -173,14 +178,14 @@ def test_uidvalidity_change_records_nothing_twice_but_reads_new_mail(
 
 
 def test_server_restart_between_polls_costs_no_poll(
-    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
+    tmp_path: Path, any_server: ImapTestServer, any_user: MailUser
 ) -> None:
-    dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(5)])
-    daemon = daemon_for(write_config(tmp_path, dovecot, {"ngo": mail_user}))
+    any_server.append_many(any_user, "INBOX", [application(n) for n in range(5)])
+    daemon = daemon_for(write_config(tmp_path, any_server, {"ngo": any_user}))
     try:
         assert daemon.poll_mailbox("ngo") is not None
-        dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(5, 8)])
-        dovecot.restart()  # the session kept open between polls is now dead: the next poll reconnects at once
+        any_server.append_many(any_user, "INBOX", [application(n) for n in range(5, 8)])
+        any_server.restart()  # the session kept open between polls is now dead: the next poll reconnects at once
         report = daemon.poll_mailbox("ngo")
         assert report is not None and report.recorded == 3
     finally:
@@ -189,10 +194,10 @@ def test_server_restart_between_polls_costs_no_poll(
 
 
 def test_connection_dropped_in_the_middle_of_a_batch(
-    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, any_server: ImapTestServer, any_user: MailUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dovecot.append_many(mail_user, "INBOX", [application(n) for n in range(30)])
-    daemon = daemon_for(write_config(tmp_path, dovecot, {"ngo": mail_user}))
+    any_server.append_many(any_user, "INBOX", [application(n) for n in range(30)])
+    daemon = daemon_for(write_config(tmp_path, any_server, {"ngo": any_user}))
     poller = daemon.pollers["ngo"]
     record = poller._record
     calls = {"n": 0}
@@ -201,20 +206,20 @@ def test_connection_dropped_in_the_middle_of_a_batch(
         record(*args, **kwargs)
         calls["n"] += 1
         if calls["n"] == 7:
-            dovecot.stop()
+            any_server.stop()
 
     monkeypatch.setattr(poller, "_record", record_then_crash_the_server)
     try:
         assert daemon.poll_mailbox("ngo") is None, "the server went away mid-batch: the poll fails in one line"
         assert "ngo" in daemon.last_errors["ngo"]
-        dovecot.start()
+        any_server.start()
         report = daemon.poll_mailbox("ngo")
         assert report is not None and 0 < report.new < 30, "only what the first poll did not record is read again"
     finally:
         daemon.close()
     assert db_rows(tmp_path, "select count(*), count(distinct sha256) from mails") == [(30, 30)]
     assert db_rows(tmp_path, "select count(*) from ledger where state = 'filed'") == [(30,)]
-    assert dovecot.uids(mail_user, "INBOX") == []
+    assert any_server.uids(any_user, "INBOX") == []
     health = db_rows(tmp_path, "select failures, failing_since from mailbox_health where mailbox = 'ngo'")
     assert health == [(1, None)]
 

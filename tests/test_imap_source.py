@@ -19,6 +19,7 @@ from inbox_bot.core.errors import MailboxError
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import UidValidityChanged, check_folder_name, imap_safe_value
 from tests.dovecot import HOST, DovecotServer, MailUser, free_port
+from tests.imapservers import ImapTestServer
 
 imap = pytest.mark.imap
 
@@ -36,7 +37,7 @@ def mail(number: int, *, padding: int = 0, message_id: str | None = None) -> byt
     return head.encode() + b"Hello,\r\n" + b"x" * padding + b"\r\n"
 
 
-def settings(server: DovecotServer | None, user: MailUser | None, **overrides: object) -> MailboxSettings:
+def settings(server: ImapTestServer | None, user: MailUser | None, **overrides: object) -> MailboxSettings:
     values: dict[str, object] = {
         "name": "ngo-jobs",
         "host": HOST,
@@ -52,7 +53,7 @@ def settings(server: DovecotServer | None, user: MailUser | None, **overrides: o
 
 
 def imap_mailbox(
-    server: DovecotServer | None,
+    server: ImapTestServer | None,
     user: MailUser | None,
     *,
     credential: Credential | None = None,
@@ -69,32 +70,39 @@ def mailbox(dovecot: DovecotServer, mail_user: MailUser) -> Iterator[ImapMailbox
         yield opened
 
 
+@pytest.fixture
+def any_mailbox(any_server: ImapTestServer, any_user: MailUser) -> Iterator[ImapMailbox]:
+    """`mailbox` on each real server in turn (tests/imapservers.py)."""
+    with imap_mailbox(any_server, any_user) as opened:
+        yield opened
+
+
 # ---------------------------------------------------------------- polling
 
 
 @imap
 def test_new_uids_sees_only_what_arrived_since_the_last_poll(
-    dovecot: DovecotServer, mail_user: MailUser, mailbox: ImapMailbox
+    any_server: ImapTestServer, any_user: MailUser, any_mailbox: ImapMailbox
 ) -> None:
-    dovecot.append_many(mail_user, "INBOX", [mail(1), mail(2), mail(3)])
+    any_server.append_many(any_user, "INBOX", [mail(1), mail(2), mail(3)])
 
-    state = mailbox.status()
+    state = any_mailbox.status()
     assert (state.exists, state.uidnext, state.selected) == (3, 4, False)
-    assert mailbox.new_uids(None) == [1, 2, 3]
-    assert mailbox.state is not None and mailbox.state.selected  # ready for fetch and move
+    assert any_mailbox.new_uids(None) == [1, 2, 3]
+    assert any_mailbox.state is not None and any_mailbox.state.selected  # ready for fetch and move
 
-    mailbox.status()
-    assert mailbox.new_uids(3) == []
+    any_mailbox.status()
+    assert any_mailbox.new_uids(3) == []
 
-    dovecot.append(mail_user, "INBOX", mail(4))
-    mailbox.status()
-    assert mailbox.new_uids(3) == [4]
-    mailbox.select()
-    assert mailbox.new_uids(3, known={4}) == []
+    any_server.append(any_user, "INBOX", mail(4))
+    any_mailbox.status()
+    assert any_mailbox.new_uids(3) == [4]
+    any_mailbox.select()
+    assert any_mailbox.new_uids(3, known={4}) == []
 
     # Without status()/select() in between, new_uids selects again: a stale UIDNEXT never hides mail.
-    dovecot.append(mail_user, "INBOX", mail(5))
-    assert mailbox.new_uids(4) == [5]
+    any_server.append(any_user, "INBOX", mail(5))
+    assert any_mailbox.new_uids(4) == [5]
 
 
 @imap
@@ -248,54 +256,57 @@ def test_debug_formatting_of_responses_is_off(
 
 @imap
 def test_ensure_folder_creates_parents_then_move_files_the_mail(
-    dovecot: DovecotServer, mail_user: MailUser, mailbox: ImapMailbox
+    any_server: ImapTestServer, any_user: MailUser, any_mailbox: ImapMailbox
 ) -> None:
-    uid = dovecot.append(mail_user, "INBOX", mail(1, message_id="<filed@example.org>"))
-    target = "Candidatures/2026/Reçues"  # non-ASCII: sent as modified UTF-7
+    uid = any_server.append(any_user, "INBOX", mail(1, message_id="<filed@example.org>"))
+    path = "Candidatures/2026/Reçues"  # non-ASCII: sent as modified UTF-7
+    target = any_server.native(path)  # "INBOX.Candidatures.2026.Reçues" on Courier
 
-    assert mailbox.ensure_folder(target) == target
-    assert {"Candidatures", "Candidatures/2026", target} <= set(dovecot.folders(mail_user))
-    creates = mailbox.stats.commands["CREATE"]
-    mailbox.ensure_folder(target)
-    assert mailbox.stats.commands["CREATE"] == creates  # known folders cost nothing
+    assert any_mailbox.ensure_folder(path) == target
+    assert {any_server.native(p) for p in ("Candidatures", "Candidatures/2026", path)} <= set(
+        any_server.folders(any_user)
+    )
+    creates = any_mailbox.stats.commands["CREATE"]
+    any_mailbox.ensure_folder(path)
+    assert any_mailbox.stats.commands["CREATE"] == creates  # known folders cost nothing
 
-    mailbox.select()
-    mailbox.move(uid, target)
+    any_mailbox.select()
+    any_mailbox.move(uid, target)
 
-    assert mailbox.stats.commands["MOVE"] == 1 and mailbox.stats.commands["COPY"] == 0
-    assert dovecot.uids(mail_user, "INBOX") == []
-    mailbox.select(target)
-    assert len(mailbox.find_message_id("<filed@example.org>")) == 1
+    assert any_mailbox.stats.commands["MOVE" if any_mailbox.has_move else "COPY"] == 1
+    assert any_server.uids(any_user, "INBOX") == []
+    any_mailbox.select(target)
+    assert len(any_mailbox.find_message_id("<filed@example.org>")) == 1
 
 
 @imap
 def test_move_without_move_capability_copies_then_expunges_only_that_uid(
-    dovecot: DovecotServer, mail_user: MailUser
+    any_server: ImapTestServer, any_user: MailUser
 ) -> None:
-    mine = dovecot.append(mail_user, "INBOX", mail(1, message_id="<mine@example.org>"))
+    mine = any_server.append(any_user, "INBOX", mail(1, message_id="<mine@example.org>"))
     # Someone else's mail, marked \Deleted but not expunged: a plain EXPUNGE would erase it.
-    theirs = dovecot.append(mail_user, "INBOX", mail(2), flags=[b"\\Deleted"])
+    theirs = any_server.append(any_user, "INBOX", mail(2), flags=[b"\\Deleted"])
 
-    with imap_mailbox(dovecot, mail_user, allow_move=False) as mailbox:
-        mailbox.ensure_folder("Complet")
+    with imap_mailbox(any_server, any_user, allow_move=False) as mailbox:
+        target = mailbox.ensure_folder("Complet")
         mailbox.select()
-        mailbox.move(mine, "Complet")
+        mailbox.move(mine, target)
         assert mailbox.stats.commands["MOVE"] == 0
         assert mailbox.stats.commands["COPY"] == mailbox.stats.commands["EXPUNGE"] == 1
 
-    assert dovecot.uids(mail_user, "INBOX") == [theirs]
-    assert len(dovecot.uids(mail_user, "Complet")) == 1
+    assert any_server.uids(any_user, "INBOX") == [theirs]
+    assert len(any_server.uids(any_user, any_server.native("Complet"))) == 1
 
 
 @imap
 def test_move_to_a_missing_folder_is_a_mailbox_error(
-    dovecot: DovecotServer, mail_user: MailUser, mailbox: ImapMailbox
+    any_server: ImapTestServer, any_user: MailUser, any_mailbox: ImapMailbox
 ) -> None:
-    uid = dovecot.append(mail_user, "INBOX", mail(1))
-    mailbox.select()
+    uid = any_server.append(any_user, "INBOX", mail(1))
+    any_mailbox.select()
     with pytest.raises(MailboxError, match=r"ngo-jobs.*Nowhere"):
-        mailbox.move(uid, "Nowhere")
-    assert mailbox.connected and dovecot.uids(mail_user, "INBOX") == [uid]
+        any_mailbox.move(uid, "Nowhere")
+    assert any_mailbox.connected and any_server.uids(any_user, "INBOX") == [uid]
 
 
 @imap
@@ -350,13 +361,13 @@ def test_new_uids_after_status_notices_a_uidvalidity_change_before_searching(
 
 @imap
 def test_after_a_server_restart_the_old_connection_fails_and_a_new_one_works(
-    dovecot: DovecotServer, mail_user: MailUser
+    any_server: ImapTestServer, any_user: MailUser
 ) -> None:
-    dovecot.append(mail_user, "INBOX", mail(1))
-    mailbox = imap_mailbox(dovecot, mail_user).connect()
+    any_server.append(any_user, "INBOX", mail(1))
+    mailbox = imap_mailbox(any_server, any_user).connect()
     try:
         mailbox.select()
-        dovecot.restart()
+        any_server.restart()
         with pytest.raises(MailboxError, match="ngo-jobs") as caught:
             mailbox.select()
         assert "connection lost" in str(caught.value)
@@ -569,13 +580,14 @@ def test_settings_need_exactly_one_secret_source_and_a_credential_hides_it() -> 
 
 
 @imap
-def test_move_many_files_several_mails_in_one_command(dovecot: DovecotServer, mail_user: MailUser) -> None:
-    uids = dovecot.append_many(mail_user, "INBOX", [mail(n) for n in range(5)])
-    with imap_mailbox(dovecot, mail_user) as mailbox:
+def test_move_many_files_several_mails_in_one_command(any_server: ImapTestServer, any_user: MailUser) -> None:
+    uids = any_server.append_many(any_user, "INBOX", [mail(n) for n in range(5)])
+    with imap_mailbox(any_server, any_user) as mailbox:
         mailbox.select()
         target = mailbox.ensure_folder("inbox-bot/a/complete")
-        before = mailbox.stats.commands["MOVE"]
+        command = "MOVE" if mailbox.has_move else "COPY"  # Courier: COPY + STORE + UID EXPUNGE
+        before = mailbox.stats.commands[command]
         mailbox.move_many(uids[:4], target)
-        assert mailbox.stats.commands["MOVE"] - before == 1
-    assert dovecot.uids(mail_user, "INBOX") == uids[4:]
-    assert len(dovecot.uids(mail_user, "inbox-bot/a/complete")) == 4
+        assert mailbox.stats.commands[command] - before == 1
+    assert any_server.uids(any_user, "INBOX") == uids[4:]
+    assert len(any_server.uids(any_user, any_server.native("inbox-bot/a/complete"))) == 4

@@ -96,6 +96,12 @@ class MailboxSettings(Section):
         default=[], description="authserv-id of this mailbox's own server in Authentication-Results."
     )
     batch_size: Annotated[int, Field(gt=0, le=1000)] = 50
+    folder_delimiter: Annotated[str, Field(pattern=r"^[!-$&-)+-~]$")] | None = Field(
+        default=None, description="The server's folder level separator; detected (LIST) when not set."
+    )
+    folder_prefix: Annotated[str, Field(max_length=100, pattern=r"^[^*%\x00-\x1f\x7f]*$")] | None = Field(
+        default=None, description="Where personal folders live, e.g. 'INBOX.'; detected (NAMESPACE) when not set."
+    )
     connect_timeout: Annotated[Duration, Field(gt=timedelta(0), le=timedelta(minutes=5))] = timedelta(seconds=15)
     read_timeout: Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))] = timedelta(seconds=120)
 

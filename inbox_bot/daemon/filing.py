@@ -105,8 +105,7 @@ class Filer:
     @staticmethod
     def _found_in(imap: Mailbox, state: FolderState, target: str, filing: PendingFiling) -> LedgerState:
         try:
-            imap.ensure_folder(target)
-            imap.select(target)
+            imap.select(imap.ensure_folder(target))  # the server's name for the folder (INBOX.x.y on Courier)
             found = imap.find_message_id(filing.message_id) if _searchable(filing.message_id) else []
         except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
             found = []

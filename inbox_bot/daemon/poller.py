@@ -79,15 +79,17 @@ class MailboxPoller:
             imap = self._connect()
             try:
                 quiet = self._quiet(imap)
+                # STATUS, not SELECT: it costs the same on 100 or 50,000 mails; the folder is opened only when needed.
+                # Inside the try: on a server without UIDNEXT in SELECT (Courier) no NOOP tests the kept session.
+                state = None if quiet else imap.status()
             except MailboxError as exc:  # a session left open between polls may have been cut: start afresh once
                 log.info("mailbox %s: %s; reconnecting", self.box.name, exc.one_line())
                 self.close()
-                imap, quiet = self._connect(), False
-            if quiet:
+                imap = self._connect()
+                state = imap.status()
+            if state is None:
                 self.ledger.poll_succeeded(self.last_uidvalidity or 0, 0)
                 return report
-            # STATUS, not SELECT: it costs the same on 100 or 50,000 mails; the folder is opened only when needed.
-            state = imap.status()
             seen_up_to = self._read_new(imap, state, report, should_stop)
             self.filer.file_pending(imap, state, lambda: self.pipeline().rules, report, should_stop)
             self._keep_open(imap, state, seen_up_to)

@@ -43,12 +43,16 @@ from inbox_bot.sources.imap_values import (
     LOGOUT_TIMEOUT,
     META_BATCH,
     SPECIAL_USE,
+    Capabilities,
+    FolderLayout,
     FolderState,
     ImapStats,
     MessageMeta,
     UidValidityChanged,
     _nothing_new,
+    check_delimiter,
     check_folder_name,
+    check_prefix,
     check_uid,
     imap_safe_value,
     quoted,
@@ -77,12 +81,13 @@ class ImapMailbox:
         self.stats = ImapStats()
         self._ssl_context = ssl_context
         self._client: Any = None  # imapclient.IMAPClient (untyped)
-        self._capabilities: frozenset[str] = frozenset()
+        self._caps = Capabilities(frozenset())
         self._selected: FolderState | None = None  # the folder open in this session
         self._checked: FolderState | None = None  # what the caller last saw, by status() or select()
         self._fresh = False  # ... and new_uids has not used it yet
-        self._delimiter: str | None = None
+        self._layout: FolderLayout | None = None
         self._folders: set[str] = set()
+        self._refused: dict[str, MailboxError] = {}  # folders the server would not create, this session
 
     # -------------------------------------------------------- connection
 
@@ -102,7 +107,7 @@ class ImapMailbox:
         try:
             self._secure_and_login(client)
             with self._guard("read capabilities"):
-                self._capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+                self._caps = Capabilities.of(_text(c) for c in client.capabilities())
         except BaseException:
             _shutdown(client)
             raise
@@ -189,8 +194,9 @@ class ImapMailbox:
     def _reset_session(self) -> None:
         self._selected = self._checked = None
         self._fresh = False
-        self._delimiter = None
+        self._layout = None
         self._folders = set()
+        self._refused = {}
 
     def _conn(self) -> Any:
         if self._client is None:
@@ -203,20 +209,21 @@ class ImapMailbox:
     # -------------------------------------------------------- capabilities
 
     @property
-    def capabilities(self) -> frozenset[str]:
-        return self._capabilities
+    def capabilities(self) -> Capabilities:
+        """What the server announced after login; every choice that depends on it asks this one value."""
+        return self._caps
 
     @property
     def has_move(self) -> bool:
-        return "MOVE" in self._capabilities
+        return "MOVE" in self._caps
 
     @property
     def has_uidplus(self) -> bool:
-        return "UIDPLUS" in self._capabilities
+        return "UIDPLUS" in self._caps
 
     @property
     def is_gmail(self) -> bool:
-        return "X-GM-EXT-1" in self._capabilities
+        return self._caps.gmail
 
     # -------------------------------------------------------- reading
 
@@ -232,7 +239,7 @@ class ImapMailbox:
         name = check_folder_name(folder or self.settings.folder)
         client = self._conn()
         if self._selected is not None and self._selected.folder == name:
-            if "UNSELECT" not in self._capabilities:
+            if "UNSELECT" not in self._caps:
                 return self.select(name)
             with self._guard(f"unselect folder {name!r}"):
                 self.stats.commands["UNSELECT"] += 1
@@ -437,42 +444,65 @@ class ImapMailbox:
         self._need_selection()
         action = f"move {len(uids)} mail(s) (UID {uids[0]}...) to {target!r}"
         fix = "check the folder exists (ensure_folder) and the account may write to it"
-        if self.allow_move and self.has_move:
-            with self._guard(action, fix=fix):
+        method = self._caps.filing(allow_move=self.allow_move)
+        with self._guard(action, fix=fix):
+            if method == "move":
                 self.stats.commands["MOVE"] += 1
                 client.move(uids, target)
-            return
-        if not self.has_uidplus:
-            # A plain EXPUNGE would also erase every mail another client marked \Deleted.
-            raise MailboxError(
-                self._message(action, "the server has neither MOVE nor UIDPLUS"),
-                fix="file mails by hand on this server, or use a server with MOVE",
-            )
-        with self._guard(action, fix=fix):
-            # Not atomic: if EXPUNGE fails the mail sits in both folders (source one flagged \Deleted).
+                return
+            # Not atomic: if what follows COPY fails, the mail sits in both folders (the source one maybe
+            # flagged \Deleted); the ledger says it is not filed, and the next poll finds the copy.
             self.stats.commands["COPY"] += 1
             client.copy(uids, target)
             self.stats.commands["STORE"] += 1
             client.add_flags(uids, [b"\\Deleted"], silent=True)
-            self.stats.commands["EXPUNGE"] += 1
-            client.uid_expunge(uids)
+            if method == "copy-expunge":
+                self.stats.commands["EXPUNGE"] += 1
+                client.uid_expunge(uids)
+            else:
+                # No UIDPLUS: a plain EXPUNGE would also erase every mail someone else marked \Deleted.
+                log.info(
+                    "imap %s: server without MOVE or UIDPLUS: %d mail(s) copied to %r, originals left marked "
+                    "\\Deleted for the mail client to expunge",
+                    self.name,
+                    len(uids),
+                    target,
+                )
 
-    def ensure_folder(self, name: str) -> str:
-        """Create `name` and its missing parents (subscribed, so mail clients show them); return it."""
-        target = check_folder_name(name)
-        if target.upper() == "INBOX":
-            return "INBOX"
-        delimiter = self._hierarchy_delimiter()
-        parts = target.split(delimiter) if delimiter else [target]
-        if any(not part for part in parts):
-            raise ValueError(f"folder name {target!r} has an empty level")
-        for depth in range(1, len(parts) + 1):
-            path = delimiter.join(parts[:depth]) if delimiter else target
-            if path not in self._folders:
-                if not self._selectable(path, leaf=depth == len(parts)):
-                    self._create(path)
-                self._folders.add(path)
+    def folder_name(self, path: str) -> str:
+        """The server's name for a "/"-separated folder path (`file_into`): its delimiter, its prefix."""
+        return self.folder_layout().name(path)
+
+    def ensure_folder(self, path: str) -> str:
+        """Create the folder of a "/"-separated path and its missing parents (subscribed, so mail clients show
+        them); return its name on the server. A refusal is remembered for the rest of the session."""
+        layout = self.folder_layout()
+        names = ["INBOX"] if path.upper() == "INBOX" else layout.levels(path)
+        target = names[-1]
+        if target in self._refused:
+            raise self._refused[target]
+        try:
+            for depth, name in enumerate(names, start=1):
+                if name not in self._folders and name.upper() != "INBOX":
+                    if not self._selectable(name, leaf=depth == len(names)):
+                        self._create(name)
+                    self._folders.add(name)
+        except MailboxError as exc:
+            if self.connected:  # a refusal, not a lost connection: asking again this session changes nothing
+                self._refused[target] = exc
+            raise
         return target
+
+    def folder_layout(self) -> FolderLayout:
+        """Delimiter and personal prefix: from the config when it says, else from LIST "" "" and NAMESPACE."""
+        if self._layout is None:
+            s = self.settings
+            configured = s.folder_delimiter
+            delimiter = check_delimiter(configured) if configured is not None else self._detect_delimiter()
+            prefix = s.folder_prefix if s.folder_prefix is not None else self._detect_prefix(delimiter)
+            self._layout = FolderLayout(delimiter, check_prefix(prefix, delimiter))
+            log.info("imap %s: folders: delimiter %r, prefix %r", self.name, delimiter, self._layout.prefix)
+        return self._layout
 
     def special_folders(self) -> dict[str, str]:
         """RFC 6154 special-use folders by attribute (\\Trash, \\Junk, \\Sent, \\All...), never by name.
@@ -488,12 +518,40 @@ class ImapMailbox:
                     found.setdefault(canonical, folder)
         return found
 
-    def _hierarchy_delimiter(self) -> str:
-        if self._delimiter is None:
-            rows = self._list("", "")  # RFC 3501 6.3.8: LIST "" "" returns the delimiter
+    def _detect_delimiter(self) -> str:
+        """RFC 3501 6.3.8: LIST "" "" names the delimiter (NIL: a flat server). Nonsense is refused."""
+        try:
+            rows = self._list("", "")
             raw = rows[0][1] if rows else None
-            self._delimiter = _text(raw) if raw else ""
-        return self._delimiter
+            return check_delimiter(_text(raw)) if raw else ""
+        except (ValueError, TypeError, IndexError) as exc:
+            raise MailboxError(
+                self._message('LIST "" ""', f"the server's answer names no usable folder delimiter ({exc})"),
+                fix="set folder_delimiter (and folder_prefix) for this mailbox in the config",
+            ) from None
+
+    def _detect_prefix(self, delimiter: str) -> str:
+        """The first personal namespace (RFC 2342), "" without NAMESPACE; nonsense is logged, then ignored."""
+        if "NAMESPACE" not in self._caps:
+            return ""
+        client = self._conn()
+        try:
+            with self._guard("namespace"):
+                self.stats.commands["NAMESPACE"] += 1
+                personal = client.namespace().personal
+            prefix = _text(personal[0][0]) if personal else ""
+            return check_prefix(prefix, delimiter)
+        except (MailboxError, ValueError, TypeError, IndexError) as exc:
+            if not self.connected:
+                raise
+            text = exc.one_line() if isinstance(exc, MailboxError) else f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "imap %s: NAMESPACE answer unusable (%s): folders go at the top level; set folder_prefix if the "
+                "server wants another place",
+                self.name,
+                _one_line(text)[:300],
+            )
+            return ""
 
     def _selectable(self, path: str, *, leaf: bool) -> bool:
         rows = [row for row in self._list("", path) if row[2] == path]
@@ -504,8 +562,16 @@ class ImapMailbox:
         return not leaf or not flags & {"\\noselect", "\\nonexistent"}
 
     def _create(self, path: str) -> None:
+        try:
+            self._create_and_subscribe(path)
+        except MailboxError as exc:
+            if exc.fix is None:  # a plain refusal: say which kind, from the server's own words
+                exc.fix = _create_fix(path, exc.message)
+            raise
+
+    def _create_and_subscribe(self, path: str) -> None:
         client = self._conn()
-        with self._guard(f"create folder {path!r}", fix="check the account may create folders"):
+        with self._guard(f"create folder {path!r}"):
             self.stats.commands["CREATE"] += 1
             try:
                 client.create_folder(path)
@@ -624,6 +690,22 @@ def _server_words(text: str) -> str:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+# RFC 5530 codes and the words servers use when an account may not create a folder.
+_NO_RIGHT = re.compile(r"NOPERM|permission|not allowed|denied|ACL", re.IGNORECASE)
+
+
+def _create_fix(path: str, said: str) -> str:
+    if _NO_RIGHT.search(said):
+        return (
+            f"this account may not create folders: create {path!r} by hand (or give the account that right), "
+            "or point file_into at folders that exist; the mails stay in the inbox meanwhile"
+        )
+    return (
+        "the server refuses this folder name: check folder_delimiter and folder_prefix for this mailbox "
+        "(detected from LIST and NAMESPACE unless set), or change file_into"
+    )
 
 
 def _quiet(client: Any) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from inbox_bot.core.errors import MailboxError
 
@@ -66,6 +68,106 @@ def check_uid(uid: int) -> int:
     if isinstance(uid, bool) or not isinstance(uid, int) or not 0 < uid < 2**32:
         raise ValueError(f"{uid!r} is not an IMAP UID (1 to 2^32-1)")
     return uid
+
+
+# ---------------------------------------------------------------- folder names
+
+# What a level of a folder path may not carry as is: the wildcards LIST would expand, and control characters.
+_UNSAFE_IN_LEVEL = re.compile(r"[*%\x00-\x1f\x7f]")
+FLAT_JOIN = "-"  # levels of a path on a server without hierarchy (LIST "" "" answers NIL)
+MAX_PREFIX_LENGTH = 100
+
+
+def check_delimiter(value: str) -> str:
+    """A hierarchy delimiter: one printable ASCII character that is no wildcard or space, or ValueError."""
+    if len(value) != 1 or not " " < value < "\x7f" or value in "*%":
+        raise ValueError(f"{value[:20]!r} is not a folder delimiter (one printable character, not * % or space)")
+    return value
+
+
+def check_prefix(value: str, delimiter: str) -> str:
+    """A personal namespace prefix ("" or e.g. "INBOX."), ending with the delimiter once one is known."""
+    if len(value) > MAX_PREFIX_LENGTH or _UNSAFE_IN_LEVEL.search(value):
+        raise ValueError(f"{value[:40]!r} is not a folder prefix (control characters, wildcards or too long)")
+    if value and delimiter and not value.endswith(delimiter):
+        value += delimiter  # "INBOX" in the config means the INBOX. namespace
+    return value
+
+
+def safe_level(level: str, delimiter: str) -> str:
+    """One level of a folder path, fit for the server: its delimiter, wildcards and controls become "-"
+    ("_" where "-" is the delimiter), surrounding spaces go. Never empty."""
+    substitute = "_" if delimiter == "-" else "-"
+    cleaned = _UNSAFE_IN_LEVEL.sub(substitute, level)
+    if delimiter:
+        cleaned = cleaned.replace(delimiter, substitute)
+    return cleaned.strip() or substitute
+
+
+@dataclass(frozen=True, slots=True)
+class FolderLayout:
+    """How a server names folders: hierarchy delimiter (LIST "" "") under a personal prefix (NAMESPACE).
+
+    Paths in the config (`file_into`) always use "/" between levels; `name` turns one into the server's
+    name: "inbox-bot/appel/complete" is "INBOX.inbox-bot.appel.complete" on Courier. Non-ASCII stays as
+    it is here: imapclient sends it in modified UTF-7 (RFC 3501 5.1.3).
+    """
+
+    delimiter: str  # "" on a flat server
+    prefix: str
+
+    def levels(self, path: str) -> list[str]:
+        """The server names of `path` and of each of its parents, outermost first (the prefix excluded)."""
+        parts = path.split("/")
+        if any(not part.strip() for part in parts):
+            raise ValueError(f"folder path {path!r} has an empty level")
+        if self.prefix and parts[0].upper() == self.prefix.rstrip(self.delimiter).upper() and len(parts) > 1:
+            parts = parts[1:]  # "INBOX/x" written for an INBOX. server: already under the prefix
+        safe = [safe_level(part, self.delimiter) for part in parts]
+        if not self.delimiter:
+            return [check_folder_name(self.prefix + FLAT_JOIN.join(safe))]
+        return [check_folder_name(self.prefix + self.delimiter.join(safe[:depth])) for depth in range(1, len(safe) + 1)]
+
+    def name(self, path: str) -> str:
+        if path.upper() == "INBOX":
+            return "INBOX"
+        return self.levels(path)[-1]
+
+
+# ---------------------------------------------------------------- capabilities
+
+FilingMethod = Literal["move", "copy-expunge", "copy-flag"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the server announced after login, and every decision that depends on it, in one place.
+
+    Filing a mail (moving it out of the polled folder), from best to safest:
+    - MOVE (RFC 6851): one atomic command.
+    - COPY, STORE \\Deleted, UID EXPUNGE of those UIDs only: needs UIDPLUS (RFC 4315).
+    - neither: COPY, then STORE \\Deleted on the original, and no expunge at all. A plain EXPUNGE would
+      also erase every mail another client had marked \\Deleted; the original waits, marked, for the
+      mail client's own expunge.
+    """
+
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, names: Iterable[str]) -> Capabilities:
+        return cls(frozenset(name.upper() for name in names))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.upper() in self.names
+
+    def filing(self, *, allow_move: bool = True) -> FilingMethod:
+        if allow_move and "MOVE" in self:
+            return "move"
+        return "copy-expunge" if "UIDPLUS" in self else "copy-flag"
+
+    @property
+    def gmail(self) -> bool:
+        return "X-GM-EXT-1" in self
 
 
 # ---------------------------------------------------------------- results
