@@ -321,6 +321,8 @@ sasl_sasldb_path: {root}/sasldb2
 sasl_mech_list: PLAIN LOGIN
 autocreate_quota: 0
 failedloginpause: 0
+# Owners get no right implicitly (Cyrus default: lkxan), so an ACL without k really forbids creating folders.
+implicit_owner_rights: l
 """
 
 # The master does not pass its -C on: every command names the config itself, or it would use /etc/imapd.conf.

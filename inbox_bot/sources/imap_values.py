@@ -74,6 +74,7 @@ def check_uid(uid: int) -> int:
 
 # What a level of a folder path may not carry as is: the wildcards LIST would expand, and control characters.
 _UNSAFE_IN_LEVEL = re.compile(r"[*%\x00-\x1f\x7f]")
+_SAFE_PUNCTUATION = "-_()&',+=@"  # accepted by Dovecot (both layouts), Cyrus and Courier, leading or not
 FLAT_JOIN = "-"  # levels of a path on a server without hierarchy (LIST "" "" answers NIL)
 MAX_PREFIX_LENGTH = 100
 
@@ -95,13 +96,16 @@ def check_prefix(value: str, delimiter: str) -> str:
 
 
 def safe_level(level: str, delimiter: str) -> str:
-    """One level of a folder path, fit for the server: its delimiter, wildcards and controls become "-"
-    ("_" where "-" is the delimiter), surrounding spaces go. Never empty."""
+    """One level of a folder path, fit for any server: letters (any script), digits, spaces and `_SAFE_PUNCTUATION`
+    stay; anything else becomes "-" ("_" where "-" is the delimiter). Servers refuse different characters:
+    Dovecot with Maildir++ a "." anywhere and a leading "~", Cyrus " \\ { } ! ; ^ | < > and the backquote,
+    every server its own delimiter and the LIST wildcards. Never empty."""
     substitute = "_" if delimiter == "-" else "-"
-    cleaned = _UNSAFE_IN_LEVEL.sub(substitute, level)
-    if delimiter:
-        cleaned = cleaned.replace(delimiter, substitute)
-    return cleaned.strip() or substitute
+    kept = "".join(
+        char if (char.isalnum() or char == " " or char in _SAFE_PUNCTUATION) and char != delimiter else substitute
+        for char in level
+    )
+    return kept.strip() or substitute
 
 
 @dataclass(frozen=True, slots=True)
