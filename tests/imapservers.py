@@ -31,7 +31,7 @@ import tempfile
 import time
 from base64 import b64encode
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -83,6 +83,35 @@ def find_program(name: str) -> str | None:
         if os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+def end_session(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL every process of the leader's session, whatever process group each one made for itself."""
+    for _ in range(250):
+        members = _session_members(process.pid)
+        if not members:
+            break
+        for pid in members:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.poll()  # reap the leader
+        time.sleep(0.02)
+    process.wait(STOP_TIMEOUT)
+
+
+def _session_members(session: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp session ...
+        if int(fields[3]) == session and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
 
 
 def end_group(process: subprocess.Popen[bytes]) -> None:
@@ -180,7 +209,10 @@ class ImapTestServer:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            end_group(process)
+            self.end(process)
+
+    def end(self, process: subprocess.Popen[bytes]) -> None:
+        end_group(process)
 
     def restart(self) -> None:
         """Stop and start on the same port: open sessions die, mail stays."""
@@ -474,6 +506,11 @@ class CourierServer(ImapTestServer):
             host=HOST, capability=COURIER_CAPABILITY, imaplogin=self.imaplogin, imapd=self.imapd
         )
         (self.root / "run.sh").write_text(script)
+
+    def end(self, process: subprocess.Popen[bytes]) -> None:
+        # couriertcpd makes a process group of its own, so the whole session goes, at once: authdaemond takes
+        # 2-3 s to end on SIGTERM, and nothing here needs a clean stop (Maildir writes are atomic).
+        end_session(process)
 
     def command(self) -> list[str]:
         return [

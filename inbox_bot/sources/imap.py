@@ -696,7 +696,15 @@ def _server_words(text: str) -> str:
 _NO_RIGHT = re.compile(r"NOPERM|permission|not allowed|denied|ACL", re.IGNORECASE)
 
 
+_NAMESPACE = re.compile(r"namespace|prefix", re.IGNORECASE)
+
+
 def _create_fix(path: str, said: str) -> str:
+    if _NAMESPACE.search(said):
+        return (
+            "the server keeps personal folders under another prefix than the one used: set folder_prefix for this "
+            "mailbox to the one the server names (often 'INBOX.'), or remove it to use what NAMESPACE says"
+        )
     if _NO_RIGHT.search(said):
         return (
             f"this account may not create folders: create {path!r} by hand (or give the account that right), "
