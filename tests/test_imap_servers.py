@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from inbox_bot.cli.main import main
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import FolderLayout, safe_level
@@ -175,6 +177,21 @@ def test_an_account_that_may_not_create_folders_keeps_its_mail_and_says_why(
     errors = db_rows(tmp_path, "select state, error from ledger order by uid")
     assert len(errors) == 3 and all(state == "recorded" and "create" in str(error) for state, error in errors)
     assert "filing into inbox-bot/" in caplog.text
+
+
+@imap
+def test_run_once_exits_3_and_says_why_when_mails_could_not_be_filed(tmp_path: Path, imap_servers: ServerPool) -> None:
+    cyrus = imap_servers.get("cyrus")
+    assert isinstance(cyrus, CyrusServer)
+    user = cyrus.new_user()
+    cyrus.set_rights(user, f"user/{user.name}", "lrswited")
+    cyrus.append(user, "INBOX", application(1))
+    config = write_config(tmp_path, cyrus, {"ngo": user})
+    result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"])
+    assert result.exit_code == 3, result.output
+    assert "mailbox ngo: 1 new, 1 recorded, 0 filed" in result.output
+    assert "may not create folders" in result.output  # stderr: CliRunner mixes it in
+    assert len(cyrus.uids(user, "INBOX")) == 1
 
 
 # ---------------------------------------------------------------- nonsense answers

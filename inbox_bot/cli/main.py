@@ -151,6 +151,8 @@ def run(obj: Context, once: bool) -> None:
     for name, polled in report.mailboxes.items():
         click.echo(f"mailbox {name}: {polled.new} new, {polled.recorded} recorded, {polled.filed} filed")
     problems = folders.failures + [f"mailbox {name}: {error}" for name, error in report.failed.items()]
+    # A poll that read the mailbox but could not file (or look up) a mail failed something too (issue 11).
+    problems += [f"mailbox {name}: {error}" for name, polled in report.mailboxes.items() for error in polled.errors]
     for problem in problems:
         click.echo(f"inbox-bot: {problem}", err=True)
     if problems:
