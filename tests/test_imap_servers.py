@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from inbox_bot.cli.main import main
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.sources.imap import ImapMailbox
-from inbox_bot.sources.imap_values import FolderLayout, safe_level
+from inbox_bot.sources.imap_values import Capabilities, FolderLayout, check_delimiter, check_prefix, safe_level
 from tests.dovecot import DovecotServer, find_dovecot
 from tests.imapservers import HOST, CyrusServer, ImapTestServer, MailUser, ServerPool
 from tests.test_daemon import application, daemon_for, db_rows, write_config
@@ -70,6 +70,30 @@ def test_folder_layout_joins_levels_under_the_prefix() -> None:
     assert FolderLayout("-", "").name("a-b/c") == "a_b-c"
     with pytest.raises(ValueError, match="empty level"):
         courier.name("inbox-bot//complete")
+
+
+@pytest.mark.parametrize(
+    ("announced", "allow_move", "method"),
+    [
+        ({"MOVE", "UIDPLUS"}, True, "move"),
+        ({"move", "uidplus"}, False, "copy-expunge"),  # capabilities are case-insensitive
+        ({"UIDPLUS"}, True, "copy-expunge"),  # Courier
+        ({"MOVE"}, False, "copy-flag"),
+        (set(), True, "copy-flag"),  # never a plain EXPUNGE
+    ],
+)
+def test_the_filing_method_follows_the_capabilities(announced: set[str], allow_move: bool, method: str) -> None:
+    assert Capabilities.of(announced).filing(allow_move=allow_move) == method
+
+
+def test_detected_delimiters_and_prefixes_are_checked() -> None:
+    assert check_prefix("INBOX", ".") == "INBOX." and check_prefix("", ".") == ""
+    for bad in ("", "..", "*", "%", " ", "\x00"):
+        with pytest.raises(ValueError):
+            check_delimiter(bad)
+    for bad_prefix in ("INBOX\r\n.", "a*", "x" * 101):
+        with pytest.raises(ValueError):
+            check_prefix(bad_prefix, ".")
 
 
 # ---------------------------------------------------------------- overrides

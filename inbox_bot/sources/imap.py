@@ -20,13 +20,10 @@ from __future__ import annotations
 import hashlib
 import imaplib
 import logging
-import re
-import socket
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -38,6 +35,7 @@ from inbox_bot.config.secrets import Credential
 from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.errors import ConfigError, MailboxError
 from inbox_bot.core.models import RawMail
+from inbox_bot.sources.imap_failures import classify, create_fix, one_line
 from inbox_bot.sources.imap_values import (
     _ATOM,
     LOGOUT_TIMEOUT,
@@ -549,7 +547,7 @@ class ImapMailbox:
                 "imap %s: NAMESPACE answer unusable (%s): folders go at the top level; set folder_prefix if the "
                 "server wants another place",
                 self.name,
-                _one_line(text)[:300],
+                one_line(text)[:300],
             )
             return ""
 
@@ -566,7 +564,7 @@ class ImapMailbox:
             self._create_and_subscribe(path)
         except MailboxError as exc:
             if exc.fix is None:  # a plain refusal: say which kind, from the server's own words
-                exc.fix = _create_fix(path, exc.message)
+                exc.fix = create_fix(path, exc.message)
             raise
 
     def _create_and_subscribe(self, path: str) -> None:
@@ -615,7 +613,8 @@ class ImapMailbox:
             raise
         except (imaplib.IMAP4.error, OSError) as exc:
             s = self.settings
-            failure = _classify(exc, (s.connect_timeout if action == "connect" else s.read_timeout).total_seconds())
+            timeout = (s.connect_timeout if action == "connect" else s.read_timeout).total_seconds()
+            failure = classify(exc, timeout, login_refused=isinstance(exc, LoginError))
             if fatal or failure.broken:
                 self._drop()
             error = MailboxError(self._message(action, failure.reason), fix=failure.fix or fix)
@@ -631,89 +630,14 @@ class ImapMailbox:
 
     def _message(self, action: str, reason: str) -> str:
         s = self.settings
-        message = _one_line(f"IMAP mailbox {s.name!r} ({s.host}:{s.effective_port}): {action}: {reason}")
+        message = one_line(f"IMAP mailbox {s.name!r} ({s.host}:{s.effective_port}): {action}: {reason}")
         secret = self.credential.secret.get_secret_value()
         if secret:  # belt and braces: no server echoes a password, but an error message must never carry one
             message = message.replace(secret, "***")
         return message
 
 
-# ---------------------------------------------------------------- failures
-
-
-@dataclass(frozen=True, slots=True)
-class _Failure:
-    reason: str
-    fix: str | None
-    broken: bool  # the connection cannot be trusted any more: drop it, the next poll reconnects
-
-
-# RFC 5530 codes meaning "not you, me": Dovecot answers [SERVERBUG] on every SELECT of a session
-# whose indexes were pulled from under it, so the session has to go.
-_TRY_LATER = ("[SERVERBUG]", "[UNAVAILABLE]")
-_UNTRUSTED_FIX = "check `host`; for a server with a private CA, set `ca_file` to that CA's PEM file"
-_DOVECOT_TIMING = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
-
-
-def _classify(exc: BaseException, timeout: float) -> _Failure:
-    text = _server_words(str(exc))
-    if isinstance(exc, TimeoutError) or text.endswith("timed out"):
-        return _Failure(
-            f"no answer within {timeout:g} s", "the server is down or overloaded; the next poll retries", True
-        )
-    if isinstance(exc, ConnectionRefusedError):
-        return _Failure("connection refused", "check host and port, and that the server is running", True)
-    if isinstance(exc, socket.gaierror):
-        return _Failure(f"host name not found ({exc.strerror})", "check `host`", True)
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return _Failure(f"TLS certificate not trusted: {exc.verify_message}", _UNTRUSTED_FIX, True)
-    if isinstance(exc, ssl.SSLError):
-        fix = "check `security`: 'ssl' usually on port 993, 'starttls' on 143"
-        return _Failure(f"TLS failed: {exc.reason or text}", fix, True)
-    if isinstance(exc, OSError):
-        return _Failure(exc.strerror or text or type(exc).__name__, "check the network and the server", True)
-    if isinstance(exc, imaplib.IMAP4.abort):
-        return _Failure(f"connection lost ({text})", "the next poll reconnects", True)
-    if isinstance(exc, LoginError):
-        return _Failure(f"login refused: {text}", "check `username` and the password or token", False)
-    if any(code in text.upper() for code in _TRY_LATER):
-        return _Failure(f"the server failed: {text}", "a problem on the server side; the next poll reconnects", True)
-    return _Failure(f"the server said: {text}", None, False)
-
-
-def _server_words(text: str) -> str:
-    """The server's own words out of imapclient/imaplib's wrapping."""
-    text = re.sub(r"^\w+ failed: ", "", _one_line(text))  # imapclient: "select failed: ..."
-    if len(text) >= 3 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
-        text = text[2:-1]  # imaplib raises with the response's bytes: str() shows their repr
-    return _DOVECOT_TIMING.sub("", text)
-
-
 # ---------------------------------------------------------------- helpers
-
-
-# RFC 5530 codes and the words servers use when an account may not create a folder.
-_NO_RIGHT = re.compile(r"NOPERM|permission|not allowed|denied|ACL", re.IGNORECASE)
-
-
-_NAMESPACE = re.compile(r"namespace|prefix", re.IGNORECASE)
-
-
-def _create_fix(path: str, said: str) -> str:
-    if _NAMESPACE.search(said):
-        return (
-            "the server keeps personal folders under another prefix than the one used: set folder_prefix for this "
-            "mailbox to the one the server names (often 'INBOX.'), or remove it to use what NAMESPACE says"
-        )
-    if _NO_RIGHT.search(said):
-        return (
-            f"this account may not create folders: create {path!r} by hand (or give the account that right), "
-            "or point file_into at folders that exist; the mails stay in the inbox meanwhile"
-        )
-    return (
-        "the server refuses this folder name: check folder_delimiter and folder_prefix for this mailbox "
-        "(detected from LIST and NAMESPACE unless set), or change file_into"
-    )
 
 
 def _quiet(client: Any) -> None:
@@ -737,10 +661,6 @@ def _shutdown(client: Any) -> None:
 
 def _text(value: Any) -> str:
     return value.decode("ascii", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _checked_uids(uids: Iterable[int]) -> list[int]:
