@@ -11,8 +11,8 @@ import pytest
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.storage.store import Store
 from tests.dovecot import DovecotError, DovecotServer, MailUser, find_dovecot
-from tests.smtpd import smtp_server_fixture  # noqa: F401 - the fixture `smtp_server`, for every test file
 from tests.imapservers import any_server, any_user, imap_servers  # noqa: F401 - fixtures: each real IMAP server
+from tests.smtpd import smtp_server_fixture  # noqa: F401 - the fixture `smtp_server`, for every test file
 
 
 @pytest.fixture(scope="session")
