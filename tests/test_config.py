@@ -11,7 +11,7 @@ import pytest
 from inbox_bot.config.secrets import check_secrets, read_credential
 from inbox_bot.config.settings import MailboxSettings, load_settings
 from inbox_bot.core.errors import ConfigError, MailboxError
-from inbox_bot.sources import imap
+from inbox_bot.sources import imap_failures
 
 MAILBOX = """
 [[mailboxes]]
@@ -142,7 +142,7 @@ def test_a_private_ca_is_a_key_the_config_accepts_relative_to_the_config_file(tm
 def test_the_tls_fix_names_only_keys_a_mailbox_accepts() -> None:
     untrusted = ssl.SSLCertVerificationError(1, "certificate verify failed")
     untrusted.verify_message = "unable to get local issuer certificate"
-    failure = imap._classify(untrusted, 5.0)
+    failure = imap_failures.classify(untrusted, 5.0)
     assert failure.fix is not None and "ca_file" in failure.fix
     named = set(re.findall(r"`(\w+)`", failure.fix))
     assert named and named <= set(MailboxSettings.model_fields), named - set(MailboxSettings.model_fields)

@@ -17,12 +17,11 @@ from click.testing import CliRunner
 
 from inbox_bot.cli.main import main
 from inbox_bot.core.errors import MailboxError
-from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import Capabilities, FolderLayout, check_delimiter, check_prefix, safe_level
 from tests.dovecot import DovecotServer, find_dovecot
 from tests.imapservers import HOST, CyrusServer, ImapTestServer, MailUser, ServerPool
 from tests.test_daemon import application, daemon_for, db_rows, write_config
-from tests.test_imap_source import mail, settings
+from tests.test_imap_source import imap_mailbox, mail
 
 imap = pytest.mark.imap
 
@@ -35,7 +34,7 @@ ODD_LEVEL = 'Candid. "été" 2026 & co\\ *% [x]{y} ~#!?;:,=+^$|<>\'@` fin\t.'
 
 @imap
 def test_each_server_s_delimiter_and_prefix_are_detected(any_server: ImapTestServer, any_user: MailUser) -> None:
-    with ImapMailbox(settings(any_server, any_user)) as mailbox:
+    with imap_mailbox(any_server, any_user) as mailbox:
         layout = mailbox.folder_layout()
         assert (layout.delimiter, layout.prefix) == (any_server.delimiter, any_server.prefix)
         assert mailbox.folder_name("inbox-bot/appel/complete") == any_server.native("inbox-bot/appel/complete")
@@ -45,7 +44,7 @@ def test_each_server_s_delimiter_and_prefix_are_detected(any_server: ImapTestSer
 @imap
 def test_a_level_with_every_odd_character_is_filed_once(any_server: ImapTestServer, any_user: MailUser) -> None:
     uids = any_server.append_many(any_user, "INBOX", [mail(1), mail(2)])
-    with ImapMailbox(settings(any_server, any_user)) as mailbox:
+    with imap_mailbox(any_server, any_user) as mailbox:
         target = mailbox.ensure_folder(f"inbox-bot/{ODD_LEVEL}/complete")
         mailbox.select()
         mailbox.move_many(uids, target)
@@ -105,11 +104,11 @@ def test_configured_prefix_and_delimiter_override_what_the_server_says(
 ) -> None:
     courier = imap_servers.get("courier")
     user = courier.new_user()
-    with ImapMailbox(settings(courier, user, folder_prefix="INBOX")) as mailbox:
+    with imap_mailbox(courier, user, folder_prefix="INBOX") as mailbox:
         assert mailbox.folder_layout() == FolderLayout(".", "INBOX.")  # "INBOX" means the INBOX. namespace
         assert mailbox.stats.commands["NAMESPACE"] == 0
     # Wrong overrides: the server's refusal comes back in one line, with the keys to look at.
-    with ImapMailbox(settings(courier, user, folder_prefix="")) as mailbox:
+    with imap_mailbox(courier, user, folder_prefix="") as mailbox:
         with pytest.raises(MailboxError, match=r"create folder 'inbox-bot'.*folder_prefix") as caught:
             mailbox.ensure_folder("inbox-bot/x")
         assert "ngo-jobs" in str(caught.value)
@@ -140,7 +139,7 @@ def test_without_move_or_uidplus_mails_are_copied_and_nothing_is_expunged(bare_d
     user = bare_dovecot.new_user()
     mine = bare_dovecot.append(user, "INBOX", mail(1))
     theirs = bare_dovecot.append(user, "INBOX", mail(2), flags=[b"\\Deleted"])  # someone else's, not expunged
-    with ImapMailbox(settings(bare_dovecot, user)) as mailbox:
+    with imap_mailbox(bare_dovecot, user) as mailbox:
         assert not mailbox.has_move and not mailbox.has_uidplus
         assert mailbox.capabilities.filing() == "copy-flag"
         target = mailbox.ensure_folder("Complet")
@@ -270,7 +269,7 @@ def test_a_nonsense_namespace_is_logged_and_folders_go_to_the_top_level(
     scripted: Callable[[dict[str, bytes]], int], caplog: pytest.LogCaptureFixture
 ) -> None:
     port = scripted({"NAMESPACE": b"* NAMESPACE (((\r\n", "LIST": b'* LIST (\\Noselect) "." ""\r\n'})
-    with ImapMailbox(settings(None, None, port=port)) as mailbox:
+    with imap_mailbox(None, None, port=port) as mailbox:
         assert mailbox.folder_layout() == FolderLayout(".", "")
         assert mailbox.connected
     assert "NAMESPACE answer unusable" in caplog.text and "set folder_prefix" in caplog.text
@@ -289,7 +288,7 @@ def test_a_nonsense_delimiter_is_refused_in_one_clear_line(
     scripted: Callable[[dict[str, bytes]], int], answer: bytes
 ) -> None:
     port = scripted({"NAMESPACE": b'* NAMESPACE (("" ".")) NIL NIL\r\n', "LIST": answer})
-    with ImapMailbox(settings(None, None, port=port)) as mailbox:
+    with imap_mailbox(None, None, port=port) as mailbox:
         with pytest.raises(MailboxError, match=r"ngo-jobs.*(LIST|list folders)") as caught:
             mailbox.ensure_folder("inbox-bot/x")
         assert "\n" not in caught.value.one_line()
