@@ -190,16 +190,19 @@ def test_without_move_only_our_own_uids_are_expunged(store: Store) -> None:
     assert all(server.flags(INCOMPLETE, uid) == set() for uid in server.uids(INCOMPLETE))
 
 
-def test_a_server_without_move_or_uidplus_keeps_mail_where_it_is(store: Store) -> None:
+def test_a_server_without_move_or_uidplus_gets_a_copy_and_a_flag_never_an_expunge(store: Store) -> None:
     # GIVEN a server with neither MOVE nor UIDPLUS (a plain EXPUNGE would erase others' deleted mail)
     server = MemoryServer(capabilities={"IMAP4REV1"})
     deliver(server, [1])
-    # WHEN the mailbox is polled
-    report = on(server, store).poll()
-    # THEN the mail is recorded but not filed, and the report says why
-    assert (report.recorded, report.filed) == (1, 0)
-    assert "neither MOVE nor UIDPLUS" in report.errors[0]
-    assert server.uids("INBOX") == [1] and server.commands("EXPUNGE") == []
+    # WHEN the mailbox is polled, twice
+    polling = on(server, store)
+    report, again = polling.poll(), polling.poll()
+    # THEN the mail is copied to its folder once, and its original is only flagged: nothing is expunged
+    assert (report.recorded, report.filed, report.errors) == (1, 1, [])
+    assert (again.recorded, again.filed) == (0, 0)
+    assert server.uids(INCOMPLETE) == [1] and server.uids("INBOX") == [1]
+    assert "\\Deleted" in server.flags("INBOX", 1)
+    assert server.commands("EXPUNGE") == [] and len(server.commands("COPY")) == 1
 
 
 def test_a_refused_folder_creation_loses_nothing(memory_server: MemoryServer, store: Store) -> None:

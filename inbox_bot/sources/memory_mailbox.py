@@ -165,15 +165,16 @@ class MemoryMailbox:
             self._copy(wanted, target)
             self._expunge(wanted, only_deleted=False)
             return
-        if "UIDPLUS" not in self.server.capabilities:
-            raise MailboxError(f"move to {target!r}: the server has neither MOVE nor UIDPLUS")
         self._send("COPY", f"{_uid_set(wanted)} {target}")
         self._copy(wanted, target)
         self._send("STORE", f"{_uid_set(wanted)} +FLAGS.SILENT (\\Deleted)")
         for mail in self._present(wanted):
             mail.flags.add("\\Deleted")
-        self._send("EXPUNGE", _uid_set(wanted))
-        self._expunge(wanted, only_deleted=True)
+        if "UIDPLUS" in self.server.capabilities:
+            self._send("EXPUNGE", _uid_set(wanted))
+            self._expunge(wanted, only_deleted=True)
+        # Without UIDPLUS, as the IMAP adapter: a plain EXPUNGE would erase others' \Deleted mail too, so the
+        # originals stay flagged for the mail client to expunge.
 
     def ensure_folder(self, name: str) -> str:
         target = check_folder_name(name)
