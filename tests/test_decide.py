@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inbox_bot.core.models import DocumentKind, DossierSoFar, MatchResult, ReceivedSource, Verdict
+from inbox_bot.core.reasons import ReasonCode, note, reason
 from inbox_bot.triage.decide import decide
-from tests.values import RULES, doc, mail
+from tests.values import RULES, doc, english, french, mail
 
 CHARGE = RULES["omp-charge-projet-2026"]
-MATCHED = MatchResult(call=CHARGE.id, reasons=["subject is the imposed subject"])
+MATCHED = MatchResult(call=CHARGE.id, reasons=[note("subject is the imposed subject")])
 
 
 NOTHING_YET = DossierSoFar()
@@ -34,7 +35,7 @@ def test_incomplete_lists_what_is_missing_sorted() -> None:
     decision = verdict_of(mail("x"), [doc("cv")])
     assert decision.verdict is Verdict.INCOMPLETE
     assert decision.missing == [DocumentKind.COVER_LETTER, DocumentKind.REFERENCES]
-    assert any("lettre de motivation" in r for r in decision.reasons)
+    assert any("lettre de motivation" in r for r in french(decision.reasons))
 
 
 def test_second_mail_completes_the_dossier() -> None:
@@ -79,15 +80,15 @@ def test_late_by_date_header_alone_is_never_rejected_automatically() -> None:
     parsed = mail("x", received_at=datetime(2026, 6, 1, tzinfo=UTC), source=ReceivedSource.DATE_HEADER)
     decision = verdict_of(parsed, FULL)
     assert decision.verdict is Verdict.NEEDS_REVIEW
-    assert any("Date header" in r for r in decision.reasons)
+    assert any("Date header" in r for r in english(decision.reasons))
 
 
 def test_oxfam_late_mail_is_held() -> None:
     oxfam = RULES["oxfam-migration-2022"]
     parsed = mail("x", to="procurement.maroc@oxfam.org", received_at=datetime(2022, 1, 22, 9, tzinfo=UTC))
-    decision = verdict_of(parsed, [doc("cv")], rule=oxfam, matched=MatchResult(call=oxfam.id, reasons=["r"]))
+    decision = verdict_of(parsed, [doc("cv")], rule=oxfam, matched=MatchResult(call=oxfam.id, reasons=[note("r")]))
     assert decision.verdict is Verdict.LATE
-    assert any("held" in r for r in decision.reasons)
+    assert any("held" in r for r in english(decision.reasons))
 
 
 def test_extension_moves_the_deadline_for_one_applicant() -> None:
@@ -113,10 +114,10 @@ def test_auto_reply_is_ignored_before_anything_else() -> None:
 
 
 def test_unreadable_attachment_needs_review() -> None:
-    documents = [doc("cv"), doc("cover_letter", problem="password-protected PDF"), doc("references")]
+    documents = [doc("cv"), doc("cover_letter", problem=reason(ReasonCode.PASSWORD_PROTECTED)), doc("references")]
     decision = verdict_of(mail("x"), documents)
     assert decision.verdict is Verdict.NEEDS_REVIEW
-    assert any("password-protected" in r for r in decision.reasons)
+    assert any("password-protected" in r for r in english(decision.reasons))
 
 
 def test_cloud_link_instead_of_files_needs_review() -> None:
@@ -129,15 +130,15 @@ def test_oxfam_methodology_over_ten_pages_needs_review() -> None:
     kinds = ["cv", "financial_offer", "tax_certificate", "code_of_conduct", "signed_terms"]
     documents = [doc("methodology_note", pages=14), *(doc(k) for k in kinds)]
     parsed = mail("x", to="procurement.maroc@oxfam.org", received_at=datetime(2022, 1, 10, tzinfo=UTC))
-    decision = verdict_of(parsed, documents, rule=oxfam, matched=MatchResult(call=oxfam.id, reasons=["r"]))
+    decision = verdict_of(parsed, documents, rule=oxfam, matched=MatchResult(call=oxfam.id, reasons=[note("r")]))
     assert decision.verdict is Verdict.NEEDS_REVIEW
-    assert any("14 pages" in r for r in decision.reasons)
+    assert any("14 pages" in r for r in english(decision.reasons))
 
 
 def test_ambiguous_match_needs_review_and_no_match_is_unmatched() -> None:
-    ambiguous = MatchResult(call=None, reasons=["could be a or b"], ambiguous=["a", "b"])
+    ambiguous = MatchResult(call=None, reasons=[note("could be a or b")], ambiguous=["a", "b"])
     assert decide(mail("x"), ambiguous, [], None, DossierSoFar()).verdict is Verdict.NEEDS_REVIEW
-    nothing = MatchResult(call=None, reasons=["not addressed to any call"])
+    nothing = MatchResult(call=None, reasons=[note("not addressed to any call")])
     assert decide(mail("x"), nothing, [], None, DossierSoFar()).verdict is Verdict.UNMATCHED
 
 
@@ -150,7 +151,7 @@ def test_server_date_and_received_header_on_either_side_of_the_deadline_need_a_p
     ).model_copy(update={"received_header_at": datetime(2026, 5, 3, 9, tzinfo=UTC)})
     decision = verdict_of(parsed, FULL)
     assert decision.verdict is Verdict.NEEDS_REVIEW
-    assert any("Received header" in r for r in decision.reasons)
+    assert any("Received header" in r for r in english(decision.reasons))
 
 
 def test_server_date_and_received_header_that_agree_decide_as_usual() -> None:

@@ -16,6 +16,7 @@ import pytest
 import inbox_bot.triage.pipeline
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import RawMail, Verdict
+from inbox_bot.core.reasons import ReasonCode, load, reason
 from inbox_bot.daemon.folder_sources import record_all
 from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.recording import record_mail, triage_counted
@@ -27,7 +28,7 @@ from inbox_bot.triage.parse import parse
 from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Triaged
 from tests import hostile
 from tests.docmakers import make_pdf
-from tests.values import RULES
+from tests.values import RULES, english
 
 ROOT = Path(__file__).resolve().parents[1]
 REALWORLD = ROOT.parent / "shared" / "corpus" / "realworld"
@@ -44,7 +45,7 @@ def assert_judged(triaged: Triaged) -> None:
     result = triaged.result
     assert result.verdict in set(Verdict)
     assert result.reasons
-    assert not any("could not triage" in reason for reason in result.reasons), result.reasons
+    assert not any(reason.code is ReasonCode.TRIAGE_FAILED for reason in result.reasons), result.reasons
 
 
 # ---------------------------------------------------------------- limits checked before any parser
@@ -58,7 +59,7 @@ def test_a_mail_over_the_size_limit_is_recorded_for_review_unparsed(monkeypatch:
     settings = Settings.model_validate({"limits": {"max_mail_mb": 0.5}})
     triaged = triage(hostile.big_mail(1), build_pipeline(settings, RULES))
     assert triaged.result.verdict is Verdict.NEEDS_REVIEW
-    assert triaged.result.reasons[0].endswith("over the 0.5 MB limit: not parsed")
+    assert english(triaged.result.reasons)[0].endswith("over the 0.5 MB limit: not parsed")
     assert triaged.result.sender == "karim.alaoui@example.ma", "the headers still tell the reviewer who sent it"
 
 
@@ -80,7 +81,7 @@ def test_hostile_structures_are_refused_with_the_limit_they_broke(name: str) -> 
     raw, reason = STRUCTURES[name]
     triaged = triage(raw)
     assert triaged.result.verdict is Verdict.NEEDS_REVIEW
-    assert triaged.result.reasons[0].startswith(reason)
+    assert english(triaged.result.reasons)[0].startswith(reason)
     assert triaged.parsed is None
 
 
@@ -98,8 +99,9 @@ def test_limits_come_from_the_settings() -> None:
     )
     pipeline = build_pipeline(settings, RULES)
     assert pipeline.limits.max_attempts == 5
-    assert triage(hostile.tiny_parts(11), pipeline).result.reasons[0].startswith("more than 10 MIME parts")
-    assert triage(hostile.nested_multipart(3), pipeline).result.reasons[0].startswith("MIME structure nested deeper")
+    assert english(triage(hostile.tiny_parts(11), pipeline).result.reasons)[0].startswith("more than 10 MIME parts")
+    nested = english(triage(hostile.nested_multipart(3), pipeline).result.reasons)
+    assert nested[0].startswith("MIME structure nested deeper")
     assert triage(hostile.tiny_parts(5), pipeline).result.verdict is not Verdict.NEEDS_REVIEW
 
 
@@ -189,7 +191,7 @@ PEAK_SCRIPT = textwrap.dedent("""
     import json, re, sys
     from inbox_bot.triage.pipeline import MemoryHistory, Pipeline
     from inbox_bot.sources.files import raw_mail
-    from tests.values import RULES
+    from tests.values import RULES, english
 
     def kilobytes(field):
         return int(re.search(field + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1))
@@ -235,7 +237,7 @@ KILL_SCRIPT = textwrap.dedent("""
     from inbox_bot.triage.pipeline import Pipeline
     from inbox_bot.sources.files import raw_mail
     from inbox_bot.storage.store import Store
-    from tests.values import RULES
+    from tests.values import RULES, english
     inbox_bot.triage.pipeline.parse = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # the mail kills us
     store = Store(Path(sys.argv[1]) / "db.sqlite", Path(sys.argv[1]) / "storage")
     record_mail(Pipeline(RULES), store, raw_mail("killer.eml", Path(sys.argv[2]).read_bytes()))
@@ -268,7 +270,7 @@ def test_a_mail_that_kills_the_process_is_quarantined_after_three_tries(
     triaged = record_mail(Pipeline(RULES), store, mail)  # parse still dies: it must not be called again
     assert triaged is not None
     assert triaged.result.verdict is Verdict.NEEDS_REVIEW
-    assert triaged.result.reasons == ["quarantined after 3 failed attempts"]
+    assert triaged.result.reasons == [reason(ReasonCode.MAIL_NOT_READ, detail="quarantined after 3 failed attempts")]
     assert store.attempts(mail.sha256) == 0
     assert store.mails()[0]["verdict"] == "needs_review"
 
@@ -320,7 +322,7 @@ def test_every_realworld_mail_is_triaged_and_recorded(tmp_path: Path, store: Sto
     rows = store.mails()
     assert len(rows) == len({m.sha256 for m in mails})
     assert all(row["verdict"] and row["reasons"] for row in rows)
-    assert not any("could not triage" in reason for row in rows for reason in row["reasons"])
+    assert not any(load(r).code is ReasonCode.TRIAGE_FAILED for row in rows for r in row["reasons"])
     stored = [p for p in (tmp_path / "storage").rglob("*") if p.is_file()]
     assert stored and all(p.stat().st_mode & 0o777 == 0o600 for p in stored)
     assert all("." not in p.name for p in stored), "files are stored by hash, without an extension"

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inbox_bot.triage.match import match, normalise, normalise_subject
-from tests.values import RULES, doc, mail
+from tests.values import RULES, doc, english, mail
 
 OMP = "omdp.direction.2@gmail.com"
 
@@ -122,7 +122,7 @@ def test_hakama_by_topic_in_attachment_text() -> None:
 
 def test_every_match_says_why() -> None:
     result = match(mail("RE: candidature consultation cabinet projet OMP"), [], [], RULES.values())
-    assert result.reasons and "omp-cabinet-2026" in result.reasons[0]
+    assert result.reasons and "omp-cabinet-2026" in english(result.reasons)[0]
 
 
 def test_normalisation() -> None:

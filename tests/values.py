@@ -7,9 +7,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from inbox_bot.core.models import ClassifiedDocument, DocumentKind, ParsedMail, ReceivedSource, Rule
+from inbox_bot.core.reasons import Reason, ReasonCode
+from inbox_bot.core.wording import render_all
 from inbox_bot.rules.loader import load_rules
 
 RULES: dict[str, Rule] = load_rules(Path(__file__).resolve().parents[1] / "rules")
+
+
+def codes(reasons: list[Reason]) -> list[ReasonCode]:
+    return [r.code for r in reasons]
+
+
+def english(reasons: list[Reason]) -> list[str]:
+    """Reasons as the log reads them."""
+    return render_all(reasons, "en")
+
+
+def french(reasons: list[Reason]) -> list[str]:
+    return render_all(reasons, "fr")
 
 
 def mail(
@@ -42,7 +57,7 @@ def doc(
     kind: str,
     name: str | None = None,
     *,
-    problem: str | None = None,
+    problem: Reason | None = None,
     pages: int | None = None,
     content: str | None = None,
 ) -> ClassifiedDocument:

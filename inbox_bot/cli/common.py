@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -15,6 +16,7 @@ from inbox_bot.core.models import Rule, Verdict
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.storage.store import Store
 
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 Output = Literal["table", "json", "csv"]
 VERDICTS = click.Choice([v.value for v in Verdict])
@@ -44,6 +46,14 @@ class Context:
 
     def rules(self, directory: Path | None = None) -> dict[str, Rule]:
         return load_rules(directory or self.settings.rules_dir)
+
+    def rules_for_wording(self) -> dict[str, Rule]:
+        """The rules, for their languages only: reading what is recorded must not fail on a rule being edited."""
+        try:
+            return self.rules()
+        except ConfigError as error:
+            log.warning("rules not read, reasons shown in French: %s", error.one_line())
+            return {}
 
     def store(self, *, create: bool = False) -> Store:
         """The database, closed when the command ends; refused if it does not exist yet, unless `create`."""

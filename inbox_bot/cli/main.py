@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
-from inbox_bot.cli import views
+from inbox_bot.cli import rows, views
 from inbox_bot.cli.common import CONFIG_ENV, VERDICTS, Context, default_config_help, json_option, output_options
 from inbox_bot.core.errors import ExitStatus, InboxBotError
 from inbox_bot.core.timezones import morocco_time
@@ -19,7 +19,6 @@ from inbox_bot.daemon import pipeline_setup
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.operator.overview import full_status
 from inbox_bot.sources.files import read_paths
-from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import dry_run
 
 TRACEBACK_ADVICE = "run again with --traceback and report it"
@@ -109,8 +108,10 @@ def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, output
     """
     if rules_dir is None and obj.config_path is None:
         rules_dir = Path("rules")
-    pipeline = pipeline_setup.build_pipeline(obj.settings, obj.rules(rules_dir))
-    results = [t.result.summary() for t in dry_run(pipeline, read_paths(paths))]
+    rules = obj.rules(rules_dir)
+    pipeline = pipeline_setup.build_pipeline(obj.settings, rules)
+    found = dry_run(pipeline, read_paths(paths))
+    results = [rows.triage_row(t.result, rows.language(rules, t.result.call)) for t in found]
     views.emit(output, results, lambda: views.mail_table(results, f"Dry run over {len(results)} mail(s)"))
     if output == "table":
         counts: dict[str, int] = {}
@@ -198,25 +199,12 @@ def list_(obj: Context, call: str | None, verdict: str | None, since: datetime |
     """
     store = obj.store()
     since_utc = None if since is None else since.replace(tzinfo=morocco_time(datetime.now(UTC)).tzinfo)
-    rows = [_listed(store, row) for row in store.mails(call=call, verdict=verdict, since=since_utc)]
-    views.emit(output, rows, lambda: views.mail_table(rows, f"{len(rows)} recorded mail(s)"))
-
-
-def _listed(store: Store, row: dict[str, Any]) -> dict[str, Any]:
-    documents = [{"filename": d["filename"], "kind": d["kind"], "mime": d["mime"]} for d in store.documents(row["id"])]
-    return {
-        "id": row["id"],
-        "file": row["file"],
-        "message_id": row["message_id"],
-        "sender": row["sender"],
-        "subject": row["subject"],
-        "call": row["call"],
-        "verdict": row["verdict"],
-        "missing": row["missing"],
-        "documents": documents,
-        "received_at": row["received_at"],
-        "reasons": row["reasons"],
-    }
+    rules = obj.rules_for_wording()
+    listed = [
+        rows.stored_row(row, store.documents(row["id"]), rows.language(rules, row["call"]))
+        for row in store.mails(call=call, verdict=verdict, since=since_utc)
+    ]
+    views.emit(output, listed, lambda: views.mail_table(listed, f"{len(listed)} recorded mail(s)"))
 
 
 # The operator's commands (inbox_bot.cli.operator_commands): applications, show, retriage, override, export, extend,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from inbox_bot.cli import views
+from inbox_bot.cli import rows, views
 from inbox_bot.cli.common import VERDICTS, Context, json_option, output_options
 from inbox_bot.core.errors import ExitStatus, UsageError
 from inbox_bot.core.models import DocumentKind, Rule, Verdict
@@ -70,7 +70,8 @@ def show(obj: Context, ident: str, output: str) -> None:
       inbox-bot --config config.toml show A17
       inbox-bot --config config.toml show 18 --json
     """
-    detail = operations.show(obj.store(), ident, obj.rules())
+    rules = obj.rules()
+    detail = rows.show_words(operations.show(obj.store(), ident, rules), rules)
     if output == "json":
         views.print_json_lines([detail])
         return

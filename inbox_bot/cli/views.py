@@ -26,6 +26,9 @@ VERDICT_STYLES = {
     "needs_review": "magenta",
 }
 
+STATE_STYLES = {"present": "green", "missing": "yellow", "unreadable": "red", "to_fetch": "magenta"}
+WHY_SHOWN = 2  # the last reasons say the verdict; `show` has them all
+
 
 def console() -> Console:
     # Piped into a file or a pager, rich would fold every table at 80 columns.
@@ -82,13 +85,11 @@ def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
     """Recorded mails show their ID (what every other command takes); a dry run's have none."""
     table = Table(title=title, show_lines=False, expand=False)
     with_id = bool(rows) and "id" in rows[0]
-    columns = ("received (Morocco)", "from", "subject", "call", "verdict", "documents / missing")
+    columns = ("received (Morocco)", "from", "subject", "call", "verdict", "documents", "why")
     for column in ("id", *columns) if with_id else columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         verdict = str(row["verdict"])
-        documents = ", ".join(f"{d['kind']}" for d in row["documents"]) or "-"
-        missing = ", ".join(row["missing"])
         table.add_row(
             *([str(row["id"])] if with_id else []),
             local_time(row["received_at"]),
@@ -96,9 +97,19 @@ def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
             escape(str(row.get("subject") or "")[:60]),
             escape(str(row["call"] or "-")),
             f"[{VERDICT_STYLES.get(verdict, 'white')}]{verdict}[/]",
-            documents + (f"\n[yellow]missing: {missing}[/]" if missing else ""),
+            _states(row["states"]),
+            escape("\n".join(r["text"] for r in row["reasons"][-WHY_SHOWN:])),
         )
     return table
+
+
+def _states(states: dict[str, dict[str, str]]) -> str:
+    """One line per kind with its state; what is not simply present stands out."""
+    lines = []
+    for state in states.values():
+        colour = STATE_STYLES.get(state["state"], "white")
+        lines.append(f"{escape(state['label'])}: [{colour}]{escape(state['text'])}[/]")
+    return "\n".join(lines) or "-"
 
 
 def counts_line(counts: dict[str, int]) -> str:
@@ -189,7 +200,8 @@ def documents_table(documents: Sequence[dict[str, Any]], title: str) -> Table:
     for column in ("file", "kind", "type", "size", "pages", "why"):
         table.add_column(column, overflow="fold")
     for d in documents:
-        why = escape("; ".join(d["reasons"] or [])) + (f"\n[red]{escape(d['problem'])}[/]" if d["problem"] else "")
+        why = escape("; ".join(r["text"] for r in d["reasons"]))
+        why += f"\n[red]{escape(d['problem']['text'])}[/]" if d["problem"] else ""
         inside = f"\n[dim]in {escape(d['inside'])}[/]" if d["inside"] else ""
         name = escape(d["filename"]) + inside
         table.add_row(name, escape(d["kind"]), escape(d["mime"] or ""), _size(d["size"]), str(d["pages"] or "-"), why)
@@ -216,8 +228,8 @@ def detail_view(detail: dict[str, Any]) -> list[RenderableType]:
             ("subject", escape(mail["subject"] or "")),
             ("call", escape(mail["call"] or "-")),
             ("verdict", _verdict(mail["verdict"])),
-            ("missing", escape(", ".join(mail["missing"] or []) or "-")),
-            ("reasons", escape("\n".join(mail["reasons"] or []))),
+            ("documents", escape("\n".join(f"{kind}: {state}" for kind, state in mail["states"].items()) or "-")),
+            ("reasons", escape("\n".join(r["text"] for r in mail["reasons"]))),
         ]
         shown.append(_pairs(f"Mail {mail['id']}", pairs))
         shown.append(documents_table(mail["documents"], f"Documents of mail {mail['id']}"))

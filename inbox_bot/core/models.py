@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from inbox_bot.core.dates import parse_local
+from inbox_bot.core.reasons import Reason
 from inbox_bot.core.timezones import zone
 
 
@@ -213,7 +214,7 @@ class Attachment(BaseModel):
     content: bytes = Field(repr=False, exclude=True)
     text: str = Field(default="", repr=False)  # first pages of extracted text
     pages: int | None = None
-    problem: str | None = None  # why it cannot be read: encrypted, corrupt, disguised executable...
+    problem: Reason | None = None  # why it cannot be read: encrypted, corrupt, disguised executable...
     inside: str | None = None  # the archive it came from
     ocr: str | None = None  # set when OCR was tried: "lu par OCR (2 pages)", or why it read nothing
 
@@ -243,7 +244,7 @@ class ParsedMail(BaseModel):
     auto_signals: list[str] = []  # why this looks machine-sent (Auto-Submitted, bounce...)
     links: list[str] = []  # cloud links (Drive, WeTransfer...) found in the body
     parts: list[MailPart] = Field(default=[], repr=False)
-    problems: list[str] = []  # what could not be read in the mail itself
+    problems: list[Reason] = []  # what could not be read in the mail itself
     in_reply_to: str = ""
     references: str = ""
     return_path: str | None = None
@@ -257,14 +258,14 @@ class ClassifiedDocument(Strict):
     size: int
     sha256: str
     pages: int | None = None
-    problem: str | None = None
+    problem: Reason | None = None
     inside: str | None = None
-    reasons: list[str] = []
+    reasons: list[Reason] = []
 
 
 class MatchResult(Strict):
     call: str | None
-    reasons: list[str]
+    reasons: list[Reason]
     ambiguous: list[str] = []  # calls the mail could be for, when nothing tells them apart
 
 
@@ -281,7 +282,7 @@ class DossierSoFar(Strict):
 class Decision(Strict):
     verdict: Verdict
     missing: list[DocumentKind]
-    reasons: list[str]
+    reasons: list[Reason]
 
 
 class TriageResult(Strict):
@@ -296,7 +297,7 @@ class TriageResult(Strict):
     documents: list[ClassifiedDocument]
     received_at: datetime
     received_source: ReceivedSource
-    reasons: list[str]
+    reasons: list[Reason]
 
     def summary(self) -> dict[str, object]:
         """The JSON shape `triage --json` and `list --json` print."""
@@ -310,5 +311,5 @@ class TriageResult(Strict):
             "missing": [kind.value for kind in self.missing],
             "documents": [{"filename": d.filename, "kind": d.kind.value, "mime": d.mime} for d in self.documents],
             "received_at": self.received_at.isoformat(),
-            "reasons": list(self.reasons),
+            "reasons": [r.as_dict() for r in self.reasons],
         }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inbox_bot.core.errors import UsageError
+from inbox_bot.core.wording import render
 from inbox_bot.triage.extract import Limits, extract_text
 
 # A call is read whole, unlike an attachment; a 200-page document is cut here and the draft says so.
@@ -33,7 +34,8 @@ def read_call(path: Path) -> CallText:
     family = _FAMILIES.get(path.suffix.lower(), "text")
     extracted = extract_text(family, data, Limits(pages=MAX_PAGES, chars=MAX_CHARS))
     if extracted.problem:
-        raise UsageError(f"{path}: {extracted.problem}", fix="save the call as .docx, .odt, .pdf with text, or .txt")
+        said = render(extracted.problem.with_file(str(path)), "en")  # a command's error: English, as the CLI's
+        raise UsageError(said, fix="save the call as .docx, .odt, .pdf with text, or .txt")
     problem = None
     if not extracted.text.strip():
         problem = "no text could be read from the call (a scanned document?): copy its text into a .txt file"

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from inbox_bot.core.models import Criterion, DocumentKind, Rule, Verdict
+from inbox_bot.core.reasons import ReasonCode, load
 from inbox_bot.outgoing.replies import KIND_LABELS, Language
 from inbox_bot.storage.seals import Opening
 
@@ -113,19 +114,28 @@ def sealed_criterion(criterion: Criterion, sealed: list[DocumentKind]) -> bool:
     return False
 
 
-def combined(filename: str, kind: DocumentKind, reasons: Sequence[str], closed: frozenset[DocumentKind]) -> bool:
+def combined(filename: str, kind: DocumentKind, reasons: Sequence[object], closed: frozenset[DocumentKind]) -> bool:
     """A technical offer that reads like a sealed kind too: held back for the coordinator, not opened.
 
-    The classifier names its runner-up kind in the reasons ("less likely financial_offer ..."); a file
-    named both technical and financial says the same.
+    The classifier names its runner-up kind in the reasons (`less_likely{kind}`, `tie{kinds}`...; in rows
+    older than reason codes, "less likely financial_offer ..."); a file named both technical and financial
+    says the same.
     """
     if kind not in TECHNICAL or not closed:
         return False
     values = {k.value for k in closed}
-    if any(value in reason for reason in reasons for value in values):
+    if any(_kinds_named(reason) & values for reason in reasons):
         return True
     name = plain(filename)
     return DocumentKind.FINANCIAL_OFFER in closed and "financ" in name and "techni" in name
+
+
+def _kinds_named(stored: object) -> set[str]:
+    """The kinds a stored reason names: its parameters, or the words of an old sentence."""
+    found = load(stored)
+    if found.code is ReasonCode.NOTE:
+        return {k.value for k in DocumentKind if k.value in found.params.get("text", "")}
+    return {*found.params.get("kind", "").split(","), *found.params.get("kinds", "").split(",")} - {""}
 
 
 def plain(text: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from inbox_bot.core import reasons
 from inbox_bot.core.errors import UsageError
 from inbox_bot.core.models import Attachment, RawMail, Rule, TriageResult, Verdict
 from inbox_bot.operator.applications import resolve
@@ -97,9 +98,14 @@ def retriage(
             continue
         result, attachments = judged
         history.update(_state(row, result))
-        if not dry_run and (change.changed() or result.reasons != row["reasons"]):
+        if not dry_run and (change.changed() or _reasons_changed(row, result)):
             _write(store, int(row["id"]), result, attachments, change)
     return changes
+
+
+def _reasons_changed(row: dict[str, Any], result: TriageResult) -> bool:
+    """Reasons alone changed (a rule's wording, or a row written before reasons were data): rewrite them too."""
+    return reasons.dump_all(result.reasons) != reasons.dump_all(reasons.load_all(row["reasons"]))
 
 
 def _rejudge(

@@ -14,8 +14,10 @@ from email.policy import compat32
 from typing import Any
 
 from inbox_bot.config.settings import Settings
-from inbox_bot.core.models import DocumentKind, LatePolicy, Rule
+from inbox_bot.core.models import LatePolicy, Rule
+from inbox_bot.core.reasons import load_all
 from inbox_bot.core.timezones import morocco_time
+from inbox_bot.core.wording import Language, kind_label, render_all
 from inbox_bot.outgoing import outbox, replies
 from inbox_bot.storage import digest_rows, extensions, mails, seals
 from inbox_bot.storage.ledger import health
@@ -174,6 +176,7 @@ def days_left_text(closes_at: datetime, now: datetime) -> str:
 
 def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: set[int]) -> dict[str, Any]:
     rule = audience.calls.get(row["call"] or "")
+    lang: Language = "fr"  # the digest's templates are French: so are its reasons
     closed = seals.closed_kinds(store, rule)
     documents = [
         f"pli fermé, reçu le {_local(row['received_at'])} ({_label(d['kind'])})"
@@ -191,15 +194,12 @@ def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: 
         "documents": documents,
         "missing": [_label(k) for k in row["missing"] or []],
         "withheld": row["id"] in withheld,
-        "reasons": [replies.one_line(r, 160) for r in row["reasons"] or [][-2:]],
+        "reasons": [replies.one_line(r, 300) for r in render_all(load_all(row["reasons"])[-2:], lang)],
     }
 
 
 def _label(kind: str) -> str:
-    try:
-        return replies.KIND_LABELS["fr"][DocumentKind(kind)]
-    except ValueError:
-        return kind
+    return kind_label(kind, "fr")
 
 
 def _replies(store: Store, audience: Audience, since_at: str) -> dict[str, Any]:

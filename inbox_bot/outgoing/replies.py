@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from inbox_bot.core.models import Deadline, DocumentKind, ParsedMail, Rule, TriageResult, Verdict
 from inbox_bot.core.timezones import morocco_time
+from inbox_bot.core.wording import KIND_LABELS as KIND_LABELS
+from inbox_bot.core.wording import MOROCCO_TIME
 
 ReplyKind = Literal["receipt", "incomplete", "late"]
 Language = Literal["fr", "ar", "en"]
@@ -40,48 +42,6 @@ MACHINE_LOCAL_PART = re.compile(
 ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 COMMENT = re.compile(r"\([^()]*\)")
 
-KIND_LABELS: dict[Language, dict[DocumentKind, str]] = {
-    "fr": {
-        DocumentKind.CV: "CV",
-        DocumentKind.COVER_LETTER: "lettre de motivation",
-        DocumentKind.REFERENCES: "références de missions ou de projets similaires",
-        DocumentKind.METHODOLOGY_NOTE: "note méthodologique (proposition technique)",
-        DocumentKind.FINANCIAL_OFFER: "offre financière",
-        DocumentKind.ADMINISTRATIVE_FILE: "dossier administratif",
-        DocumentKind.TAX_CERTIFICATE: "attestation fiscale (identification fiscale)",
-        DocumentKind.CODE_OF_CONDUCT: "code de conduite signé",
-        DocumentKind.SIGNED_TERMS: "conditions générales signées",
-        DocumentKind.IDENTITY_DOCUMENT: "pièce d'identité (carte nationale ou passeport)",
-        DocumentKind.OTHER: "autre document",
-    },
-    "ar": {
-        DocumentKind.CV: "السيرة الذاتية",
-        DocumentKind.COVER_LETTER: "رسالة التحفيز",
-        DocumentKind.REFERENCES: "مراجع مهام أو مشاريع مماثلة",
-        DocumentKind.METHODOLOGY_NOTE: "المذكرة المنهجية (العرض التقني)",
-        DocumentKind.FINANCIAL_OFFER: "العرض المالي",
-        DocumentKind.ADMINISTRATIVE_FILE: "الملف الإداري",
-        DocumentKind.TAX_CERTIFICATE: "شهادة التعريف الجبائي",
-        DocumentKind.CODE_OF_CONDUCT: "مدونة السلوك موقعة",
-        DocumentKind.SIGNED_TERMS: "الشروط العامة موقعة",
-        DocumentKind.IDENTITY_DOCUMENT: "وثيقة الهوية (البطاقة الوطنية أو جواز السفر)",
-        DocumentKind.OTHER: "وثيقة أخرى",
-    },
-    "en": {
-        DocumentKind.CV: "CV",
-        DocumentKind.COVER_LETTER: "cover letter",
-        DocumentKind.REFERENCES: "references of similar assignments or projects",
-        DocumentKind.METHODOLOGY_NOTE: "methodology note (technical proposal)",
-        DocumentKind.FINANCIAL_OFFER: "financial offer",
-        DocumentKind.ADMINISTRATIVE_FILE: "administrative file",
-        DocumentKind.TAX_CERTIFICATE: "tax certificate (tax identification)",
-        DocumentKind.CODE_OF_CONDUCT: "signed code of conduct",
-        DocumentKind.SIGNED_TERMS: "signed terms and conditions",
-        DocumentKind.IDENTITY_DOCUMENT: "identity document (national ID card or passport)",
-        DocumentKind.OTHER: "other document",
-    },
-}
-MOROCCO_TIME = {"fr": "heure du Maroc", "ar": "بتوقيت المغرب", "en": "Morocco time"}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ class DocumentRow:
     sha256: str
     stored: Path | None  # None when the file could not be kept
     received: datetime
-    reasons: list[str]
+    reasons: list[object]  # stored reasons: {code, params}, or plain sentences in rows older than codes
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from inbox_bot.core import reasons
 from inbox_bot.core.models import Attachment, TriageResult
 from inbox_bot.storage.mails import documents
 from inbox_bot.storage.readings import ocr_columns
@@ -21,7 +22,7 @@ def update_mail(store: Store, mail_id: int, result: TriageResult) -> None:
             "call": result.call,
             "verdict": result.verdict.value,
             "missing": json.dumps([k.value for k in result.missing]),
-            "reasons": json.dumps(result.reasons, ensure_ascii=False),
+            "reasons": reasons.dump_all(result.reasons),
             "sender": result.sender,
             "sender_name": result.sender_name,
             "subject": result.subject,
@@ -45,9 +46,9 @@ def update_documents(
             "mime": d.mime,
             "size": d.size,
             "pages": d.pages,
-            "problem": d.problem,
+            "problem": reasons.dump(d.problem),
             "inside": d.inside,
-            "reasons": json.dumps(d.reasons, ensure_ascii=False),
+            "reasons": reasons.dump_all(d.reasons),
             **ocr_columns(read.get(d.sha256)),
         }
         existing = old.pop((d.sha256, d.filename), None)

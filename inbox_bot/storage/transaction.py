@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, cast
 
+from inbox_bot.core import reasons
 from inbox_bot.core.models import Attachment, RawMail, TriageResult
 from inbox_bot.storage import ledger, outbox_rows
 from inbox_bot.storage.readings import ocr_columns
@@ -44,7 +45,7 @@ class Transaction:
             "verdict": result.verdict.value,
             "call": result.call,
             "missing": [k.value for k in result.missing],
-            "reasons": result.reasons,
+            "reasons": [r.as_dict() for r in result.reasons],
         }
         self.add_event(mail_id, "decision", decision)
         self.db.execute("delete from attempts where sha256 = ?", [raw.sha256])
@@ -72,7 +73,7 @@ class Transaction:
             "call": result.call,
             "verdict": result.verdict.value,
             "missing": json.dumps([k.value for k in result.missing]),
-            "reasons": json.dumps(result.reasons, ensure_ascii=False),
+            "reasons": reasons.dump_all(result.reasons),
             "raw_path": raw_path,
             "size": len(raw.raw),
             "recorded_at": utc_now().isoformat(),
@@ -94,9 +95,9 @@ class Transaction:
                 "size": d.size,
                 "sha256": d.sha256,
                 "pages": d.pages,
-                "problem": d.problem,
+                "problem": reasons.dump(d.problem),
                 "inside": d.inside,
-                "reasons": json.dumps(d.reasons, ensure_ascii=False),
+                "reasons": reasons.dump_all(d.reasons),
                 "path": stored.get(d.sha256),
                 **ocr_columns(by_hash.get(d.sha256)),
             }

@@ -20,6 +20,7 @@ import magic
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ArchiveLimits, ExtractionLimits
 from inbox_bot.core.models import Attachment
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.classify import is_program, kind_from_name
 from inbox_bot.triage.extract import Extracted
 from inbox_bot.triage.safenames import DOCX as DOCX
@@ -85,14 +86,14 @@ _EXT_FAMILIES: dict[str, frozenset[str]] = {
     **{ext: frozenset({"text"}) for ext in ("txt", "text", "csv", "md", "rtf", "html", "htm")},
     **{ext: frozenset({"archive"}) for ext in ("rar", "7z", "gz", "tgz", "tar", "bz2", "xz")},
 }
-_LEGACY = {"docx": "password-protected or legacy Word file", "xlsx": "password-protected or legacy Excel file"}
+_LEGACY = {"docx": "Word", "xlsx": "Excel"}  # an old binary file, or an encrypted one: both are OLE inside
 
 
 @dataclass(frozen=True)
 class _Identity:
     mime: str
     family: str  # pdf docx odt xlsx zip office ole image text archive executable unknown
-    problem: str | None = None
+    problem: Reason | None = None
 
 
 def _identify(filename: str, data: bytes) -> _Identity:
@@ -174,21 +175,24 @@ def _zip_structure(data: bytes, mime: str) -> tuple[str, str]:
     return "zip", "application/zip"
 
 
-def _disagreement(ext: str, family: str, mime: str, fake_pdf: bool) -> str | None:
+def _disagreement(ext: str, family: str, mime: str, fake_pdf: bool) -> Reason | None:
     if family == "executable":
-        return f"executable disguised as .{ext}" if ext and ext not in _EXECUTABLE_EXTS \
-            else f"executable file refused ({mime})"
+        if ext and ext not in _EXECUTABLE_EXTS:
+            return reason(ReasonCode.DISGUISED_TYPE, real=f"executable ({mime})", named=ext)
+        return reason(ReasonCode.EXECUTABLE_REFUSED, type=mime)
     if ext in _EXECUTABLE_EXTS:
-        return f"executable file type .{ext} refused"
+        return reason(ReasonCode.EXECUTABLE_REFUSED, type=f".{ext}")
     if family == "archive":
-        return f"archive format {_OTHER_ARCHIVES.get(mime, mime)} not supported (only zip is opened)"
+        return reason(ReasonCode.ARCHIVE_UNSUPPORTED, format=_OTHER_ARCHIVES.get(mime, mime))
     expected = _EXT_FAMILIES.get(ext)
     if ext == "pdf" and fake_pdf:
-        return f"not a real PDF: %PDF- header not at byte 0 (content is {mime})"
+        return reason(ReasonCode.DISGUISED_TYPE, real=mime, named=ext)
     if expected is not None and family not in expected:
-        return _LEGACY.get(ext, "") if family == "ole" and ext in _LEGACY else f"named .{ext} but content is {mime}"
+        if family == "ole" and ext in _LEGACY:
+            return reason(ReasonCode.PROTECTED_OR_OLD, format=_LEGACY[ext])
+        return reason(ReasonCode.DISGUISED_TYPE, real=mime, named=ext)
     if family == "unknown":
-        return f"unrecognised file type ({mime})"
+        return reason(ReasonCode.UNREADABLE_FILE, detail=mime)
     return None
 
 
@@ -227,7 +231,7 @@ def _extract(filename: str, sha256: str, family: str, data: bytes, limits: Archi
         except _Refused as refused:
             return Extracted(problem=refused.problem("document"))
         except _ZIP_ERRORS as error:
-            return Extracted(problem=f"corrupt document: {error}"[:120])
+            return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=str(error)[:120]))
     # OCR only where it can tell something: a name that already says the kind is enough
     ocr = family in ("image", "pdf") and kind_from_name(filename) is None
     if ocr and reader.known is not None and (before := reader.known(sha256)) is not None:
@@ -245,8 +249,9 @@ class _Refused(Exception):
         super().__init__(reason)
         self.over_limit = over_limit
 
-    def problem(self, what: str) -> str:
-        return f"{what} refused: {self}" if self.over_limit else str(self)
+    def problem(self, what: str) -> Reason:
+        code = ReasonCode.ARCHIVE_REFUSED if what == "archive" else ReasonCode.UNREADABLE_FILE
+        return reason(code, detail=str(self), over_limit="1" if self.over_limit else "")
 
 
 @dataclass

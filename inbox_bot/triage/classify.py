@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
 
 NAME_WEIGHT = 4
 MIN_SCORE = 3
@@ -214,17 +215,29 @@ class _Evidence:
     score: int
 
 
-def _decide(attachment: Attachment) -> tuple[DocumentKind, list[str]]:
+def _decide(attachment: Attachment) -> tuple[DocumentKind, list[Reason]]:
+    name = attachment.filename
     if is_program(attachment.mime):
-        return K.OTHER, [f"{attachment.mime} is a program, not a document"]
-    named = _named_kinds(attachment.filename)
+        return K.OTHER, [reason(ReasonCode.PROGRAM_NOT_DOCUMENT, file=name, type=attachment.mime)]
+    named = _named_kinds(name)
     if attachment.problem:
-        return _by_name_only(attachment.filename, named, f"could not be read ({attachment.problem})")
+        return _by_name_only(name, named, attachment.problem.with_file(name))
     if not attachment.text.strip():
-        why = f"no text to read ({attachment.ocr})" if attachment.ocr else "no text to read (image or scan)"
-        return _by_name_only(attachment.filename, named, why)
-    kind, reasons = _by_score(attachment.filename, named, fold(attachment.text))
-    return kind, [*reasons, attachment.ocr] if attachment.ocr else reasons
+        if attachment.ocr:
+            return _by_name_only(name, named, _ocr_reason(name, attachment.ocr))
+        return _by_name_only(name, named, reason(ReasonCode.NO_TEXT, file=name))
+    kind, reasons = _by_score(name, named, fold(attachment.text))
+    return kind, [*reasons, _ocr_reason(name, attachment.ocr)] if attachment.ocr else reasons
+
+
+_OCR_DONE = "lu par OCR"  # triage.extract.OCR_DONE, written again: classify imports nothing that reads files
+
+
+def _ocr_reason(filename: str, ocr: str) -> Reason:
+    """What OCR did with a file: read it (its text may hold mistakes), or why it read nothing."""
+    if ocr.startswith(_OCR_DONE):
+        return reason(ReasonCode.READ_BY_OCR, file=filename, detail=ocr)
+    return reason(ReasonCode.NO_TEXT, file=filename, detail=ocr)
 
 
 def kind_from_name(filename: str) -> DocumentKind | None:
@@ -238,29 +251,30 @@ def _named_kinds(filename: str) -> list[DocumentKind]:
     return [kind for kind, signals in _NAME.items() if any(signal.key in name for signal in signals)]
 
 
-def _by_name_only(filename: str, named: list[DocumentKind], why: str) -> tuple[DocumentKind, list[str]]:
+def _by_name_only(filename: str, named: list[DocumentKind], why: Reason) -> tuple[DocumentKind, list[Reason]]:
     if len(named) == 1:
-        return named[0], [f"name '{filename}' says {named[0]}", f"{why}: kind taken from its name"]
+        return named[0], [why, reason(ReasonCode.NAMED_AS, file=filename, kind=named[0].value),
+                          reason(ReasonCode.KIND_FROM_NAME, file=filename)]
     if named:
-        return K.OTHER, [f"name '{filename}' could be {' or '.join(named)}", f"{why}: cannot tell which"]
-    return K.OTHER, [f"{why}, and the name '{filename}' does not say what it is"]
+        return K.OTHER, [why, reason(ReasonCode.NAME_AMBIGUOUS, file=filename, kinds=",".join(named))]
+    return K.OTHER, [why, reason(ReasonCode.NAME_SAYS_NOTHING, file=filename)]
 
 
-def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[DocumentKind, list[str]]:
+def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[DocumentKind, list[Reason]]:
     ranked = sorted((_evidence(kind, kind in named, text) for kind in _TEXT),
                     key=lambda evidence: evidence.score, reverse=True)
     best, second = ranked[0], ranked[1]
     if best.score == 0:
-        return K.OTHER, [f"neither the name '{filename}' nor the text says what it is"]
+        return K.OTHER, [reason(ReasonCode.NAME_SAYS_NOTHING, file=filename)]
     if best.score < MIN_SCORE:
-        return K.OTHER, [f"weak evidence: best guess {best.kind} scores {best.score}, {MIN_SCORE} needed",
-                         *_explain(best, filename)]
+        weak = reason(ReasonCode.WEAK_EVIDENCE, kind=best.kind.value, score=best.score, needed=MIN_SCORE)
+        return K.OTHER, [weak, *_explain(best, filename)]
     if second.score == best.score:
-        return K.OTHER, [f"tie between {best.kind} and {second.kind} (score {best.score})",
-                         *_explain(best, filename), *_explain(second, filename)]
+        tie = reason(ReasonCode.TIE, kinds=f"{best.kind.value},{second.kind.value}", score=best.score)
+        return K.OTHER, [tie, *_explain(best, filename), *_explain(second, filename)]
     reasons = _explain(best, filename)
     if second.score >= MIN_SCORE:
-        reasons.append(f"less likely {second.kind} (score {second.score} against {best.score})")
+        reasons.append(reason(ReasonCode.LESS_LIKELY, kind=second.kind.value, score=second.score, best=best.score))
     return best.kind, reasons
 
 
@@ -274,14 +288,14 @@ def _evidence(kind: DocumentKind, named: bool, text: str) -> _Evidence:
     phrases = tuple(signal.shown for signal in found)
     if kind is K.FINANCIAL_OFFER and _AMOUNT.search(text):
         score += 2
-        phrases = (*phrases, "amounts in dirhams")
+        phrases = (*phrases, "montants en dirhams")
     return _Evidence(kind, named, phrases, score)
 
 
-def _explain(evidence: _Evidence, filename: str) -> list[str]:
-    reasons = [f"name '{filename}' says {evidence.kind}"] if evidence.named else []
+def _explain(evidence: _Evidence, filename: str) -> list[Reason]:
+    reasons = [reason(ReasonCode.NAMED_AS, file=filename, kind=evidence.kind.value)] if evidence.named else []
     if evidence.phrases:
         shown = ", ".join(f"'{phrase}'" for phrase in evidence.phrases[:_SHOWN_PHRASES])
-        more = len(evidence.phrases) - _SHOWN_PHRASES
-        reasons.append(f"text mentions {shown}{f' and {more} more' if more > 0 else ''} ({evidence.kind})")
+        more = max(0, len(evidence.phrases) - _SHOWN_PHRASES)
+        reasons.append(reason(ReasonCode.TEXT_MENTIONS, phrases=shown, more=more, kind=evidence.kind.value))
     return reasons

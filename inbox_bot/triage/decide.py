@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from inbox_bot.core.models import (
     ClassifiedDocument,
@@ -17,10 +17,12 @@ from inbox_bot.core.models import (
     Rule,
     Verdict,
 )
-from inbox_bot.core.timezones import morocco_time
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
 
 CLOCK_TOLERANCE = timedelta(hours=1)
 UNTRUSTED_TIMES = frozenset({ReceivedSource.DATE_HEADER, ReceivedSource.FILE})
+MAX_LINKS = 3  # a body pasting twenty links says no more than three of them
+# Short labels for the committee export's column headers (inbox_bot.core.wording has the long ones, per language)
 KIND_LABELS_FR = {
     DocumentKind.CV: "CV",
     DocumentKind.COVER_LETTER: "lettre de motivation",
@@ -36,8 +38,9 @@ KIND_LABELS_FR = {
 }
 
 
-def local(instant: datetime) -> str:
-    return morocco_time(instant).strftime("%Y-%m-%d %H:%M:%S %Z")
+def instant(value: datetime) -> str:
+    """An instant as a reason's parameter: ISO 8601 in UTC, rendered in Morocco time by the reader's wording."""
+    return value.astimezone(UTC).isoformat()
 
 
 def decide(
@@ -48,7 +51,8 @@ def decide(
     so_far: DossierSoFar,
 ) -> Decision:
     if mail.auto_signals:
-        return Decision(verdict=Verdict.IGNORED, missing=[], reasons=["machine-sent: " + "; ".join(mail.auto_signals)])
+        signals = "; ".join(mail.auto_signals)
+        return Decision(verdict=Verdict.IGNORED, missing=[], reasons=[reason(ReasonCode.MACHINE_SENT, signals=signals)])
     if mail.problems and not mail.sender:
         return Decision(verdict=Verdict.NEEDS_REVIEW, missing=[], reasons=list(mail.problems))
     if rule is None or matched.call is None:
@@ -64,12 +68,12 @@ def decide(
                 return Decision(verdict=settled, missing=missing, reasons=[*reasons, *why])
             reasons.extend(why)
     if missing:
-        names = ", ".join(KIND_LABELS_FR[k] for k in missing)
-        return Decision(verdict=Verdict.INCOMPLETE, missing=missing, reasons=[*reasons, f"missing: {names}"])
-    return Decision(verdict=Verdict.COMPLETE, missing=[], reasons=[*reasons, "every required document is in"])
+        lacking = reason(ReasonCode.MISSING, kinds=",".join(k.value for k in missing))
+        return Decision(verdict=Verdict.INCOMPLETE, missing=missing, reasons=[*reasons, lacking])
+    return Decision(verdict=Verdict.COMPLETE, missing=[], reasons=[*reasons, reason(ReasonCode.ALL_DOCUMENTS_IN)])
 
 
-Check = tuple[Verdict | None, list[str]] | None
+Check = tuple[Verdict | None, list[Reason]] | None
 
 
 def missing_kinds(rule: Rule, so_far: DossierSoFar, documents: Sequence[ClassifiedDocument]) -> list[DocumentKind]:
@@ -85,10 +89,10 @@ def _duplicate(
     missing: list[DocumentKind],
 ) -> Check:
     if mail.message_id in so_far.message_ids:
-        return Verdict.DUPLICATE, [f"the same mail ({mail.message_id}) was already received for {rule.id}"]
+        return Verdict.DUPLICATE, [reason(ReasonCode.DUPLICATE_MAIL, message_id=mail.message_id, call=rule.id)]
     hashes = {d.sha256 for d in documents}
     if hashes and hashes <= so_far.document_hashes:
-        return Verdict.DUPLICATE, ["every attached file was already received from this applicant"]
+        return Verdict.DUPLICATE, [reason(ReasonCode.DUPLICATE_FILES)]
     return None
 
 
@@ -100,24 +104,27 @@ def _late(
     missing: list[DocumentKind],
 ) -> Check:
     deadline = so_far.deadline_override or rule.deadline.closes_at()
-    extended = " (extended)" if so_far.deadline_override else ""
     disagreement = _clocks_disagree(mail, deadline)
     if disagreement:
         return Verdict.NEEDS_REVIEW, [disagreement]
     if mail.received_at < deadline:
         return None
-    when = f"received {local(mail.received_at)}, deadline{extended} {local(deadline)}"
+    when = {
+        "received": instant(mail.received_at),
+        "deadline": instant(deadline),
+        "extended": "1" if so_far.deadline_override else "",
+    }
     if mail.received_source in UNTRUSTED_TIMES:
-        return Verdict.NEEDS_REVIEW, [f"{when}, but only the sender's Date header says so: check by hand"]
+        return Verdict.NEEDS_REVIEW, [reason(ReasonCode.DATE_HEADER_ONLY, **when)]
     policy = rule.deadline.late_policy
     if policy is LatePolicy.ACCEPT:
-        return None, [f"{when}: late, but the call accepts late dossiers"]
+        return None, [reason(ReasonCode.LATE_ACCEPTED, **when)]
     if policy is LatePolicy.HOLD:
-        return Verdict.LATE, [f"{when}: held apart, considered only if on-time dossiers fail"]
-    return Verdict.LATE, [f"{when}: inadmissible"]
+        return Verdict.LATE, [reason(ReasonCode.LATE_HELD, **when)]
+    return Verdict.LATE, [reason(ReasonCode.LATE_REJECTED, **when)]
 
 
-def _clocks_disagree(mail: ParsedMail, deadline: datetime) -> str | None:
+def _clocks_disagree(mail: ParsedMail, deadline: datetime) -> Reason | None:
     """The server's date and our topmost Received header on opposite sides of the deadline.
 
     A mail copied between mailboxes or restored from a backup gets a new server date (INTERNALDATE): a person
@@ -128,9 +135,8 @@ def _clocks_disagree(mail: ParsedMail, deadline: datetime) -> str | None:
         return None
     if (header < deadline) == (mail.received_at < deadline):
         return None
-    return (
-        f"the server received it {local(mail.received_at)} but its Received header says {local(header)}: "
-        f"on either side of the deadline {local(deadline)}, check by hand"
+    return reason(
+        ReasonCode.CLOCKS_DISAGREE, server=instant(mail.received_at), header=instant(header), deadline=instant(deadline)
     )
 
 
@@ -141,10 +147,10 @@ def _unreadable(
     so_far: DossierSoFar,
     missing: list[DocumentKind],
 ) -> Check:
-    why = [f"{d.filename}: {d.problem}" for d in documents if d.problem]
+    why = [d.problem.with_file(d.filename) for d in documents if d.problem]
     why.extend(mail.problems)
     if mail.links and missing:
-        why.append("the dossier is a link to download (" + ", ".join(mail.links[:3]) + "): fetch it by hand")
+        why.extend(reason(ReasonCode.CLOUD_LINK, url=link) for link in mail.links[:MAX_LINKS])
     return (Verdict.NEEDS_REVIEW, why) if why else None
 
 
@@ -156,7 +162,7 @@ def _limits(
     missing: list[DocumentKind],
 ) -> Check:
     why = [
-        f"{d.filename}: {d.pages} pages, the call allows {limit} for a {d.kind.value}"
+        reason(ReasonCode.PAGES_OVER_LIMIT, file=d.filename, pages=d.pages, limit=limit, kind=d.kind.value)
         for d in documents
         if (limit := rule.documents.max_pages.get(d.kind)) is not None and d.pages is not None and d.pages > limit
     ]

@@ -21,6 +21,8 @@ from defusedxml import ElementTree as SafeTree
 from pypdf import PageObject, PasswordType, PdfReader
 from pypdf.generic import DictionaryObject, PdfObject
 
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
+
 MAX_PAGES = 3  # the first pages tell what a document is; reading more only costs time
 MAX_CHARS = 20_000
 MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part of an ODT/XLSX; a real one is far smaller
@@ -57,7 +59,7 @@ ATTACHMENT = Limits()
 class Extracted:
     text: str = ""
     pages: int | None = None
-    problem: str | None = None
+    problem: Reason | None = None
     ocr: str | None = None  # set when OCR was tried: "lu par OCR (2 pages)", or why it read nothing
 
 
@@ -107,11 +109,11 @@ def extract_pdf(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not _opens_without_password(reader):
-                return Extracted(problem="password-protected PDF")
+                return Extracted(problem=reason(ReasonCode.PASSWORD_PROTECTED))
             pages = len(reader.pages)
             texts = [page.extract_text() or "" for page in reader.pages[: limits.pages]]
         except Exception as error:  # a parser of hostile bytes can fail in any way: report, never crash
-            return Extracted(problem=f"corrupt or unreadable PDF: {_short(error)}")
+            return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=f"PDF: {_short(error)}"))
     return Extracted(text=_cap(texts, limits.chars), pages=pages)
 
 
@@ -193,7 +195,7 @@ def extract_docx(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
         nested = {id(inner) for outer in paragraphs for inner in outer.iter(f"{_WORD}p") if inner is not outer}
         parts = [_word_text(paragraph) for paragraph in paragraphs if id(paragraph) not in nested]
     except Exception as error:
-        return Extracted(problem=f"corrupt or unreadable Word file: {_short(error)}")
+        return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=f"Word file: {_short(error)}"))
     return Extracted(text=_cap(parts, limits.chars))
 
 
@@ -223,7 +225,7 @@ def extract_odt(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
             if element.tag in (f"{_ODF_TEXT}p", f"{_ODF_TEXT}h")
         ]
     except Exception as error:
-        return Extracted(problem=f"corrupt or unreadable OpenDocument file: {_short(error)}")
+        return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=f"OpenDocument file: {_short(error)}"))
     return Extracted(text=_cap(parts, limits.chars))
 
 
@@ -255,7 +257,7 @@ def extract_xlsx(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
             for name in sheets[: limits.pages]:
                 parts.extend(_sheet_rows(_parse(_read_part(archive, name)), shared))
     except Exception as error:
-        return Extracted(problem=f"corrupt or unreadable Excel file: {_short(error)}")
+        return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=f"Excel file: {_short(error)}"))
     return Extracted(text=_cap(parts, limits.chars))
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from inbox_bot.core.models import GENERIC_KINDS, ClassifiedDocument, MatchResult, ParsedMail, Rule
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
 
 REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|tr|fw|fwd|aw|wg|rv|sv|vs|ref|réf|رد|إعادة توجيه)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
@@ -128,7 +129,7 @@ def words(text: str) -> list[str]:
 class Evidence:
     call: str
     strength: int
-    reason: str
+    reason: Reason
 
 
 def match(
@@ -136,7 +137,7 @@ def match(
 ) -> MatchResult:
     candidates = [rule for rule in rules if set(rule.addresses) & set(mail.recipients)]
     if not candidates:
-        return MatchResult(call=None, reasons=["not addressed to any call's address"])
+        return MatchResult(call=None, reasons=[reason(ReasonCode.NOT_ADDRESSED)])
     subject = normalise_subject(mail.subject)
     body = normalise(mail.body)
     texts = normalise(" ".join([*document_texts, *(d.filename for d in documents)]))
@@ -145,13 +146,14 @@ def match(
     ]
     if not evidence:
         addressed = ", ".join(sorted({a for r in candidates for a in r.addresses} & set(mail.recipients)))
-        return MatchResult(call=None, reasons=[f"sent to {addressed} but nothing in it is about {_names(candidates)}"])
+        about = reason(ReasonCode.NOT_ABOUT_CALL, addressed=addressed, calls=_names(candidates))
+        return MatchResult(call=None, reasons=[about])
     best = max(e.strength for e in evidence)
     winners = [e for e in evidence if e.strength == best]
     if len(winners) > 1:
         return MatchResult(
             call=None,
-            reasons=[f"could be {_names_of(winners)}: nothing tells them apart"],
+            reasons=[reason(ReasonCode.AMBIGUOUS_CALL, calls=_names_of(winners))],
             ambiguous=sorted(e.call for e in winners),
         )
     return MatchResult(call=winners[0].call, reasons=[winners[0].reason])
@@ -166,16 +168,16 @@ def _evidence(
             return found
     topic = _first_topic(rule.topics, subject)
     if topic:
-        return Evidence(rule.id, 3, f"subject speaks of {topic!r} ({rule.id})")
+        return Evidence(rule.id, 3, reason(ReasonCode.SUBJECT_TOPIC, topic=topic, call=rule.id))
     topic = _first_topic(rule.topics, body) or _first_topic(rule.topics, texts)
     if topic:
-        return Evidence(rule.id, 2, f"the mail or its documents speak of {topic!r} ({rule.id})")
+        return Evidence(rule.id, 2, reason(ReasonCode.TEXT_TOPIC, topic=topic, call=rule.id))
     if subject_names_other_tender(subject, rule):
         return None
     specific = {d.kind for d in documents} & set(rule.documents.required) - GENERIC_KINDS
     if len(specific) >= 2 and len(candidates) == 1:
-        kinds = ", ".join(sorted(k.value for k in specific))
-        return Evidence(rule.id, 1, f"carries application documents for {rule.id} ({kinds})")
+        kinds = ",".join(sorted(k.value for k in specific))
+        return Evidence(rule.id, 1, reason(ReasonCode.CARRIES_DOCUMENTS, call=rule.id, kinds=kinds))
     return None
 
 
@@ -183,14 +185,14 @@ def _imposed_subject_evidence(rule: Rule, candidates: list[Rule], subject: str, 
     assert rule.subject is not None
     needed = distinctive_words(rule, candidates)
     if needed and all(_has_word(subject, w) for w in needed):
-        exact = normalise_subject(rule.subject) == subject
-        how = "the imposed subject" if exact else f"a variant of the imposed subject ({', '.join(needed)})"
-        return Evidence(rule.id, 4, f"subject is {how} of {rule.id}")
+        if normalise_subject(rule.subject) == subject:
+            return Evidence(rule.id, 4, reason(ReasonCode.SUBJECT_IMPOSED, call=rule.id))
+        return Evidence(rule.id, 4, reason(ReasonCode.SUBJECT_VARIANT, call=rule.id, words=", ".join(needed)))
     imposed = normalise(rule.subject)
     references = [imposed, *(normalise(rule.reference).split("  ") if rule.reference else [])]
     for reference in references:
         if len(reference) >= 8 and fuzz.partial_ratio(reference, body) >= BODY_TOLERANCE:
-            return Evidence(rule.id, 3, f"the body cites {reference!r} ({rule.id})")
+            return Evidence(rule.id, 3, reason(ReasonCode.BODY_CITES, reference=reference, call=rule.id))
     return None
 
 
@@ -227,8 +229,8 @@ def subject_names_other_tender(subject: str, rule: Rule) -> bool:
 
 
 def _names(rules: Iterable[Rule]) -> str:
-    return " or ".join(rule.id for rule in rules)
+    return ", ".join(rule.id for rule in rules)
 
 
 def _names_of(evidence: Iterable[Evidence]) -> str:
-    return " or ".join(e.call for e in evidence)
+    return ", ".join(e.call for e in evidence)

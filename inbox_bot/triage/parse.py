@@ -19,6 +19,7 @@ from typing import Any
 import mailparser
 
 from inbox_bot.core.models import MailPart, ParsedMail, RawMail, ReceivedSource
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.mimescan import Cut, Scan, scan_mail, skeleton
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,14 @@ def parse(mail: RawMail, scan: Scan | None = None) -> ParsedMail:
     """
     scan = scan or scan_mail(mail.raw)
     if scan.refusal is not None:
-        return headers_only(mail, scan.refusal)
+        return headers_only(mail, reason(ReasonCode.MAIL_REFUSED, detail=scan.refusal))
     try:
         parsed = _parse_cut(mail, scan.cuts) if scan.cuts else None
         return parsed or _from_parser(mail, mailparser.parse_from_bytes(mail.raw), _Restore(mail.raw, []))
     except (Exception, RecursionError) as exc:
         log.warning("%s: mail could not be parsed: %s", mail.source, exc)
-        return headers_only(mail, f"the mail could not be parsed ({type(exc).__name__}: {str(exc)[:120]})")
+        detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+        return headers_only(mail, reason(ReasonCode.MAIL_UNPARSABLE, detail=detail))
 
 
 def _parse_cut(mail: RawMail, cuts: list[Cut]) -> ParsedMail | None:
@@ -131,7 +133,7 @@ def _from_parser(mail: RawMail, parsed: Any, restore: _Restore) -> ParsedMail:
     )
 
 
-def headers_only(mail: RawMail, problem: str) -> ParsedMail:
+def headers_only(mail: RawMail, problem: Reason) -> ParsedMail:
     """What little can be read when the mail is not parsed (refused, or defeats the parser): its headers."""
     try:
         message = BytesHeaderParser().parsebytes(mail.raw[:HEADER_PEEK_BYTES])
@@ -323,15 +325,16 @@ def _body_text(parsed: Any) -> str:
     return plain[:MAX_BODY_CHARS]
 
 
-def _parts(parsed: Any, restore: _Restore) -> tuple[list[MailPart], list[str]]:
-    parts, problems = [], []
+def _parts(parsed: Any, restore: _Restore) -> tuple[list[MailPart], list[Reason]]:
+    parts: list[MailPart] = []
+    problems: list[Reason] = []
     for item in parsed.attachments:
         filename = header_text(item.get("filename")) or "unnamed"
         payload = item.get("payload") or ""
         try:
             content = restore(base64.b64decode(payload)) if item.get("binary") else str(payload).encode("utf-8")
         except (binascii.Error, ValueError):
-            problems.append(f"attachment {filename!r} is not valid base64")
+            problems.append(reason(ReasonCode.BAD_BASE64, file=filename))
             continue
         parts.append(
             MailPart(filename=filename, content=content, declared_mime=str(item.get("mail_content_type") or ""))

@@ -27,6 +27,7 @@ from inbox_bot.core.models import (
     TriageResult,
     Verdict,
 )
+from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
@@ -104,7 +105,7 @@ class Pipeline:
             return self._triage(raw, history)
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
             log.exception("%s: triage failed", raw.source)
-            return self._failed(raw, f"inbox-bot could not triage this mail ({type(exc).__name__}: {exc})")
+            return self._failed(raw, reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
 
     def _triage(self, raw: RawMail, history: History) -> Triaged:
         # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
@@ -141,23 +142,25 @@ class Pipeline:
         )
         return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
 
-    def unreadable(self, raw: RawMail, reason: str) -> Triaged:
+    def unreadable(self, raw: RawMail, detail: str) -> Triaged:
         """A mail we will not parse (too large, not delivered whole): recorded for a person, with the reason."""
-        return self._failed(raw, reason)
+        return self._failed(raw, reason(ReasonCode.MAIL_NOT_READ, detail=detail))
 
-    def refused(self, raw: RawMail, reason: str) -> Triaged:
+    def refused(self, raw: RawMail, detail: str) -> Triaged:
         """A mail over a limit, not parsed: needs_review with the reason and what its headers say."""
-        head = headers_only(raw, reason)
-        return self._for_review(raw, head.received_at, head.received_source, reason, head)
+        why = reason(ReasonCode.MAIL_REFUSED, detail=detail)
+        head = headers_only(raw, why)
+        return self._for_review(raw, head.received_at, head.received_source, why, head)
 
-    def quarantined(self, raw: RawMail, reason: str) -> Triaged:
+    def quarantined(self, raw: RawMail, detail: str) -> Triaged:
         """needs_review without reading a byte of the mail: it failed before and may bring the process down."""
+        why = reason(ReasonCode.MAIL_NOT_READ, detail=detail)
         if raw.server_received_at is not None:
-            return self._for_review(raw, raw.server_received_at.astimezone(UTC), ReceivedSource.SERVER, reason)
-        return self._for_review(raw, raw.file_mtime or datetime(1970, 1, 1, tzinfo=UTC), ReceivedSource.FILE, reason)
+            return self._for_review(raw, raw.server_received_at.astimezone(UTC), ReceivedSource.SERVER, why)
+        return self._for_review(raw, raw.file_mtime or datetime(1970, 1, 1, tzinfo=UTC), ReceivedSource.FILE, why)
 
     def _for_review(
-        self, raw: RawMail, at: datetime, source: ReceivedSource, reason: str, head: ParsedMail | None = None
+        self, raw: RawMail, at: datetime, source: ReceivedSource, why: Reason, head: ParsedMail | None = None
     ) -> Triaged:
         result = TriageResult(
             file=raw.source,
@@ -171,13 +174,13 @@ class Pipeline:
             documents=[],
             received_at=at,
             received_source=source,
-            reasons=[reason],
+            reasons=[why],
         )
         return Triaged(raw=raw, result=result, attachments=[], parsed=None)
 
-    def _failed(self, raw: RawMail, reason: str) -> Triaged:
+    def _failed(self, raw: RawMail, why: Reason) -> Triaged:
         received_at, source = peek_received_at(raw)
-        return self._for_review(raw, received_at, source, reason)
+        return self._for_review(raw, received_at, source, why)
 
 
 def in_order_of_receipt(mails: Iterable[RawMail]) -> list[RawMail]:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ExtractionLimits
+from inbox_bot.core.reasons import Reason, ReasonCode, load, reason
 from inbox_bot.triage.extract import OCR_DONE, Extracted, extract_text
 
 FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image")
@@ -73,7 +74,7 @@ class Sandbox:
                 extracted = self._ask(family, data, timeout, ocr)
             except _WorkerLost as lost:
                 self._stop(kill=True)
-                return Extracted(problem=str(lost))
+                return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=str(lost)))
             if key and extracted.ocr is not None and extracted.ocr.startswith(OCR_DONE):
                 self._readings[key] = extracted
                 if len(self._readings) > _OCR_MEMORY:
@@ -175,12 +176,20 @@ def _decode(reply: bytes) -> tuple[Extracted, bool]:
         extracted = Extracted(
             text=str(data.get("text", ""))[:20_000],
             pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
-            problem=str(problem)[:300] if problem is not None else None,
+            problem=_problem(problem),
             ocr=str(ocr)[:300] if ocr is not None else None,
         )
         return extracted, data.get("recycle") is True
     except (ValueError, AttributeError) as error:
         raise _WorkerLost("text extraction stopped: the worker sent an unreadable answer") from error
+
+
+def _problem(value: object) -> Reason | None:
+    """The worker's problem, a reason it wrote (a hostile file may have steered what it says: bound it)."""
+    if value is None:
+        return None
+    found = load(value)
+    return found.model_copy(update={"params": {k[:40]: v[:300] for k, v in list(found.params.items())[:8]}})
 
 
 class MailReader:
@@ -194,7 +203,8 @@ class MailReader:
 
     def extract(self, family: str, data: bytes, *, ocr: bool = False) -> Extracted:
         if self.left <= 0:
-            return Extracted(problem="text not read: the time for reading this mail's files is spent")
+            spent = "the time for reading this mail's files is spent"
+            return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=spent))
         started = time.monotonic()
         try:
             return self.sandbox.extract(family, data, timeout_s=self.left, ocr=ocr)
@@ -243,7 +253,8 @@ def serve() -> None:
         result = extract_text(FAMILIES[family], data, ocr_until=ocr_until)
         # a worker grown this large is replaced rather than trusted to shrink back
         recycle = _resident_bytes() > memory_mb * MB // 2
-        answer = {"text": result.text, "pages": result.pages, "problem": result.problem, "ocr": result.ocr,
+        problem = result.problem.as_dict() if result.problem else None
+        answer = {"text": result.text, "pages": result.pages, "problem": problem, "ocr": result.ocr,
                   "recycle": recycle}
         reply = json.dumps(answer).encode()
         replies.write(_REPLY.pack(len(reply)) + reply)

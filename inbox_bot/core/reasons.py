@@ -1,0 +1,142 @@
+"""Why a mail got its verdict, as data: a code and its parameters, never a sentence.
+
+A reason is stored as `{"code": ..., "params": {...}}` and rendered in the reader's language at the last moment
+(inbox_bot.core.wording), so the same decision reads in French for the coordinator, in Arabic or English for an
+applicant, and in English in the logs. Rows written before reasons were data hold plain sentences: they load as
+`note{text}` and are shown as they were written.
+
+Parameters are strings. Instants are ISO 8601 in UTC (rendered in Morocco time); document kinds are
+`DocumentKind` values, several joined by commas (rendered as the language's labels).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class ReasonCode(StrEnum):
+    # written before reasons were data, or free text from outside (a daemon's message): shown as it is
+    NOTE = "note"
+    # the mail as a whole
+    MACHINE_SENT = "machine_sent"  # signals
+    MAIL_UNPARSABLE = "mail_unparsable"  # detail
+    MAIL_REFUSED = "mail_refused"  # detail: over a size or structure limit, not parsed
+    MAIL_NOT_READ = "mail_not_read"  # detail: not delivered whole, or quarantined after a crash
+    TRIAGE_FAILED = "triage_failed"  # error
+    BAD_BASE64 = "bad_base64"  # file
+    # which call
+    NOT_ADDRESSED = "not_addressed"
+    NOT_ABOUT_CALL = "not_about_call"  # addressed, calls
+    AMBIGUOUS_CALL = "ambiguous_call"  # calls
+    SUBJECT_IMPOSED = "subject_imposed"  # call
+    SUBJECT_VARIANT = "subject_variant"  # call, words
+    SUBJECT_TOPIC = "subject_topic"  # call, topic
+    TEXT_TOPIC = "text_topic"  # call, topic
+    BODY_CITES = "body_cites"  # call, reference
+    CARRIES_DOCUMENTS = "carries_documents"  # call, kinds
+    # the verdict
+    DUPLICATE_MAIL = "duplicate_mail"  # message_id, call
+    DUPLICATE_FILES = "duplicate_files"
+    CLOCKS_DISAGREE = "clocks_disagree"  # server, header, deadline
+    DATE_HEADER_ONLY = "date_header_only"  # received, deadline, extended ("1" or "")
+    LATE_ACCEPTED = "late_accepted"  # received, deadline, extended
+    LATE_HELD = "late_held"  # received, deadline, extended
+    LATE_REJECTED = "late_rejected"  # received, deadline, extended
+    CLOUD_LINK = "cloud_link"  # url
+    PAGES_OVER_LIMIT = "pages_over_limit"  # file, pages, limit, kind
+    MISSING = "missing"  # kinds
+    ALL_DOCUMENTS_IN = "all_documents_in"
+    # one file (the file parameter is set where the file's name is known)
+    PASSWORD_PROTECTED = "password_protected"  # noqa: S105 (a reason, not a secret) file
+    PROTECTED_OR_OLD = "protected_or_old"  # file, format: an encrypted or pre-2007 Office file
+    DISGUISED_TYPE = "disguised_type"  # file, real
+    EXECUTABLE_REFUSED = "executable_refused"  # file, type
+    ARCHIVE_UNSUPPORTED = "archive_unsupported"  # file, format
+    ARCHIVE_REFUSED = "archive_refused"  # file, detail
+    UNREADABLE_FILE = "unreadable_file"  # file, detail
+    TEXT_NOT_READ = "text_not_read"  # file, detail: the reader ran out of time or died
+    # what a file is (classification)
+    PROGRAM_NOT_DOCUMENT = "program_not_document"  # file, type
+    NAMED_AS = "named_as"  # file, kind
+    NAME_AMBIGUOUS = "name_ambiguous"  # file, kinds
+    KIND_FROM_NAME = "kind_from_name"  # file: unreadable or no text, kind taken from the name
+    NAME_SAYS_NOTHING = "name_says_nothing"  # file
+    NO_TEXT = "no_text"  # file: an image or a scan
+    TEXT_MENTIONS = "text_mentions"  # kind, phrases, more
+    WEAK_EVIDENCE = "weak_evidence"  # kind, score, needed
+    TIE = "tie"  # kinds, score
+    LESS_LIKELY = "less_likely"  # kind, score, best
+    READ_BY_OCR = "read_by_ocr"  # file: the text was read from images by OCR, and may hold mistakes
+
+
+class Reason(BaseModel):
+    """One reason: a code and its parameters (all strings)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: ReasonCode
+    params: dict[str, str] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_text(cls, value: Any) -> Any:
+        """A plain sentence (a row written before reasons were data) is a note."""
+        if isinstance(value, str):
+            return {"code": ReasonCode.NOTE, "params": {"text": value}}
+        return value
+
+    def with_file(self, filename: str) -> Reason:
+        return self.model_copy(update={"params": {**self.params, "file": filename}})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code.value, "params": dict(self.params)}
+
+
+def reason(code: ReasonCode, **params: object) -> Reason:
+    return Reason(code=code, params={key: str(value) for key, value in params.items()})
+
+
+def note(text: str) -> Reason:
+    return Reason(code=ReasonCode.NOTE, params={"text": text})
+
+
+def load(value: object) -> Reason:
+    """A stored reason: a dict, a JSON object, or an old plain sentence; anything else becomes a note."""
+    if isinstance(value, Reason):
+        return value
+    if isinstance(value, str) and value.startswith("{"):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return note(text)
+    try:
+        return Reason.model_validate(value)
+    except ValueError:
+        return note(str(value))
+
+
+def load_all(value: object) -> list[Reason]:
+    """A stored list of reasons (a JSON text or an already decoded list)."""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text) if text else []
+        except ValueError:
+            return [note(text)]
+    if value is None:
+        return []
+    return [load(item) for item in value] if isinstance(value, list) else [load(value)]
+
+
+def dump_all(reasons: Iterable[Reason]) -> str:
+    return json.dumps([r.as_dict() for r in reasons], ensure_ascii=False)
+
+
+def dump(value: Reason | None) -> str | None:
+    return None if value is None else json.dumps(value.as_dict(), ensure_ascii=False)
