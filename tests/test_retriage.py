@@ -17,6 +17,7 @@ import pytest
 import inbox_bot.triage.pipeline
 from inbox_bot.config.settings import load_settings
 from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
+from inbox_bot.core.reasons import load_all
 from inbox_bot.daemon import folder_sources, pipeline_setup
 from inbox_bot.operator.replay import ReplayHistory
 from inbox_bot.rules.loader import load_rules
@@ -158,7 +159,7 @@ def test_the_servers_receipt_time_is_kept(config: Path, store: Store) -> None:
     # Read from the header alone it would be late; with the server's time restored, the two clocks disagree
     # across the deadline, and a person decides.
     assert change["after"]["verdict"] == "needs_review"
-    assert "clocks_disagree" in [r["code"] for r in _mail(store, 1)["reasons"]]
+    assert "clocks_disagree" in [r.code for r in load_all(_mail(store, 1)["reasons"])]
 
 
 def test_a_mail_whose_raw_copy_is_gone_or_damaged_is_skipped(config: Path, store: Store) -> None:
