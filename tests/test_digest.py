@@ -125,10 +125,10 @@ def test_new_since_the_last_digest_is_exact_across_a_restart(
     add(store, "omp-cabinet-2026", "complete", "cabinet@conseil.example")
     send(store, settings, now=APRIL + timedelta(days=1), organisation=OMP)
     first, second = (text(m) for m in smtp_server.messages())
-    assert "karim@example.ma" in section(first, "NOUVEAUX MESSAGES")
-    new = section(second, "NOUVEAUX MESSAGES")
-    assert "cabinet@conseil.example" in new and "karim@example.ma" not in new
-    assert "Nouveautés depuis le dernier digest (20/04/2026 10:00" in second
+    assert "karim@example.ma" in section(first, "DOSSIERS ENCORE INCOMPLETS")
+    assert "cabinet@conseil.example" in section(second, "DOSSIERS COMPLETS")
+    assert "karim@example.ma" not in second
+    assert "Depuis le dernier digest (20/04/2026 10:00" in second
 
 
 def test_a_day_with_nothing_new_still_says_so_unless_told_not_to(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import email.utils
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -15,11 +15,10 @@ from typing import Any
 
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import LatePolicy, Rule
-from inbox_bot.core.reasons import load_all
 from inbox_bot.core.timezones import morocco_time
-from inbox_bot.core.wording import Language, kind_label, render_all
 from inbox_bot.outgoing import outbox, replies
-from inbox_bot.storage import digest_rows, extensions, mails, seals
+from inbox_bot.outgoing.digest_lines import local, mail_line, short_id
+from inbox_bot.storage import digest_rows, extensions
 from inbox_bot.storage.ledger import health
 from inbox_bot.storage.store import Store
 
@@ -81,19 +80,22 @@ def build(
     review = [r for r in mine if r["verdict"] == "needs_review" or r["id"] in withheld]
     review += [r for r in callless if r["verdict"] == "needs_review"]
     unmatched = [r for r in callless if r["verdict"] == "unmatched"]
+    line = _liner(store, audience, withheld)
+    others = Counter(r["verdict"] for r in mine if r["verdict"] in ("duplicate", "late"))
     data: dict[str, Any] = {
         "period": period,
         "organisation": audience.name,
         "operator": audience.operator,
         "today": morocco_time(now).strftime("%d/%m/%Y"),
-        "since": _local(period.since_at) if period.since_at else "",
+        "since": local(period.since_at) if period.since_at else "",
+        "review": [line(row) for row in review[:LIST_LIMIT]],
+        "completed": [line(r) for r in _kept(mine, review, "complete")],
+        "incomplete": [line(r) for r in _kept(mine, review, "incomplete")],
+        "late_held": [line(row) for row in _late_held(store, audience)],
+        "others": [f"{VERDICT_FR[v][1]} : {n}" for v, n in sorted(others.items())],
         "calls": [_call_summary(store, rule, now) for rule in audience.calls.values()],
-        "new": [_mail_line(store, row, audience, withheld) for row in mine[:LIST_LIMIT]],
-        "new_more": max(0, len(mine) - LIST_LIMIT),
-        "late_held": [_mail_line(store, row, audience, withheld) for row in _late_held(store, audience)],
-        "review": [_mail_line(store, row, audience, withheld) for row in review[:LIST_LIMIT]],
         "unmatched_count": len(unmatched),
-        "unmatched_subjects": [replies.one_line(r["subject"] or "(sans objet)", 120) for r in unmatched[:LIST_LIMIT]],
+        "unmatched": [_unmatched(r) for r in unmatched[:LIST_LIMIT]],
         "mailboxes": mailbox_health(store, settings, now, audience),
         **_replies(store, audience, period.since_recorded),
     }
@@ -174,32 +176,35 @@ def days_left_text(closes_at: datetime, now: datetime) -> str:
     return f"{days} jour{'s' if days > 1 else ''} restant{'s' if days > 1 else ''}"
 
 
-def _mail_line(store: Store, row: dict[str, Any], audience: Audience, withheld: set[int]) -> dict[str, Any]:
-    rule = audience.calls.get(row["call"] or "")
-    lang: Language = "fr"  # the digest's templates are French: so are its reasons
-    closed = seals.closed_kinds(store, rule)
-    documents = [
-        f"pli fermé, reçu le {_local(row['received_at'])} ({_label(d['kind'])})"
-        if d["kind"] in closed
-        else f"{replies.one_line(d['filename'], 80)} ({_label(d['kind'])})"
-        for d in mails.documents(store, row["id"])
-    ]
+def _liner(store: Store, audience: Audience, withheld: set[int]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    ids = digest_rows.application_ids(store)
+
+    def line(row: dict[str, Any]) -> dict[str, Any]:
+        rule = audience.calls.get(row["call"] or "")
+        return mail_line(store, row, rule, short_id(row, ids), row["id"] in withheld)
+
+    return line
+
+
+def _kept(rows: list[dict[str, Any]], review: list[dict[str, Any]], verdict: str) -> list[dict[str, Any]]:
+    """Applications whose latest new mail has this verdict (a dossier completed today is not also incomplete),
+    those already listed for review apart."""
+    listed = {r["id"] for r in review}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row["verdict"] in ("complete", "incomplete"):
+            latest[(row["call"], row["sender"])] = row  # rows come in id order: the last one wins
+    kept = [r for r in latest.values() if r["verdict"] == verdict and r["id"] not in listed]
+    return sorted(kept, key=lambda r: r["id"])[:LIST_LIMIT]
+
+
+def _unmatched(row: dict[str, Any]) -> dict[str, str]:
     return {
-        "applicant": replies.one_line(row["sender_name"] or "", 80),
-        "address": row["sender"] or "",
-        "received_at": _local(row["received_at"]),
-        "subject": replies.one_line(row["subject"] or "", 120),
-        "call": rule.title if rule else "",
-        "verdict": VERDICT_FR.get(row["verdict"], (row["verdict"],))[0],
-        "documents": documents,
-        "missing": [_label(k) for k in row["missing"] or []],
-        "withheld": row["id"] in withheld,
-        "reasons": [replies.one_line(r, 300) for r in render_all(load_all(row["reasons"])[-2:], lang)],
+        "id": str(row["id"]),
+        "subject": replies.one_line(row["subject"] or "(sans objet)", 120),
+        "from": replies.one_line(row["sender"] or "?", 120),
+        "received_at": local(row["received_at"]),
     }
-
-
-def _label(kind: str) -> str:
-    return kind_label(kind, "fr")
 
 
 def _replies(store: Store, audience: Audience, since_at: str) -> dict[str, Any]:
@@ -208,10 +213,6 @@ def _replies(store: Store, audience: Audience, since_at: str) -> dict[str, Any]:
     kinds = ("receipt", "incomplete", "late", "digest", "alert") if audience.operator else outbox.REPLY_KINDS
     calls = None if audience.operator else list(audience.calls)
     return {f"replies_{key}": value for key, value in outbox.summary(store, kinds, calls, since_at).items()}
-
-
-def _local(iso: str) -> str:
-    return morocco_time(datetime.fromisoformat(iso)).strftime("%d/%m/%Y %H:%M")
 
 
 # ---------------------------------------------------------------- mailbox health
@@ -235,9 +236,9 @@ def mailbox_health(
             {
                 "mailbox": str(row["mailbox"]),
                 "addresses": sorted(own),
-                "last_success": _local(row["last_ok_at"]) if row.get("last_ok_at") else "jamais",
+                "last_success": local(row["last_ok_at"]) if row.get("last_ok_at") else "jamais",
                 "failing": since is not None,
-                "since": _local(since.isoformat()) if since else "",
+                "since": local(since.isoformat()) if since else "",
                 "since_at": since,
                 "for": _duration(now - since) if since else "",
                 "error": replies.one_line(str(row.get("last_error") or ""), 300),

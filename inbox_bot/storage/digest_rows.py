@@ -40,6 +40,12 @@ def new_mails(store: Store, since_mail_id: int, since_recorded: str, last_mail_i
     return [decoded(r) for r in rows]
 
 
+def application_ids(store: Store) -> dict[tuple[str, str], int]:
+    """(call, sender) -> the first mail's id, which makes the application's ID (A17)."""
+    rows = store.db.query("select call, sender, min(id) as first from mails where call is not null group by 1, 2")
+    return {(str(r["call"]), str(r["sender"] or "")): int(r["first"]) for r in rows}
+
+
 def withheld(store: Store, mail_ids: Sequence[int]) -> set[int]:
     """Which of these mails had their reply withheld for a person to look at."""
     if not mail_ids:

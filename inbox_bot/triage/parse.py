@@ -295,7 +295,9 @@ def _fallback_time(mail: RawMail) -> tuple[datetime, ReceivedSource]:
 
 
 def auto_signals(message: Message, sender: str) -> list[str]:
-    """Why a mail looks machine-sent (RFC 3834 and the habits of real mailers); empty for a person's mail."""
+    """Why a mail looks machine-sent (RFC 3834 and the habits of real mailers); empty for a person's mail.
+
+    Each signal quotes the header that gives it away: evidence in no language, shown as it is in every one."""
     signals = []
     auto_submitted = header_text(_get(message, "auto-submitted")).lower()
     if auto_submitted and auto_submitted != "no":
@@ -305,16 +307,16 @@ def auto_signals(message: Message, sender: str) -> list[str]:
         signals.append(f"Precedence: {precedence}")
     for name in ("List-Id", "List-Unsubscribe", "X-Autoreply", "X-Autorespond", "Feedback-Type", "X-Failed-Recipients"):
         if message.get(name) is not None:
-            signals.append(f"{name} header")
+            signals.append(name)
     if _return_path(message) == "":
-        signals.append("empty Return-Path (a bounce or notification)")
+        signals.append("Return-Path: <>")
     if sender and MACHINE_SENDERS.match(sender):
-        signals.append(f"sent by {sender}")
+        signals.append(f"From: {sender}")
     if message.get_content_type() == "multipart/report":
-        signals.append("a delivery or read report (multipart/report)")
+        signals.append("Content-Type: multipart/report")
     subject = header_text(_get(message, "subject"))
     if AUTO_SUBJECT.match(subject):
-        signals.append(f"subject {subject[:60]!r} is an automatic message")
+        signals.append(f"Subject: {subject[:60]}")
     return signals
 
 
