@@ -11,6 +11,7 @@ import pytest
 
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.core.models import ParsedMail, Replies, Rule
+from inbox_bot.core.reasons import Reason, ReasonCode
 from inbox_bot.outgoing import compose, outbox, replies
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.storage.store import Store
@@ -277,7 +278,9 @@ def test_incomplete_reply_sent_and_parsed_back(tmp_path: Path, store: Store, smt
     assert "CV.pdf" in text
 
 
-def test_receipt_is_proof_each_file_with_size_and_sha256(tmp_path: Path, store: Store, smtp_server: SmtpServer) -> None:
+def test_receipt_states_facts_each_file_with_size_and_sha256(
+    tmp_path: Path, store: Store, smtp_server: SmtpServer
+) -> None:
     settings = smtp_settings(smtp_server, tmp_path)
     first = parsed_mail(message_id="<cand-1@example.ma>")
     record(store, settings, CHARGE, first, triage_result(first, CHARGE.id, "incomplete", ["cover_letter"],
@@ -288,8 +291,10 @@ def test_receipt_is_proof_each_file_with_size_and_sha256(tmp_path: Path, store: 
     messages = deliver(store, settings, smtp_server)
     receipt = next(m for m in messages if m["Subject"].startswith("Accusé de réception"))
     text = body(receipt)
-    assert "Votre dossier est complet" in text
-    assert "Reçu le 21/04/2026 à 10:14:00 (heure du Maroc)" in text
+    # The kinds are a machine's reading: by default the receipt states what came, never that the dossier is complete
+    assert "complet :" not in text and "preuve de dépôt" not in text
+    assert "cet accusé ne dit pas encore s'il est complet" in text
+    assert "Reçue le 21/04/2026 à 10:14:00 (heure du Maroc)" in text
     for name, content in (("CV.pdf", CV), ("Lettre.pdf", LETTER)):  # the whole dossier, both mails
         assert f"- {name} ({len(content)} octets)" in text
         assert f"SHA-256 : {document('cv', name, content).sha256}" in text
@@ -343,3 +348,19 @@ def test_the_same_reply_is_never_queued_twice(tmp_path: Path, store: Store) -> N
         with store.transaction() as tx:
             outbox.queue(tx, tx.record_mail(raw, result, []), planned)
     assert outbox.status(store)["queued"] == 1
+
+
+@pytest.mark.parametrize(("allowed", "problem", "said"), [(True, None, True), (False, None, False),
+                                                          (True, "password_protected", False)])
+def test_a_receipt_says_complete_only_where_the_call_allows_and_every_file_was_read(
+    allowed: bool, problem: str | None, said: bool
+) -> None:
+    rule = CHARGE.model_copy(update={"replies": CHARGE.replies.model_copy(update={"receipt_says_complete": allowed})})
+    parsed = parsed_mail()
+    cv = document("cv", "CV.pdf", CV)
+    if problem is not None:
+        cv = cv.model_copy(update={"problem": Reason(code=ReasonCode(problem))})
+    result = triage_result(parsed, rule.id, "complete", [], [cv])
+    context = replies.reply_context(result, rule, "receipt", earlier=[], override=None)
+    text = compose.render_reply("receipt", "fr", context, template_dir=None, call=rule.id).text
+    assert ("Votre dossier est complet" in text) is said

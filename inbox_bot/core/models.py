@@ -133,6 +133,11 @@ class Replies(Strict):
     language: Literal["fr", "ar", "en"] = "fr"
     kinds: list[Literal["receipt", "incomplete", "late"]] = ["receipt", "incomplete", "late"]
     template_dir: str | None = None
+    receipt_says_complete: bool = Field(
+        default=False,
+        description="Whether a receipt may tell the applicant the dossier is complete. Off: the receipt states what "
+        "was received and what looks missing, since the documents' kinds are a machine's reading.",
+    )
 
 
 class Rule(Strict):

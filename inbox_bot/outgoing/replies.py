@@ -256,7 +256,14 @@ def reply_context(
         "received_at": moment_text(result.received_at, language, seconds=True),
         "missing": labels(result.missing, language),
         "files": file_lines(result, earlier, language),
+        "says_complete": says_complete(result, rule),
     }
+
+
+def says_complete(result: TriageResult, rule: Rule) -> bool:
+    """A receipt says "complete" only where the call allows it, and never for a file that could not be read."""
+    readable = all(d.problem is None for d in result.documents)
+    return rule.replies.receipt_says_complete and result.verdict is Verdict.COMPLETE and readable
 
 
 def file_lines(result: TriageResult, earlier: Sequence[FileReceived], language: Language) -> list[dict[str, str]]:
