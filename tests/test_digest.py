@@ -287,3 +287,20 @@ def test_digest_preview_prints_and_writes_html_then_send_sends(tmp_path: Path, s
     assert [str(m["To"]) for m in smtp_server.messages()] == [OXFAM_TO]
     wrong = runner.invoke(main, ["--config", str(config), "digest"])
     assert wrong.exit_code == 2 and "--preview or --send" in wrong.output
+
+
+def test_the_operator_sees_counts_and_health_not_the_applicants_of_any_organisation(
+    tmp_path: Path, store: Store, smtp_server: SmtpServer
+) -> None:
+    settings = settings_for(smtp_server, tmp_path)
+    rule = RULES["omp-charge-projet-2026"]
+    bounced = {"kind": "receipt", "call": rule.id, "rcpt": ["karim@example.ma"], "message_id": "<r@y.z>",
+               "message": b"x"}  # fmt: skip
+    outbox.enqueue(store, bounced)
+    store.db.execute("update outbox set state = 'failed', last_error = '550 5.1.1 <karim@example.ma>: unknown user'")
+    send(store, settings)
+    sent = digests(smtp_server)
+    omp, ops = text(sent[OMP_TO]), text(sent[OPS])
+    assert "Échec : receipt à karim@example.ma" in omp  # her own applicant: she may write to him
+    assert "karim" not in ops and "karim" not in text(sent[OPS], "html")
+    assert f"Échec : receipt à un candidat de {rule.id} – 550 5.1.1 <[adresse]>: unknown user" in ops

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ VERDICT_FR = {
     "late": ("en retard", "en retard", "#c62828"), "duplicate": ("doublon", "doublons", "#9e9e9e"),
     "needs_review": ("à vérifier", "à vérifier", "#6a1b9a"), "unmatched": ("non attribué", "non attribués", "#78909c"),
 }  # fmt: skip
+ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 LIST_LIMIT = 200  # a digest is read on a phone: past this, a count and "see `inbox-bot list`"
 
 
@@ -212,7 +214,18 @@ def _replies(store: Store, audience: Audience, since_at: str) -> dict[str, Any]:
         return {"replies_sent": 0, "replies_failed": [], "replies_unknown": [], "replies_waiting": 0}
     kinds = ("receipt", "incomplete", "late", "digest", "alert") if audience.operator else outbox.REPLY_KINDS
     calls = None if audience.operator else list(audience.calls)
-    return {f"replies_{key}": value for key, value in outbox.summary(store, kinds, calls, since_at).items()}
+    found = outbox.summary(store, kinds, calls, since_at)
+    if audience.operator:  # the operator runs the machine, not the calls: no applicant of any organisation shown
+        found = {key: [_anonymous(line) for line in value] if isinstance(value, list) else value
+                 for key, value in found.items()}  # fmt: skip
+    return {f"replies_{key}": value for key, value in found.items()}
+
+
+def _anonymous(line: dict[str, str]) -> dict[str, str]:
+    """A reply to an applicant, as the operator sees it: its kind and call, not who it was for."""
+    if line["kind"] not in outbox.REPLY_KINDS:
+        return line  # a digest or an alert: our own people's addresses, from the config
+    return {**line, "to": f"un candidat de {line['call'] or '?'}", "error": ADDRESS.sub("[adresse]", line["error"])}
 
 
 # ---------------------------------------------------------------- mailbox health

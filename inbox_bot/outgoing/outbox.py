@@ -218,7 +218,8 @@ def summary(store: Store, kinds: Sequence[str], calls: Sequence[str] | None, sin
     found = outbox_rows.for_digest(store, kinds, calls, since_at)
 
     def line(row: dict[str, Any]) -> dict[str, str]:
-        return {"kind": row["kind"], "to": ", ".join(row["rcpt"]), "error": row["last_error"] or ""}
+        to = ", ".join(row["rcpt"])
+        return {"kind": row["kind"], "to": to, "call": row.get("call") or "", "error": row["last_error"] or ""}
 
     return {
         "sent": len(found["sent"]),
