@@ -450,3 +450,46 @@ def test_purge_keeps_the_imap_ledger_rows_unlinked_and_drops_the_replies(two_cal
         assert list(store.table("outbox").rows) == []
     finally:
         store.close()
+
+
+def test_override_clear_goes_back_to_the_automatic_verdict_and_keeps_the_history(config: Path) -> None:
+    note = ["--note", "la lettre contient les références"]
+    pinned = run(config, "override", "A4", "--verdict", "complete", "--kind", "lettre.pdf=references", *note)
+    assert pinned.exit_code == 0
+    refused = run(config, "override", "A4", "--clear", "--verdict", "complete", "--note", "x")
+    assert refused.exit_code == 2 and "takes no --verdict" in refused.output
+    [done] = json_lines(run(config, "override", "A4", "--clear", "--note", "erreur de ma part", "--json"))
+    assert {(c["field"], c["value"]) for c in done["cleared"]} == {("verdict", "complete"), ("kind", "references")}
+    store = open_store(config)
+    try:
+        assert list(store.table("overrides").rows) == []
+        kinds = [e["kind"] for e in store.events(4)]
+        assert kinds[kinds.index("override"):][:2] == ["override", "override_cleared"]
+        assert store.events(4)[kinds.index("override_cleared")]["detail"]["note"] == "erreur de ma part"
+        assert store.table("mails").get(4)["verdict"] != "complete"  # the rules' verdict again
+    finally:
+        store.close()
+    rows = {r["id"]: r for r in json_lines(run(config, "applications", "--call", OMP_CHARGE, "--json"))}
+    assert rows["A4"]["overridden"] is False
+    again = run(config, "override", "A4", "--clear", "--note", "encore")
+    assert again.exit_code == 2 and "no override to clear" in again.output
+
+
+def test_extend_revoke_removes_the_extension_and_records_it(config: Path) -> None:
+    assert run(config, "extend", "--call", OMP_CHARGE, "--until", "2026-05-06T16:00", "--note", "panne").exit_code == 0
+    own = ["--applicant", SALMA, "--note", "certificat"]
+    assert run(config, "extend", "--call", OMP_CHARGE, "--until", "2026-05-08", *own).exit_code == 0
+    revoked = run(config, "extend", "--call", OMP_CHARGE, "--revoke", "--applicant", SALMA, "--note", "erreur")
+    assert revoked.exit_code == 0, revoked.output
+    assert f"inbox-bot retriage --call {OMP_CHARGE}" in revoked.output
+    store = open_store(config)
+    try:
+        assert store.deadline_override(OMP_CHARGE, SALMA) == datetime(2026, 5, 6, 15, 0, tzinfo=UTC)  # the call's
+        events = [e["kind"] for e in store.db.query("select kind from events where mail_id is null order by id")]
+        assert events == ["extension", "extension", "extension_revoked"]
+    finally:
+        store.close()
+    no_note = run(config, "extend", "--call", OMP_CHARGE, "--revoke")
+    assert no_note.exit_code == 2 and "--note" in no_note.output
+    nothing = run(config, "extend", "--call", OMP_CHARGE, "--revoke", "--applicant", SALMA, "--note", "x")
+    assert nothing.exit_code == 2 and "no extension" in nothing.output

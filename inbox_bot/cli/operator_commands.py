@@ -18,7 +18,7 @@ from inbox_bot.core.models import DocumentKind, Rule, Verdict
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.daemon import pipeline_setup
 from inbox_bot.operator import applications as operations
-from inbox_bot.operator import committee, overrides, purge, retriage, seal
+from inbox_bot.operator import committee, overrides, purge, retriage, seal, undo
 from inbox_bot.operator.export_csv import DIALECTS, Dialect
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
@@ -139,7 +139,8 @@ def _kind_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 
 @click.command(epilog=ID_TEXT)
 @click.argument("ident", metavar="ID")
-@click.option("--verdict", type=VERDICTS, required=True, help="The verdict a person decided.")
+@click.option("--verdict", type=VERDICTS, help="The verdict a person decided.")
+@click.option("--clear", is_flag=True, help="Undo: remove the overrides and judge the mail(s) again by the rules.")
 @click.option(
     "--kind",
     "kinds",
@@ -152,9 +153,15 @@ def _kind_pair(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @json_option("Print what was recorded as JSON.")
 @click.pass_obj
 def override(
-    obj: Context, ident: str, verdict: str, kinds: list[tuple[str, DocumentKind]], note: str, output: str
+    obj: Context,
+    ident: str,
+    verdict: str | None,
+    clear: bool,
+    kinds: list[tuple[str, DocumentKind]],
+    note: str,
+    output: str,
 ) -> None:
-    """Record a person's decision on a mail (or on an application's deciding mail).
+    """Record a person's decision on a mail (or on an application's deciding mail); --clear undoes it.
 
     Later re-triages never change it. The mailbox filing follows the new verdict on the next poll.
 
@@ -162,7 +169,13 @@ def override(
     Example:
       inbox-bot --config config.toml override A17 --verdict complete \\
           --kind budget.pdf=financial_offer --note "the budget is in the annex"
+      inbox-bot --config config.toml override A17 --clear --note "back to the rules"
     """
+    if clear:
+        _clear_override(obj, ident, verdict, kinds, note, output)
+        return
+    if verdict is None:
+        raise UsageError("an override needs --verdict (or --clear to undo one)", fix="add --verdict VERDICT")
     done = overrides.override(obj.store(), obj.rules(), ident, Verdict(verdict), kinds, note)
     if output == "json":
         views.print_json_lines([done])
@@ -171,6 +184,20 @@ def override(
     click.echo(f"mail {done['mail']}: {before} -> {verdict} (override), missing: {', '.join(done['after']['missing'])}")
     if kinds:
         click.echo(f"to judge the later mails of this dossier with these kinds: inbox-bot retriage {ident}")
+
+
+def _clear_override(
+    obj: Context, ident: str, verdict: str | None, kinds: list[tuple[str, DocumentKind]], note: str, output: str
+) -> None:
+    if verdict is not None or kinds:
+        raise UsageError("--clear undoes an override: it takes no --verdict or --kind", fix="give only --clear")
+    rules = obj.rules()
+    done = undo.clear_override(obj.store(), pipeline_setup.build_pipeline(obj.settings, rules), rules, ident, note)
+    if output == "json":
+        views.print_json_lines([done])
+        return
+    click.echo(f"{ident}: {len(done['cleared'])} override(s) cleared, judged again by the rules")
+    views.console().print(views.changes_table(done["changes"], f"Re-triage of {ident}"))
 
 
 # ---------------------------------------------------------------- export, extend
@@ -269,9 +296,12 @@ def unseal_(obj: Context, call: str, note: str, by: str | None) -> None:
 )
 @click.option("--applicant", metavar="ADDRESS", help="Only for this sender address (default: the whole call).")
 @click.option("--note", help="Why: kept with the extension.")
+@click.option("--revoke", is_flag=True, help="Undo: remove the extension of the call (or of --applicant).")
 @output_options("One JSON object per extension (or for the one recorded).")
 @click.pass_obj
-def extend(obj: Context, call: str, until: str | None, applicant: str | None, note: str | None, output: str) -> None:
+def extend(
+    obj: Context, call: str, until: str | None, applicant: str | None, note: str | None, revoke: bool, output: str
+) -> None:
     """Give a call, or one applicant, a later deadline; without --until, list the extensions in force.
 
     The next triage and re-triage use it; mails already judged late stay so until re-triaged.
@@ -282,6 +312,9 @@ def extend(obj: Context, call: str, until: str | None, applicant: str | None, no
           --applicant karim@example.ma --note "the server refused his mail on the 10th"
     """
     rule = _rule(obj.rules(), call)
+    if revoke:
+        _revoke(obj, rule, until, applicant, note or "", output)
+        return
     if until is None:
         if applicant or note:
             raise UsageError("--applicant and --note go with --until", fix="add --until DATETIME")
@@ -301,6 +334,18 @@ def extend(obj: Context, call: str, until: str | None, applicant: str | None, no
     click.echo(f"{call}: deadline for {who} extended to {until_text} Morocco ({done['until']} UTC)")
     if done["late_mails"]:
         click.echo(f"{done['late_mails']} mail(s) were judged late: inbox-bot retriage --call {call}")
+
+
+def _revoke(obj: Context, rule: Rule, until: str | None, applicant: str | None, note: str, output: str) -> None:
+    if until is not None:
+        raise UsageError("--revoke removes an extension: it takes no --until", fix="give only --revoke")
+    done = undo.revoke_extension(obj.store(), rule, applicant, note)
+    if output != "table":
+        views.print_rows(output, [done])
+        return
+    who = done["applicant"] or "everyone"
+    click.echo(f"{rule.id}: extension for {who} revoked (the call closes {_deadline(rule)})")
+    click.echo(f"to judge its mails again with it: inbox-bot retriage --call {rule.id}")
 
 
 def _deadline(rule: Rule) -> str:

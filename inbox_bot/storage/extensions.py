@@ -36,3 +36,13 @@ def ends(store: Store, call: str) -> list[datetime]:
         datetime.fromisoformat(r["until"])
         for r in store.db.query("select until from extensions where call = ?", [call])
     ]
+
+
+def remove(store: Store, call: str, applicant: str | None) -> list[dict[str, Any]]:
+    """Remove the extensions of a call (applicant None) or of one applicant of it; return them."""
+    if not store.db.table("extensions").exists():
+        return []
+    removed = [r for r in of_call(store, call) if r["applicant"] == applicant]
+    for row in removed:
+        store.db.table("extensions").delete(row["id"])
+    return removed

@@ -55,3 +55,11 @@ def add_kind(store: Store, document: dict[str, Any], kind: DocumentKind, common:
 
 def set_verdict(store: Store, mail_id: int, verdict: Verdict, missing: list[str]) -> None:
     store.db.table("mails").update(mail_id, {"verdict": verdict.value, "missing": json.dumps(missing)})
+
+
+def clear(store: Store, mail_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Remove a person's decisions on these mails; return them (the event keeps what was undone)."""
+    removed = [row for mail_id in mail_ids for row in of_mail(store, mail_id)]
+    for row in removed:
+        store.db.table("overrides").delete(row["id"])
+    return removed
