@@ -200,8 +200,9 @@ def documents_table(documents: Sequence[dict[str, Any]], title: str) -> Table:
     for column in ("file", "kind", "type", "size", "pages", "why"):
         table.add_column(column, overflow="fold")
     for d in documents:
-        why = escape("; ".join(r["text"] for r in d["reasons"]))
-        why += f"\n[red]{escape(d['problem']['text'])}[/]" if d["problem"] else ""
+        problem = d["problem"]["text"] if d["problem"] else ""
+        why = escape("; ".join(r["text"] for r in d["reasons"] if r["text"] != problem))
+        why += f"\n[red]{escape(problem)}[/]" if problem else ""
         inside = f"\n[dim]in {escape(d['inside'])}[/]" if d["inside"] else ""
         name = escape(d["filename"]) + inside
         table.add_row(name, escape(d["kind"]), escape(d["mime"] or ""), _size(d["size"]), str(d["pages"] or "-"), why)
