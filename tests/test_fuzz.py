@@ -182,3 +182,13 @@ REGRESSIONS: dict[str, bytes] = {
 def test_fuzz_regressions(name: str) -> None:
     assert_verdict(REGRESSIONS[name])
     assert_cut_path_agrees(REGRESSIONS[name])
+
+
+def test_a_nul_in_an_rfc2231_charset_does_not_stop_the_scan() -> None:
+    # Found by the fuzzer: the standard library raises on this name; the part is left whole to the parser.
+    raw = (b"From: a@b.example\r\nTo: x@y.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n'
+           b"--B\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+           b"Content-Disposition: attachment;\r\n filename*=ut\x00f-8''Dossier.pdf\r\n\r\n"
+           + b"QUJD" * 20_000 + b"\r\n--B--\r\n")  # fmt: skip
+    assert_cut_path_agrees(raw)

@@ -229,6 +229,9 @@ def _is_attached_base64_file(headers: Message) -> bool:
     # Only what mail-parser lists as an attachment is cut: text parts are read as the body, enclosed mails are
     # flattened, and a part with neither name nor disposition is kept as body text.
     encoding = str(headers.get("content-transfer-encoding", "")).strip().lower()
-    attached = bool(headers.get_filename() or headers.get("content-id")) \
-        or headers.get_content_disposition() == "attachment"
+    try:
+        named = bool(headers.get_filename())
+    except (ValueError, LookupError):  # a name the standard library cannot decode (a NUL in its charset): not cut
+        return False
+    attached = named or bool(headers.get("content-id")) or headers.get_content_disposition() == "attachment"
     return encoding == "base64" and attached and headers.get_content_maintype() not in ("text", "multipart", "message")
