@@ -144,7 +144,7 @@ def test_a_combined_technical_and_financial_file_is_held_for_the_coordinator(tmp
     [detail] = json_lines(run(config, "show", "A1", "--json"))
     [document] = detail["mails"][0]["documents"]
     assert document["filename"] == "Offre technique et financière.pdf"
-    assert "offre technique et financière dans un même fichier" in document["reasons"][-1]
+    assert "offre technique et financière dans un même fichier" in document["reasons"][-1]["text"]
 
 
 def test_show_names_a_sealed_document_only_by_its_kind_and_date(sealed: Path) -> None:

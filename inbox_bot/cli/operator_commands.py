@@ -70,8 +70,9 @@ def show(obj: Context, ident: str, output: str) -> None:
       inbox-bot --config config.toml show A17
       inbox-bot --config config.toml show 18 --json
     """
+    store = obj.store()  # refused first without a database, as every reading command
     rules = obj.rules()
-    detail = rows.show_words(operations.show(obj.store(), ident, rules), rules)
+    detail = rows.show_words(operations.show(store, ident, rules), rules)
     if output == "json":
         views.print_json_lines([detail])
         return
