@@ -15,6 +15,8 @@ from PIL import Image
 
 from inbox_bot.core.limits import ExtractionLimits
 from inbox_bot.core.models import Attachment, DocumentKind, Documents
+from inbox_bot.core.reasons import ReasonCode as C
+from inbox_bot.core.reasons import reason
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify
@@ -52,7 +54,8 @@ def test_every_scan_says_it_was_read_by_ocr(corpus: list[tuple[Attachment, Docum
     for attachment, _, _ in corpus:
         assert attachment.problem is None
         assert attachment.ocr is not None and attachment.ocr.startswith("lu par OCR (")
-        assert attachment.ocr in classify(attachment).reasons
+        read_by_ocr = reason(C.READ_BY_OCR, file=attachment.filename, detail=attachment.ocr)
+        assert read_by_ocr in classify(attachment).reasons
 
 
 def test_pages_taken_sideways_or_upside_down_are_turned_upright(
@@ -108,7 +111,8 @@ def test_a_blank_wall_gives_no_text_and_a_reason() -> None:
     assert attachment.ocr == "lu par OCR: no text found (1 page)"
     document = classify(attachment)
     assert document.kind is K.OTHER
-    assert "no text to read (lu par OCR: no text found (1 page))" in document.reasons[0]
+    no_text = reason(C.NO_TEXT, file=attachment.filename, detail="lu par OCR: no text found (1 page)")
+    assert document.reasons[0] == no_text
 
 
 def test_a_60_megapixel_photo_is_read_at_a_reduced_scale() -> None:
@@ -139,7 +143,8 @@ def test_an_executable_named_like_a_photo_is_never_decoded() -> None:
     program = program[:0x3C] + (0x80).to_bytes(4, "little") + program[0x40:0x80] + b"PE\x00\x00" + bytes(100)
     [attachment] = read_attachments([("WhatsApp Image 2026-05-03 at 10.18.00.jpeg", program)])
     assert attachment.ocr is None
-    assert attachment.problem == "executable disguised as .jpeg"
+    assert attachment.problem is not None and attachment.problem.code is C.DISGUISED_TYPE
+    assert attachment.problem.params["named"] == "jpeg" and "executable" in attachment.problem.params["real"]
 
 
 def test_a_200_page_image_pdf_is_read_on_its_first_pages_only() -> None:

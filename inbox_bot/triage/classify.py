@@ -223,21 +223,13 @@ def _decide(attachment: Attachment) -> tuple[DocumentKind, list[Reason]]:
     if attachment.problem:
         return _by_name_only(name, named, attachment.problem.with_file(name))
     if not attachment.text.strip():
-        if attachment.ocr:
-            return _by_name_only(name, named, _ocr_reason(name, attachment.ocr))
-        return _by_name_only(name, named, reason(ReasonCode.NO_TEXT, file=name))
+        # `detail` keeps what OCR said when it was tried and found nothing (its note, as the readings keep it)
+        no_text = reason(ReasonCode.NO_TEXT, file=name, **({"detail": attachment.ocr} if attachment.ocr else {}))
+        return _by_name_only(name, named, no_text)
     kind, reasons = _by_score(name, named, fold(attachment.text))
-    return kind, [*reasons, _ocr_reason(name, attachment.ocr)] if attachment.ocr else reasons
-
-
-_OCR_DONE = "lu par OCR"  # triage.extract.OCR_DONE, written again: classify imports nothing that reads files
-
-
-def _ocr_reason(filename: str, ocr: str) -> Reason:
-    """What OCR did with a file: read it (its text may hold mistakes), or why it read nothing."""
-    if ocr.startswith(_OCR_DONE):
-        return reason(ReasonCode.READ_BY_OCR, file=filename, detail=ocr)
-    return reason(ReasonCode.NO_TEXT, file=filename, detail=ocr)
+    if attachment.ocr:  # the text came from OCR: it may hold mistakes
+        return kind, [*reasons, reason(ReasonCode.READ_BY_OCR, file=name, detail=attachment.ocr)]
+    return kind, reasons
 
 
 def kind_from_name(filename: str) -> DocumentKind | None:
