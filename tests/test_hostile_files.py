@@ -188,17 +188,15 @@ def test_documents_with_the_right_structure_are_read() -> None:
 
 
 def test_a_pdf_that_inflates_to_a_gigabyte_is_stopped() -> None:
-    started = time.perf_counter()
+    # pypdf's own decompression limit stops it (the reason says so), long before the worker's memory or time
+    # limits would; how fast that is on this machine is measured in docs/security.md, not asserted here.
     reasons = review_reasons(triage(hostile.application((b"CV.pdf", hostile.pdf_decompression_bomb()))))
-    assert time.perf_counter() - started < 2.0
     assert any(r.startswith("CV.pdf: corrupt or unreadable PDF: Limit reached while decompressing") for r in reasons)
 
 
 def test_a_pdf_slow_to_parse_is_stopped_by_the_time_limit_and_the_next_file_is_read() -> None:
     pipeline = Pipeline(RULES, Limits(extraction=ExtractionLimits(timeout_s=1)))
-    started = time.perf_counter()
     reasons = review_reasons(triage(hostile.application((b"CV.pdf", hostile.pdf_slow_to_read())), pipeline))
-    assert time.perf_counter() - started < 5.0
     assert any(re.match(r"CV\.pdf: text extraction stopped: over the (CPU )?time limit", r) for r in reasons), reasons
     after = triage(hostile.application((b"CV.pdf", CV)), pipeline)
     assert after.result.verdict is Verdict.INCOMPLETE, "a fresh worker reads the next mail"

@@ -41,6 +41,8 @@ _OCR_MEMORY = 256  # a scan sent again (a reminder, a second mail of the dossier
 _OCR_TIME_FACTOR = 3  # of `timeout_s`, for a file read by OCR
 _OCR_SHARE = 0.8  # of the time to answer: OCR stops in time for the worker to answer before it is killed
 _REPLY = struct.Struct(">I")  # length of the JSON that follows
+_READY = b"ready\n"  # the worker's first words, once its parsers are imported and its limits set
+_START_TIMEOUT_S = 30.0
 _MAX_REPLY = 1 * MB  # the text is capped at 20,000 characters: anything longer is not from our worker
 
 
@@ -129,7 +131,12 @@ class Sandbox:
     def _running(self) -> subprocess.Popen[bytes]:
         if self._worker is None or self._worker.poll() is not None or self._owner != os.getpid():
             self._stop()
-            self._worker, self._owner = _start(self.limits), os.getpid()
+            worker = _start(self.limits)
+            self._worker, self._owner = worker, os.getpid()
+            # A file's time limit is the file's: Python starting and importing the parsers (slow on a busy
+            # machine) is waited for here, before any file's clock starts.
+            if self._read(worker, len(_READY), time.monotonic() + _START_TIMEOUT_S) != _READY:
+                raise _WorkerLost("text extraction stopped: the worker did not start")
         return self._worker
 
     def _stop(self, *, kill: bool = False) -> None:
@@ -243,6 +250,8 @@ def serve() -> None:
     requests = sys.stdin.buffer
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
+    replies.write(_READY)
+    replies.flush()
     while header := _read_exactly(requests, _REQUEST.size):
         family, ocr, timeout_ms, size = _REQUEST.unpack(header)
         started = time.monotonic()
