@@ -277,7 +277,8 @@ def extensions_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
 
 def print_status(out: Console, report: dict[str, Any]) -> None:
     boxes = Table(title="Mailboxes")
-    for column in ("mailbox", "folder", "last poll", "last success", "failing since", "last error", "mails seen"):
+    columns = ("mailbox", "folder", "last poll", "last success", "failing since", "last error", "mails seen")
+    for column in (*columns, "not answered (backlog)"):
         boxes.add_column(column, overflow="fold")
     for box in report["mailboxes"]:
         boxes.add_row(
@@ -288,6 +289,7 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
             _when(box["failing_since"]),
             f"[red]{escape(str(box['last_error']))}[/]" if box["failing_since"] else "",
             str(box["mails_seen"]),
+            str(box.get("unanswered", 0)),
         )
     out.print(boxes)
     counts = Table(title="Mails per call and verdict")

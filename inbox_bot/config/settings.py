@@ -201,6 +201,10 @@ class ReplySettings(Section):
     window: Duration = Field(
         default=timedelta(hours=24), description="At most one reply of a kind per sender and call in this window."
     )
+    max_age: Duration = Field(
+        default=timedelta(days=2),
+        description="A mail older than this when it is read (by our server's arrival date) is never answered.",
+    )
     own_addresses: list[str] = Field(default=[], description="Never replied to, besides every call's addresses.")
     null_sender: bool = Field(
         default=True, description="Send replies with an empty envelope sender (MAIL FROM:<>), as RFC 3834 advises."

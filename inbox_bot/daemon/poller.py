@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from inbox_bot.config.secrets import read_credential
 from inbox_bot.config.settings import MailboxSettings
@@ -20,11 +21,13 @@ from inbox_bot.core.states import LedgerState
 from inbox_bot.daemon.filing import Filer
 from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.daemon.recording import LedgerEntry, Origin, record_triaged, triage_counted
+from inbox_bot.outgoing import replies
 from inbox_bot.outgoing.outbox import PlannedReply
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import FolderState, MessageMeta
 from inbox_bot.sources.mailbox import Mailbox, MailboxFactory
 from inbox_bot.storage.ledger import Ledger, SeenUid
+from inbox_bot.storage.rows import utc_now
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
@@ -33,8 +36,10 @@ log = logging.getLogger(__name__)
 UNDELIVERED_TRIES = 3
 # Idle polls of an open folder are a NOOP; every so often a full STATUS check is made all the same.
 FULL_CHECK_EVERY = 12
-# Called with each newly triaged mail, before it is recorded: the reply to queue with it, or None.
-ReplyPlanner = Callable[[Triaged, MailboxSettings, Store], PlannedReply | None]
+# Called with each newly triaged mail, before it is recorded: the reply to queue with it, or None. The last
+# argument says why the mail is backlog never to be answered (`replies.held_back`), or None.
+ReplyPlanner = Callable[[Triaged, MailboxSettings, Store, str | None], PlannedReply | None]
+DEFAULT_MAX_AGE = timedelta(days=2)
 
 
 class MailboxPoller:
@@ -50,6 +55,7 @@ class MailboxPoller:
         plan_reply: ReplyPlanner | None = None,
         allow_move: bool = True,
         mailboxes: MailboxFactory | None = None,
+        reply_max_age: timedelta = DEFAULT_MAX_AGE,
     ) -> None:
         self.box = box
         self.store = store
@@ -66,6 +72,8 @@ class MailboxPoller:
         self.open_and_current = False  # the folder is selected and nothing arrived since it was read
         self.quiet_polls = 0
         self.last_uidvalidity: int | None = None
+        self.reply_max_age = reply_max_age
+        self.first_contact = False  # no poll of this mailbox ever succeeded: what this one reads is not answered
 
     def close(self) -> None:
         self.open_and_current = False
@@ -90,6 +98,8 @@ class MailboxPoller:
             if state is None:
                 self.ledger.poll_succeeded(self.last_uidvalidity or 0, 0)
                 return report
+            # Never polled with success: what is there is the backlog of the time before us (until a poll ends).
+            self.first_contact = self.ledger.stored_uidvalidity() is None
             seen_up_to = self._read_new(imap, state, report, should_stop)
             self.filer.file_pending(imap, state, lambda: self.pipeline().rules, report, should_stop)
             self._keep_open(imap, state, seen_up_to)
@@ -204,10 +214,17 @@ class MailboxPoller:
             return
         pipeline = self.pipeline()
         triaged = pipeline.unreadable(raw, problem) if problem else triage_counted(pipeline, self.store, raw)
-        reply = self.plan_reply(triaged, self.box, self.store) if self.plan_reply else None
+        reply = None
+        if self.plan_reply is not None:
+            reply = self.plan_reply(triaged, self.box, self.store, self._held_back(raw, triaged))
         entry = LedgerEntry(self.ledger.place, seen)
         record_triaged(self.store, triaged, self.origin, ledger=entry, reply=reply)
         report.recorded += 1
+
+    def _held_back(self, raw: RawMail, triaged: Triaged) -> str | None:
+        # Our server's INTERNALDATE, not the mail's own Date or Received, which the sender writes.
+        arrived = raw.server_received_at or triaged.result.received_at
+        return replies.held_back(arrived, utc_now(), self.reply_max_age, first_contact=self.first_contact)
 
 
 def _seen(state: FolderState, meta: MessageMeta) -> SeenUid:

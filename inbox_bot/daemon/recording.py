@@ -44,7 +44,7 @@ def triage_counted(pipeline: Pipeline, store: Store, raw: RawMail) -> Triaged:
     if failed >= pipeline.limits.max_attempts:
         return pipeline.quarantined(raw, f"quarantined after {failed} failed attempts")
     store.begin_attempt(raw.sha256, raw.source)
-    return pipeline.triage(raw, store)
+    return pipeline.triage(raw, store, threads=store)
 
 
 def record_triaged(

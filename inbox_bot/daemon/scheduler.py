@@ -130,7 +130,9 @@ class Daemon:
 
     # ------------------------------------------------------------ talking to people
 
-    def _plan_reply(self, triaged: Triaged, box: MailboxSettings, store: Store) -> outbox.PlannedReply | None:
+    def _plan_reply(
+        self, triaged: Triaged, box: MailboxSettings, store: Store, held_back: str | None
+    ) -> outbox.PlannedReply | None:
         rules = self.rules.current()
         rule = rules.get(triaged.result.call or "")
         return outbox.plan_reply(
@@ -142,6 +144,7 @@ class Daemon:
             set(box.authserv_ids),
             raw=triaged.raw,
             rules=rules.values(),
+            held_back=held_back,
         )
 
     def _mail_jobs(self, settings: Settings) -> list[tuple[str, Callable[[], None], IntervalTrigger]]:
@@ -180,6 +183,7 @@ class Daemon:
             max_mail_bytes=max_bytes,
             plan_reply=self.plan_reply,
             mailboxes=self.mailboxes,
+            reply_max_age=self.settings.replies.max_age,
         )
 
     # ------------------------------------------------------------ one pass

@@ -20,6 +20,7 @@ from inbox_bot.core.timezones import morocco_time
 from inbox_bot.outgoing import outbox, replies
 from inbox_bot.outgoing.digest_lines import local, mail_line, short_id
 from inbox_bot.storage import digest_rows, extensions
+from inbox_bot.storage.counts import taken_in_without_reply
 from inbox_bot.storage.ledger import health
 from inbox_bot.storage.store import Store
 
@@ -239,6 +240,7 @@ def mailbox_health(
     A mailbox is matched to organisations by its `[[mailboxes]] addresses`; one with none is shown to all.
     """
     addresses = {box.name: frozenset(a.lower() for a in box.addresses) for box in settings.mailboxes}
+    unanswered = taken_in_without_reply(store)
     found = []
     for row in health(store):
         own = addresses.get(str(row["mailbox"]), frozenset())
@@ -255,6 +257,7 @@ def mailbox_health(
                 "since_at": since,
                 "for": _duration(now - since) if since else "",
                 "error": replies.one_line(str(row.get("last_error") or ""), 300),
+                "unanswered": unanswered.get(str(row["mailbox"]), 0),
             }
         )
     return found

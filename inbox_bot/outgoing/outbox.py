@@ -33,12 +33,17 @@ from inbox_bot.storage import mails, outbox_rows
 from inbox_bot.storage.outbox_rows import ReplyRow
 from inbox_bot.storage.rows import iso, utc_now
 from inbox_bot.storage.store import Store, Transaction
+from inbox_bot.triage.threads import thread_ids
 
 log = logging.getLogger(__name__)
 
 REPLY_KINDS = ("receipt", "incomplete", "late")
 MAX_BACKOFF = timedelta(hours=12)
 HEADER_BYTES = 262_144
+BACKLOG = {
+    "first_contact": "already in the mailbox when inbox-bot first watched it: recorded, not answered",
+    "max_age": "older than replies.max_age: recorded, not answered",
+}
 
 
 # ---------------------------------------------------------------- enqueueing replies
@@ -66,6 +71,7 @@ def plan_reply(
     raw: RawMail | None = None,
     rules: Iterable[Rule] = (),
     now: datetime | None = None,
+    held_back: str | None = None,
 ) -> PlannedReply | None:
     """What to write with this mail about its reply, before the mail is recorded; None when nothing.
 
@@ -73,7 +79,8 @@ def plan_reply(
     a template error or a reply that must not go becomes an event on the mail, never an exception, so triage is
     never held up. Then `queue(tx, mail_id, planned)` inside the mail's unit of work. `authserv_ids` are the ids
     of the mailbox's own server in Authentication-Results; `raw` lets the loop checks read every header;
-    `rules` are all calls (their addresses are ours, never answered).
+    `rules` are all calls (their addresses are ours, never answered); `held_back` is why the mail is backlog
+    (`replies.held_back`): a reply it would have had becomes a `reply_backlog` event, counted in status.
     """
     if settings.smtp is None or parsed is None:
         return None
@@ -83,9 +90,12 @@ def plan_reply(
         [*([rule] if rule else []), *rules],
         settings.smtp.from_address,
     )
-    plan = replies.plan_reply(result, rule, parsed, raw_headers(raw), own, authserv_ids)
+    thread = _thread(store, parsed, result, rule, settings.smtp)
+    plan = replies.plan_reply(result, rule, parsed, raw_headers(raw), own, authserv_ids, thread)
     if plan is None:
         return None
+    if held_back is not None:  # before the review flag: a backlog of months must not flood the digest
+        return ReplyEvent("reply_backlog", {"kind": plan.kind, "cause": held_back, "reason": BACKLOG[held_back]})
     if isinstance(plan, replies.Skip):
         event = "reply_withheld" if plan.review else "reply_skipped"
         return ReplyEvent(event, {"kind": plan.kind, "reason": plan.reason, "review": plan.review})
@@ -95,7 +105,25 @@ def plan_reply(
     except (ConfigError, ValueError) as exc:
         log.error("reply to %s for %s not written: %s", result.sender, rule.id, exc)
         return ReplyEvent("reply_failed", {"kind": plan.kind, "reason": str(exc)})
-    return ReplyRow(row, settings.replies.window, now)
+    return ReplyRow(row, settings.replies.window, now, once=thread.answers_ours)
+
+
+def _thread(
+    store: Store, parsed: ParsedMail, result: TriageResult, rule: Rule | None, smtp: SmtpSettings
+) -> replies.Thread:
+    """Does this mail answer one of ours (by the outbox, or by the shape of our Message-IDs), with new files?"""
+    referenced = thread_ids(parsed)
+    if not referenced:
+        return replies.Thread()
+    domain = smtp.from_address.rpartition("@")[2]
+    ours = bool(outbox_rows.sent_message_ids(store, referenced)) or any(
+        replies.looks_like_ours(message_id, domain) for message_id in referenced
+    )
+    if not ours or rule is None:
+        return replies.Thread(answers_ours=ours)
+    earlier = {f.sha256 for f in mails.earlier_files(store, rule.id, result.sender)}
+    new = {d.sha256 for d in result.documents if d.problem is None and d.sha256 not in earlier}
+    return replies.Thread(answers_ours=True, new_documents=len(new))
 
 
 def queue(tx: Transaction, mail_id: int, planned: PlannedReply) -> None:

@@ -8,7 +8,11 @@ The rules that keep inbox-bot from ever causing a mail loop or backscatter (RFC 
 - answer the envelope sender (Return-Path) when there is one, else From; never Reply-To (RFC 3834 section 4);
 - answer only an address our own server authenticated (SPF, DKIM or DMARC pass in the Authentication-Results
   header that carries one of our authserv-ids, for that address's domain): a forged sender gets nothing, and
-  the mail is flagged for a person instead.
+  the mail is flagged for a person instead;
+- never answer a mail that answers one of our own (its In-Reply-To or References name a Message-ID we sent):
+  it is recorded, and answered only when it brings new documents that complete the dossier (a receipt, once);
+- never answer the backlog: mail already in a mailbox when inbox-bot first watched it, or older than
+  `replies.max_age`, is recorded and filed, never answered (`held_back`).
 
 The window ("at most one reply of a kind per sender and call") needs the database: outbox.py applies it.
 """
@@ -63,6 +67,14 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Thread:
+    """Where a mail stands in a conversation with us: does it answer a message we sent, does it bring new files."""
+
+    answers_ours: bool = False
+    new_documents: int = 0  # documents whose bytes the dossier did not hold yet
+
+
+@dataclass(frozen=True)
 class Skip:
     """A reply was due but must not go; `review` when a person should look (the sender is not authenticated)."""
 
@@ -78,11 +90,15 @@ def plan_reply(
     headers: Sequence[tuple[str, str]],
     own_addresses: Set[str],
     authserv_ids: Set[str],
+    thread: Thread = Thread(),
 ) -> Plan | Skip | None:
     """What to do about replying to one triaged mail; None when no reply is due at all."""
     kind = KIND_OF_VERDICT.get(result.verdict)
     if kind is None or rule is None or not rule.replies.enabled or kind not in rule.replies.kinds:
         return None
+    if thread.answers_ours and (kind != "receipt" or thread.new_documents == 0):
+        # A notice answering our notice is how mail loops start; only a dossier it completes gets a word back.
+        return Skip(kind, "answers one of our own messages (In-Reply-To/References): recorded, not answered")
     loops = loop_reasons(parsed, headers)
     if loops:
         return Skip(kind, "machine mail, never answered: " + "; ".join(loops))
@@ -120,6 +136,23 @@ def loop_reasons(parsed: ParsedMail, headers: Sequence[tuple[str, str]]) -> list
     if parsed.sender and MACHINE_LOCAL_PART.match(parsed.sender.partition("@")[0]):
         reasons.append(f"sent by {parsed.sender}")
     return sorted(set(reasons))
+
+
+def looks_like_ours(message_id: str, domain: str) -> bool:
+    """A Message-ID shaped as `message_id()` makes them for our domain: ours even once its outbox row is purged."""
+    local, _, host = message_id.strip("<>").rpartition("@")
+    kind, _, digest = local.partition(".")
+    hexdigits = set("0123456789abcdef")
+    return host.lower() == domain.lower() and kind.isalpha() and len(digest) == 32 and set(digest) <= hexdigits
+
+
+def held_back(arrived_at: datetime, now: datetime, max_age: timedelta, *, first_contact: bool) -> str | None:
+    """Why a mail must not be answered for its age alone, or None: the backlog is recorded, never answered."""
+    if first_contact:
+        return "first_contact"
+    if now - arrived_at > max_age:
+        return "max_age"
+    return None
 
 
 def reply_address(parsed: ParsedMail) -> str | None:

@@ -19,6 +19,17 @@ def per_call_and_verdict(store: Store) -> list[dict[str, Any]]:
     )
 
 
+def taken_in_without_reply(store: Store) -> dict[str, int]:
+    """Per mailbox, how many mails were recorded as backlog (first contact, older than replies.max_age), unanswered."""
+    if not store.db.table("ledger").exists():
+        return {}
+    rows = store.db.query(
+        "select l.mailbox, count(distinct e.mail_id) as n from events e join ledger l on l.mail_id = e.mail_id "
+        "where e.kind = 'reply_backlog' group by l.mailbox"
+    )
+    return {str(r["mailbox"]): int(r["n"]) for r in rows}
+
+
 def last_rules_event(store: Store) -> dict[str, Any] | None:
     """The latest rules reload or error the daemon recorded, decoded; None when there was none."""
     rows = list(store.db.query("select at, detail from events where kind = 'rules' order by id desc limit 1"))

@@ -147,6 +147,18 @@ def earlier_files(store: Store, call: str, applicant: str) -> list[EarlierFile]:
     ]  # fmt: skip
 
 
+def call_of_thread(store: Store, message_ids: Sequence[str]) -> str | None:
+    ids = list(message_ids[-500:])  # SQLite's limit on bound parameters; the newest ids are at the end
+    marks = ", ".join("?" for _ in ids)
+    rows = store.db.query(
+        f"select call from mails where message_id in ({marks}) and call is not null "  # noqa: S608 (placeholders)
+        f"union select call from outbox where message_id in ({marks}) and call is not null",
+        [*ids, *ids],
+    )
+    calls = {str(r["call"]) for r in rows}
+    return calls.pop() if len(calls) == 1 else None
+
+
 def late_count(store: Store, call: str, sender: str | None) -> int:
     rows = store.db.query(
         "select count(*) as n from mails where call = ? and verdict = 'late' and (? is null or sender = ?)",

@@ -28,6 +28,7 @@ class ReplyRow:
     row: dict[str, Any]  # the outbox columns but mail_id
     window: timedelta  # no second reply of this kind to this applicant for this call within it
     now: datetime
+    once: bool = False  # no second reply of this kind to this applicant for this call, ever (a thread with us)
 
 
 def enqueue(store: Store, row: dict[str, Any], now: datetime | None = None) -> int | None:
@@ -48,17 +49,30 @@ def enqueue(store: Store, row: dict[str, Any], now: datetime | None = None) -> i
 
 def queue_reply(tx: Transaction, mail_id: int, reply: ReplyRow) -> int | None:
     row = {**reply.row, "mail_id": mail_id}
+    since = "" if reply.once else iso(reply.now - reply.window)
     recent = tx.db.execute(
         "select id from outbox where call = ? and applicant = ? and kind = ? and created_at > ? limit 1",
-        [row["call"], row["applicant"], row["kind"], iso(reply.now - reply.window)],
+        [row["call"], row["applicant"], row["kind"], since],
     ).fetchone()
     if recent is not None:
-        reason = f"a {row['kind']} reply already went to this sender for this call within {reply.window}"
+        within = "already" if reply.once else f"within {reply.window}"
+        reason = f"a {row['kind']} reply already went to this sender for this call ({within})"
         tx.add_event(mail_id, "reply_skipped", {"kind": row["kind"], "reason": reason})
         return None
     outbox_id = enqueue(tx.store, row, reply.now)
     tx.add_event(mail_id, "reply_queued", {"kind": row["kind"], "outbox_id": outbox_id})
     return outbox_id
+
+
+def sent_message_ids(store: Store, message_ids: Sequence[str]) -> set[str]:
+    """Which of these Message-IDs are of messages inbox-bot queued (the outbox keeps every one it ever made)."""
+    found: set[str] = set()
+    for start in range(0, len(message_ids), 500):  # SQLite's limit on bound parameters
+        chunk = list(message_ids[start : start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        sql = f"select message_id from outbox where message_id in ({marks})"  # noqa: S608 (placeholders only)
+        found |= {str(r["message_id"]) for r in store.db.query(sql, chunk)}
+    return found
 
 
 def claimed_before(store: Store, cutoff: datetime) -> list[int]:

@@ -74,6 +74,10 @@ class Store:
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         return mails.dossier(self, call, applicant, message_id)
 
+    def call_of_thread(self, message_ids: Sequence[str]) -> str | None:
+        """The one call the mails of a thread were about (received or sent by us); None if none or several."""
+        return mails.call_of_thread(self, message_ids)
+
     def deadline_override(self, call: str, applicant: str) -> datetime | None:
         return extensions.deadline_override(self, call, applicant)
 

@@ -35,6 +35,7 @@ from inbox_bot.triage.extract import OCR_DONE, Extracted
 from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
+from inbox_bot.triage.threads import Threads, follow_thread
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +101,15 @@ class Pipeline:
         self.rules = dict(rules)
         self.limits = limits
 
-    def triage(self, raw: RawMail, history: History) -> Triaged:
+    def triage(self, raw: RawMail, history: History, threads: Threads | None = None) -> Triaged:
+        """`threads` finds the call of the conversation a mail answers, when the mail itself names none."""
         try:
-            return self._triage(raw, history)
+            return self._triage(raw, history, threads)
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
             log.exception("%s: triage failed", raw.source)
             return self._failed(raw, reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
 
-    def _triage(self, raw: RawMail, history: History) -> Triaged:
+    def _triage(self, raw: RawMail, history: History, threads: Threads | None) -> Triaged:
         # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
         scan = scan_mail(raw.raw, self.limits)
         if scan.refusal is not None:
@@ -123,6 +125,7 @@ class Pipeline:
             if parsed.auto_signals
             else match(parsed, documents, [a.text for a in attachments], self.rules.values())
         )
+        matched = follow_thread(matched, parsed, threads, self.rules)
         rule = self.rules.get(matched.call) if matched.call else None
         so_far = history.dossier(rule.id, parsed.sender, parsed.message_id) if rule else DossierSoFar()
         decision = decide(parsed, matched, documents, rule, so_far)
