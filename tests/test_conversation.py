@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from inbox_bot.cli.main import main
 from tests.dovecot import DovecotServer, MailUser
@@ -164,3 +164,43 @@ def test_first_contact_files_the_backlog_and_answers_nobody_then_max_age_holds_b
     assert [box["unanswered"] for box in json.loads(status.output)["mailboxes"]] == [3]
     digest = CliRunner().invoke(main, ["--config", str(config), "digest", "--preview"], catch_exceptions=False)
     assert "3 courriel(s) enregistré(s) et classé(s) sans réponse" in digest.output
+
+
+def dry_run(config: Path) -> Result:
+    return CliRunner().invoke(main, ["--config", str(config), "run", "--once", "--dry-run"])
+
+
+def test_run_once_dry_run_triages_a_real_mailbox_and_changes_nothing(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, smtp_server: SmtpServer
+) -> None:
+    config = configured(tmp_path, dovecot, mail_user, smtp_server)
+    uids = dovecot.append_many(mail_user, "INBOX", [PASSING + application(1), application(2)])
+    folders = dovecot.folders(mail_user)
+    result = dry_run(config)
+    assert result.exit_code == 0, result.output
+    assert "Dry run over 2 mail(s)" in result.output and result.output.count("incomplete") >= 2
+    assert "already in the mailbox when inbox-bot first watched it" in result.output  # what a first run would do
+    assert not (tmp_path / "var" / "db.sqlite").exists(), "nothing recorded: not even a database"
+    assert dovecot.folders(mail_user) == folders and dovecot.uids(mail_user, "INBOX") == uids, "nothing filed"
+    assert all(b"\\Seen" not in dovecot.flags(mail_user, "INBOX", uid) for uid in uids), "read with BODY.PEEK"
+
+    # After a real first run, a new mail: the dry run shows the reply a real run would queue, and sends none.
+    run_once(config)
+    dovecot.append(mail_user, "INBOX", PASSING + application(3).replace(b"candidat3", b"candidat1"))
+    before = db_rows(tmp_path, "select count(*) from mails")
+    result = dry_run(config)
+    assert result.exit_code == 0, result.output
+    assert "Dry run over 1 mail(s)" in result.output and "│ incomplete" in result.output
+    assert db_rows(tmp_path, "select count(*) from mails") == before
+    assert db_rows(tmp_path, "select count(*) from outbox") == [(0,)] and smtp_server.messages() == []
+
+
+def test_dry_run_without_once_is_refused_and_a_failing_mailbox_exits_3(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, smtp_server: SmtpServer
+) -> None:
+    config = configured(tmp_path, dovecot, mail_user, smtp_server)
+    refused = CliRunner().invoke(main, ["--config", str(config), "run", "--dry-run"])
+    assert refused.exit_code == 2 and "--dry-run goes with --once" in refused.output
+    config.write_text(config.read_text(encoding="utf-8").replace(f"port = {dovecot.port}", "port = 1"), "utf-8")
+    failed = CliRunner().invoke(main, ["--config", str(config), "run", "--once", "--dry-run"])
+    assert failed.exit_code == 3 and "mailbox ngo:" in failed.output

@@ -16,6 +16,7 @@ from inbox_bot.cli.common import CONFIG_ENV, VERDICTS, Context, default_config_h
 from inbox_bot.core.errors import ExitStatus, InboxBotError
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.daemon import pipeline_setup
+from inbox_bot.daemon.dry_run import dry_run_mailboxes
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.operator.overview import full_status
 from inbox_bot.sources.files import read_paths
@@ -122,19 +123,32 @@ def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, output
 
 @main.command()
 @click.option("--once", is_flag=True, help="Poll every source and mailbox once, then exit (non-zero if one failed).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --once: read and triage each mailbox's new mail, print the verdicts and replies; change nothing.",
+)
 @click.pass_obj
-def run(obj: Context, once: bool) -> None:
+def run(obj: Context, once: bool, dry_run: bool) -> None:
     """Watch the configured mailboxes and folders: triage, record and file each new mail.
 
     Without --once, runs in the foreground until SIGTERM or Ctrl-C (which finish the mail in hand);
     SIGHUP reloads the rules. Logs go to stderr, one line per mail recorded (`mail recorded mailbox=...
-    id=... call=... verdict=...`, for journalctl -g). Creates the database on its first run.
+    id=... call=... verdict=...`, for journalctl -g). Creates the database on its first run. The first poll
+    of a mailbox answers nobody (what it finds was there before us), nor does any poll answer mail older
+    than replies.max_age; both are recorded and filed, and counted in `status`.
 
     \b
     Example:
       inbox-bot --config config.example.toml run --once
+      inbox-bot --config config.toml run --once --dry-run
       inbox-bot --config /etc/inbox-bot/config.toml -v run
     """
+    if dry_run:
+        if not once:
+            raise click.UsageError("--dry-run goes with --once: inbox-bot run --once --dry-run")
+        _dry_run(obj)
+        return
     daemon = Daemon(obj.settings, daemon=not once)
     if not once:
         # The daemon's journal is how an operator follows it: its per-mail lines (INFO) show without -v.
@@ -157,6 +171,30 @@ def run(obj: Context, once: bool) -> None:
     for problem in problems:
         click.echo(f"inbox-bot: {problem}", err=True)
     if problems:
+        sys.exit(ExitStatus.SERVICE_FAILED)
+
+
+def _dry_run(obj: Context) -> None:
+    rules = obj.rules()
+    report = dry_run_mailboxes(obj.settings, rules)
+    found = [
+        {**rows.triage_row(v.result, rows.language(rules, v.result.call)), "reply": v.reply}
+        for v in report.verdicts
+    ]
+    title = f"Dry run over {len(found)} mail(s): nothing recorded, filed or sent"
+    views.console().print(views.mail_table(found, title))
+    counts: dict[str, int] = {}
+    for row in found:
+        counts[str(row["verdict"])] = counts.get(str(row["verdict"]), 0) + 1
+    views.console().print(views.counts_line(counts))
+    for v in report.verdicts:
+        if v.no_reply:
+            click.echo(f"mailbox {v.mailbox} UID {v.uid} ({v.result.sender}): no reply: {v.no_reply}")
+    for name, n in report.skipped.items():
+        click.echo(f"mailbox {name}: {n} mail(s) already recorded, not shown")
+    for name, error in report.failed.items():
+        click.echo(f"inbox-bot: mailbox {name}: {error}", err=True)
+    if report.failed:
         sys.exit(ExitStatus.SERVICE_FAILED)
 
 

@@ -85,8 +85,9 @@ def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
     """Recorded mails show their ID (what every other command takes); a dry run's have none."""
     table = Table(title=title, show_lines=False, expand=False)
     with_id = bool(rows) and "id" in rows[0]
+    with_reply = bool(rows) and "reply" in rows[0]  # a dry run of a mailbox says what it would answer
     columns = ("received (Morocco)", "from", "subject", "call", "verdict", "documents", "why")
-    for column in ("id", *columns) if with_id else columns:
+    for column in (*(["id"] if with_id else []), *columns, *(["reply"] if with_reply else [])):
         table.add_column(column, overflow="fold")
     for row in rows:
         verdict = str(row["verdict"])
@@ -99,6 +100,7 @@ def mail_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
             f"[{VERDICT_STYLES.get(verdict, 'white')}]{verdict}[/]",
             _states(row["states"]),
             escape("\n".join(r["text"] for r in row["reasons"][-WHY_SHOWN:])),
+            *([escape(str(row["reply"]))] if with_reply else []),
         )
     return table
 
