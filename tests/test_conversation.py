@@ -204,3 +204,46 @@ def test_dry_run_without_once_is_refused_and_a_failing_mailbox_exits_3(
     config.write_text(config.read_text(encoding="utf-8").replace(f"port = {dovecot.port}", "port = 1"), "utf-8")
     failed = CliRunner().invoke(main, ["--config", str(config), "run", "--once", "--dry-run"])
     assert failed.exit_code == 3 and "mailbox ngo:" in failed.output
+
+
+def test_check_reports_each_mailbox_and_the_smtp_server_and_changes_nothing(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, smtp_server: SmtpServer
+) -> None:
+    config = configured(tmp_path, dovecot, mail_user, smtp_server)
+    dovecot.append_many(mail_user, "INBOX", [application(1), application(2)])
+    folders = dovecot.folders(mail_user)
+    result = CliRunner().invoke(main, ["--config", str(config), "check", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    [box] = report["mailboxes"]
+    assert box["login"] == "ok" and box["error"] == "" and "IMAP4REV1" in box["capabilities"]
+    assert box["delimiter"] == dovecot_delimiter(dovecot, mail_user)
+    assert box["namespace"] == [["", box["delimiter"]]]
+    assert box["can_create"].startswith(("yes", "no", "unknown"))
+    assert {"folder": "inbox-bot/omp-charge-projet-2026/incomplete", "exists": False} in box["folders"]
+    assert box["waiting"] == 2 and report["smtp"].startswith("ok")
+    assert dovecot.folders(mail_user) == folders and not (tmp_path / "var" / "db.sqlite").exists()
+    assert smtp_server.messages() == []
+
+    # After a run the two are read; one more arrives: one waits, and the folders now exist.
+    run_once(config)
+    dovecot.append(mail_user, "INBOX", application(3))
+    plain = CliRunner().invoke(main, ["--config", str(config), "check"], catch_exceptions=False)
+    assert plain.exit_code == 0, plain.output
+    assert "login ok" in plain.output and "mails waiting for the next poll: 1" in plain.output
+    assert "inbox-bot/omp-charge-projet-2026/incomplete (exists)" in plain.output
+
+    # A mailbox that cannot be reached and an SMTP server that is gone: named, exit 3.
+    smtp_server_port = f"port = {smtp_server.port}"
+    text = config.read_text(encoding="utf-8").replace(f"port = {dovecot.port}", "port = 1")
+    config.write_text(text.replace(smtp_server_port, "port = 2"), encoding="utf-8")
+    failed = CliRunner().invoke(main, ["--config", str(config), "check", "--json"])
+    assert failed.exit_code == 3
+    report = json.loads(failed.output)
+    assert report["mailboxes"][0]["login"] == "failed" and report["mailboxes"][0]["error"]
+    assert not report["smtp_ok"]
+
+
+def dovecot_delimiter(dovecot: DovecotServer, user: MailUser) -> str:
+    with dovecot.connect(user) as client:
+        return str(client.list_folders("", "")[0][1].decode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from inbox_bot.cli.common import CONFIG_ENV, VERDICTS, Context, default_config_h
 from inbox_bot.core.errors import ExitStatus, InboxBotError
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.daemon import pipeline_setup
+from inbox_bot.daemon.check import check_all
 from inbox_bot.daemon.dry_run import dry_run_mailboxes
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.operator.overview import full_status
@@ -171,6 +173,30 @@ def run(obj: Context, once: bool, dry_run: bool) -> None:
     for problem in problems:
         click.echo(f"inbox-bot: {problem}", err=True)
     if problems:
+        sys.exit(ExitStatus.SERVICE_FAILED)
+
+
+@main.command()
+@json_option("One JSON object.")
+@click.pass_obj
+def check(obj: Context, output: str) -> None:
+    """Connect to every mailbox and the SMTP server and say what inbox-bot would find; change nothing.
+
+    Per mailbox: login, capabilities, delimiter and namespace, whether folders can be created (from ACL
+    MYRIGHTS when the server has ACL, else unknown), the folders it would file into (and whether they exist),
+    how many mails the next poll would read. Exits 3 when a server failed.
+
+    \b
+    Example:
+      inbox-bot --config config.toml check
+      inbox-bot --config config.toml check --json
+    """
+    report = check_all(obj.settings, obj.rules())
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        views.print_check(views.console(), report.as_dict())
+    if report.failed:
         sys.exit(ExitStatus.SERVICE_FAILED)
 
 

@@ -312,6 +312,26 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
         out.print(f"[red]{escape(error)}[/]")
 
 
+def print_check(out: Console, report: dict[str, Any]) -> None:
+    """`check`: one block per mailbox, then the SMTP server; a failure in red."""
+    for box in report["mailboxes"]:
+        out.print(f"[bold]mailbox {escape(box['name'])}[/]: login {box['login']}")
+        if box["error"]:
+            out.print(f"  [red]{escape(box['error'])}[/]")
+            continue
+        namespace = ", ".join(f"{prefix!r} (delimiter {delim!r})" for prefix, delim in box["namespace"]) or "none"
+        out.print(f"  capabilities: {escape(' '.join(box['capabilities']))}")
+        out.print(f"  delimiter: {box['delimiter']!r}; personal namespace: {escape(namespace)}")
+        out.print(f"  can create folders: {escape(box['can_create'])}")
+        out.print(f"  mails waiting for the next poll: {box['waiting']}")
+        out.print("  files into:")
+        for folder in box["folders"]:
+            there = "exists" if folder["exists"] else "to be created"
+            out.print(f"    {escape(folder['folder'])} ({there})")
+    smtp = escape(str(report["smtp"]))
+    out.print(f"[bold]smtp[/]: {smtp}" if report["smtp_ok"] else f"[red]smtp: {smtp}[/]")
+
+
 def sources_table(rows: Sequence[dict[str, Any]]) -> Table:
     table = Table(title="Sources")
     for column in ("name", "kind", "host or path", "folder", "filed into", "login"):
