@@ -9,11 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.models import MatchResult
+from inbox_bot.daemon.pipeline_setup import build_pipeline
+from inbox_bot.daemon.poller import MailboxPoller
 from inbox_bot.outgoing import outbox, replies
+from inbox_bot.sources.memory import MemoryServer
+from inbox_bot.sources.memory_mailbox import MemoryMailbox
 from inbox_bot.storage import outbox_rows
 from inbox_bot.storage.store import Store
+from inbox_bot.triage.pipeline import Triaged
 from inbox_bot.triage.threads import MAX_REFERENCES, follow_thread, thread_ids
+from tests.pollkit import application, mailbox_settings
 from tests.smtpd import APPLICANT, document, parsed_mail, record, smtp_settings, triage_result
 from tests.values import RULES
 
@@ -113,3 +120,34 @@ def test_the_store_knows_our_message_ids_and_the_call_of_a_thread(tmp_path: Path
     )  # fmt: skip
     assert [row["kind"] for row in outbox.rows(store, "queued")] == ["incomplete", "receipt"]
     assert store.events(mail_id)[-1]["kind"] == "reply_skipped"
+
+
+# ---------------------------------------------------------------- first contact, on the in-memory twin
+
+
+def test_the_first_poll_holds_back_everything_later_polls_only_old_mail(
+    memory_server: MemoryServer, store: Store
+) -> None:
+    # GIVEN a mailbox with two mails, one received months ago, that inbox-bot never watched
+    now = datetime.now(UTC)
+    memory_server.append("INBOX", application(1), internaldate=now - timedelta(days=200))
+    memory_server.append("INBOX", application(2), internaldate=now - timedelta(minutes=5))
+    asked: list[str | None] = []
+
+    def plan(triaged: Triaged, box: MailboxSettings, store: Store, held_back: str | None) -> None:
+        asked.append(held_back)
+
+    pipeline = build_pipeline(Settings(), RULES)
+    polled = MailboxPoller(
+        mailbox_settings(), store, lambda: pipeline, max_mail_bytes=40_000_000, plan_reply=plan,
+        mailboxes=lambda box: MemoryMailbox(memory_server, box.name, box.folder),
+        reply_max_age=timedelta(days=2),
+    )  # fmt: skip
+    # WHEN it is polled for the first time, THEN nothing it reads may be answered
+    polled.poll()
+    assert asked == ["first_contact", "first_contact"]
+    # WHEN more mail comes, THEN only what our server received over max_age ago is held back
+    memory_server.append("INBOX", application(3), internaldate=now - timedelta(days=3))
+    memory_server.append("INBOX", application(4), internaldate=now)
+    polled.poll()
+    assert asked[2:] == ["max_age", None]

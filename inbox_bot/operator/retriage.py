@@ -23,6 +23,7 @@ from inbox_bot.operator.replay import MailState, ReplayHistory
 from inbox_bot.storage import judgements, mails
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.decide import missing_kinds
+from inbox_bot.triage.threads import Threads
 
 COMPARED = ("call", "verdict", "missing", "kinds", "sender", "subject", "message_id")
 Track = Callable[[Sequence[dict[str, Any]]], Iterable[dict[str, Any]]]
@@ -39,7 +40,7 @@ class Judged(Protocol):
 class Triager(Protocol):
     """The pipeline, seen from here (inbox_bot.triage.pipeline.Pipeline is one)."""
 
-    def triage(self, raw: RawMail, history: ReplayHistory) -> Judged: ...
+    def triage(self, raw: RawMail, history: ReplayHistory, threads: Threads | None = None) -> Judged: ...
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _rejudge(
         change.skipped = raw
         return change, None
     history.at(mail_id)
-    judged = triager.triage(raw, history)
+    judged = triager.triage(raw, history, threads=store)  # an answer to our notice keeps its thread's call
     result, change.kept = apply_pins(judged.result, pins(store, mail_id), row, rules, history)
     change.after = _view(result)
     return change, (result, judged.attachments)
