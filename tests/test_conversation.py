@@ -31,6 +31,7 @@ APPLICANT = "candidat1@example.ma"
 PASSING = f"Authentication-Results: mx.ngo.example; spf=pass smtp.mailfrom={APPLICANT}\r\n".encode()
 SUBJECT = "Candidature_chargé(e) de projet_OMP"
 COVER = make_pdf(["Lettre de motivation", "Madame, Monsieur, j'ai l'honneur de vous présenter ma candidature"])
+INCOMPLETE = "inbox-bot/omp-charge-projet-2026/incomplete"
 REFERENCES = make_pdf(["Liste des références professionnelles", "Missions similaires", "Maître d'ouvrage"])
 
 
@@ -220,7 +221,7 @@ def test_check_reports_each_mailbox_and_the_smtp_server_and_changes_nothing(
     assert box["delimiter"] == dovecot_delimiter(dovecot, mail_user)
     assert box["namespace"] == [["", box["delimiter"]]]
     assert box["can_create"].startswith(("yes", "no", "unknown"))
-    assert {"folder": "inbox-bot/omp-charge-projet-2026/incomplete", "exists": False} in box["folders"]
+    assert {"folder": INCOMPLETE, "name": INCOMPLETE, "exists": False} in box["folders"]
     assert box["waiting"] == 2 and report["smtp"].startswith("ok")
     assert dovecot.folders(mail_user) == folders and not (tmp_path / "var" / "db.sqlite").exists()
     assert smtp_server.messages() == []
@@ -231,7 +232,7 @@ def test_check_reports_each_mailbox_and_the_smtp_server_and_changes_nothing(
     plain = CliRunner().invoke(main, ["--config", str(config), "check"], catch_exceptions=False)
     assert plain.exit_code == 0, plain.output
     assert "login ok" in plain.output and "mails waiting for the next poll: 1" in plain.output
-    assert "inbox-bot/omp-charge-projet-2026/incomplete (exists)" in plain.output
+    assert f"{INCOMPLETE} -> {INCOMPLETE} (exists)" in plain.output
 
     # A mailbox that cannot be reached and an SMTP server that is gone: named, exit 3.
     smtp_server_port = f"port = {smtp_server.port}"

@@ -322,12 +322,13 @@ def print_check(out: Console, report: dict[str, Any]) -> None:
         namespace = ", ".join(f"{prefix!r} (delimiter {delim!r})" for prefix, delim in box["namespace"]) or "none"
         out.print(f"  capabilities: {escape(' '.join(box['capabilities']))}")
         out.print(f"  delimiter: {box['delimiter']!r}; personal namespace: {escape(namespace)}")
+        out.print(f"  our folders go under: {escape(repr(box['prefix']))}")
         out.print(f"  can create folders: {escape(box['can_create'])}")
         out.print(f"  mails waiting for the next poll: {box['waiting']}")
         out.print("  files into:")
         for folder in box["folders"]:
             there = "exists" if folder["exists"] else "to be created"
-            out.print(f"    {escape(folder['folder'])} ({there})")
+            out.print(f"    {escape(folder['folder'])} -> {escape(folder['name'])} ({there})")
     smtp = escape(str(report["smtp"]))
     out.print(f"[bold]smtp[/]: {smtp}" if report["smtp_ok"] else f"[red]smtp: {smtp}[/]")
 

@@ -32,6 +32,7 @@ class MailboxCheck:
     error: str = ""
     capabilities: list[str] = field(default_factory=list)
     delimiter: str = ""
+    prefix: str = ""
     namespace: list[tuple[str, str]] = field(default_factory=list)
     can_create: str = ""
     folders: list[dict[str, Any]] = field(default_factory=list)  # {"folder", "exists"}
@@ -81,10 +82,11 @@ def check_mailbox(box: MailboxSettings, rules: Mapping[str, Rule], store: Store 
         with imap.connect():
             found.login = "ok"
             seen = probe(imap)
-            found.capabilities, found.delimiter = seen.capabilities, seen.delimiter
+            found.capabilities, found.delimiter, found.prefix = seen.capabilities, seen.delimiter, seen.prefix
             found.namespace = seen.personal_namespaces
             found.can_create = seen.can_create
-            found.folders = [{"folder": f, "exists": f in seen.folders} for f in filing_folders(box, rules)]
+            names = {path: imap.folder_name(path) for path in filing_folders(box, rules)}
+            found.folders = [{"folder": path, "name": n, "exists": n in seen.folders} for path, n in names.items()]
             state = imap.status()
             ledger = Ledger(store, box.name, box.folder) if store is not None else None
             known = ledger.max_uid(state.uidvalidity) if ledger is not None else None

@@ -20,20 +20,20 @@ CREATE_RIGHTS = frozenset("kc")  # RFC 4314 `k` (create mailboxes); RFC 2086 ser
 @dataclass(frozen=True)
 class Probe:
     capabilities: list[str]
-    delimiter: str  # "" for a flat server
-    personal_namespaces: list[tuple[str, str]]  # (prefix, delimiter); [] when the server has no NAMESPACE
+    delimiter: str  # "" for a flat server; as filing uses it (the config's folder_delimiter, else detected)
+    prefix: str  # where our folders go (the config's folder_prefix, else the personal namespace)
+    personal_namespaces: list[tuple[str, str]]  # (prefix, delimiter) as NAMESPACE says; [] without it
     can_create: str  # "yes" | "no" | "unknown", then why
-    folders: set[str] = field(default_factory=set)
+    folders: set[str] = field(default_factory=set)  # every folder the server lists
 
 
 def probe(mailbox: ImapMailbox) -> Probe:
     """Ask the connected server what it is like; nothing is created, selected for writing or flagged."""
-    capabilities = sorted(mailbox.capabilities)
-    rows = mailbox._list("", "")
-    delimiter = _text(rows[0][1]) if rows and rows[0][1] else ""
+    capabilities = sorted(mailbox.capabilities.names)
+    layout = mailbox.folder_layout()
     folders = {name for _, _, name in mailbox._list("", "*")}
     personal = _namespaces(mailbox) if "NAMESPACE" in mailbox.capabilities else []
-    return Probe(capabilities, delimiter, personal, _can_create(mailbox), folders)
+    return Probe(capabilities, layout.delimiter, layout.prefix, personal, _can_create(mailbox), folders)
 
 
 def waiting(mailbox: ImapMailbox, state: FolderState, above_uid: int | None) -> int:
