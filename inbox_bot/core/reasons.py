@@ -34,6 +34,7 @@ class ReasonCode(StrEnum):
     NOT_ABOUT_CALL = "not_about_call"  # addressed, calls
     AMBIGUOUS_CALL = "ambiguous_call"  # calls
     SUBJECT_IMPOSED = "subject_imposed"  # call
+    THREAD_OF_CALL = "thread_of_call"  # call: answers a mail of that call's thread (In-Reply-To/References)
     SUBJECT_VARIANT = "subject_variant"  # call, words
     SUBJECT_TOPIC = "subject_topic"  # call, topic
     TEXT_TOPIC = "text_topic"  # call, topic

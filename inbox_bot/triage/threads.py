@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from inbox_bot.core.models import MatchResult, ParsedMail, Rule
+from inbox_bot.core.reasons import ReasonCode, reason
 
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 MAX_REFERENCES = 100  # a longer References header is hostile: its newest ids are kept
@@ -42,4 +43,4 @@ def follow_thread(
         return matched
     if matched.ambiguous and call not in matched.ambiguous:
         return matched
-    return MatchResult(call=call, reasons=[f"answers a mail of the thread of {call} (In-Reply-To/References)"])
+    return MatchResult(call=call, reasons=[reason(ReasonCode.THREAD_OF_CALL, call=call)])
