@@ -24,7 +24,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.parser import Parser
+from email.parser import BytesParser, Parser
 from email.utils import format_datetime, formataddr
 from typing import Self
 
@@ -107,6 +107,7 @@ class MessageBuilder:
         self._text = ""
         self._html: str | None = None
         self._attachments: list[tuple[str, bytes, str]] = []
+        self._messages: list[tuple[bytes, str | None]] = []
         self._content: Message | None = None
 
     # ------------------------------------------------------------ addressing and headers
@@ -181,6 +182,11 @@ class MessageBuilder:
         self._attachments.append((filename, data, mime))
         return self
 
+    def attach_message(self, raw: bytes, filename: str | None = None) -> Self:
+        """Attach a whole mail as message/rfc822, as Outlook's "Forward as attachment" does."""
+        self._messages.append((raw, filename))
+        return self
+
     def content(self, part: Message) -> Self:
         """Use a ready-made MIME tree (a delivery report, say) instead of body + attachments."""
         self._content = part
@@ -201,6 +207,12 @@ class MessageBuilder:
         for filename, data, mime in self._attachments:
             maintype, _, subtype = mime.partition("/")
             message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        for raw, name in self._messages:
+            enclosed = BytesParser(policy=POLICY).parsebytes(raw)
+            if name:
+                message.add_attachment(enclosed, filename=name)
+            else:
+                message.add_attachment(enclosed)
         return message
 
     def _header_lines(self) -> list[str]:
@@ -379,6 +391,25 @@ def make_pdf(
     return bytes(pdf.output())
 
 
+def make_pdf_pages(pages: Sequence[Sequence[str]], *, created: datetime = FIXED_DATE) -> bytes:
+    """A text PDF with one page per item (each a list of lines, "# " a heading): a combined or scanned dossier."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_creation_date(created)
+    pdf.set_auto_page_break(auto=False)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            heading = line.startswith("# ")
+            pdf.set_font("helvetica", style="B" if heading else "", size=13 if heading else 10)
+            text = pdf_safe(line[2:] if heading else line) or " "
+            pdf.multi_cell(0, 6.5 if heading else 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
 def make_docx(
     paragraphs: Sequence[str],
     *,
@@ -387,12 +418,16 @@ def make_docx(
     author: str = "",
     created: datetime = FIXED_DATE,
 ) -> bytes:
-    """A DOCX of one paragraph per item ("# " marks a heading); `rtl` lays paragraphs right to left."""
+    """A DOCX of one paragraph per item ("# " marks a heading, "\f" a page break typed by hand); `rtl` lays
+    paragraphs right to left."""
     from docx import Document
     from docx.oxml import OxmlElement
 
     document = Document()
     for text in paragraphs:
+        if text == "\f":
+            document.add_page_break()  # type: ignore[no-untyped-call]
+            continue
         heading = text.startswith("# ")
         paragraph = document.add_paragraph()
         run = paragraph.add_run(text[2:] if heading else text)

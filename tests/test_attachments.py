@@ -38,6 +38,7 @@ from tests.docmakers import (
     set_declared_size,
     set_encrypted_flag,
 )
+from tests.mailbuilder import make_docx as word_file
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(200)
 PE = b"MZ\x90\x00\x03" + bytes(59) + b"This program cannot be run in DOS mode.\r\n" + bytes(200)
@@ -77,11 +78,20 @@ def test_pdf_gives_text_pages_hash_and_type() -> None:
     assert attachment.inside is None
 
 
-def test_pdf_text_stops_after_the_first_pages_but_counts_them_all() -> None:
-    attachment = read_one("long.pdf", make_pdf(["Note méthodologique"], pages=6))
-    assert attachment.pages == 6
-    assert "Page 3" in attachment.text
-    assert "Page 4" not in attachment.text
+def test_pdf_text_is_the_first_and_last_pages_in_their_places_and_counts_them_all() -> None:
+    attachment = read_one("long.pdf", make_pdf(["Note méthodologique"], pages=40))
+    assert attachment.pages == 40
+    pages = attachment.text.split("\f")
+    assert len(pages) == 40  # a page not read is empty, so the n-th piece is page n
+    read = [number for number, text in enumerate(pages, start=1) if text]
+    assert len(read) == 12
+    assert read[:4] == [1, 2, 3, 4] and read[-4:] == [37, 38, 39, 40]  # the start, the end, four between
+    assert all(f"Page {number}" in pages[number - 1] for number in read)
+
+
+def test_a_page_break_typed_in_word_separates_pages() -> None:
+    data = word_file(["Curriculum vitae", "\f", "Lettre de motivation"])
+    assert read_one("doc.docx", data).text.split("\f") == ["Curriculum vitae\n", "\nLettre de motivation"]
 
 
 def test_docx_gives_paragraphs_and_table_cells() -> None:

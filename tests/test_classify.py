@@ -243,13 +243,15 @@ def test_fold() -> None:
     assert fold("الإداريـة") == fold("الاداريه")
 
 
-def test_classify_is_pure() -> None:
-    source = Path(__file__).resolve().parents[1] / "inbox_bot" / "triage" / "classify.py"
+@pytest.mark.parametrize("module", ["classify.py", "pages.py", "own_kinds.py"])
+def test_classify_is_pure(module: str) -> None:
+    source = Path(__file__).resolve().parents[1] / "inbox_bot" / "triage" / module
     imported = set()
     for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             imported |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
-    assert imported <= {"__future__", "re", "unicodedata", "dataclasses", "inbox_bot.core.models",
-                        "inbox_bot.core.reasons"}
+    assert imported <= {"__future__", "re", "unicodedata", "dataclasses", "collections.abc",
+                        "inbox_bot.core.models", "inbox_bot.core.reasons", "inbox_bot.triage.pages",
+                        "inbox_bot.triage.classify"}

@@ -176,6 +176,15 @@ def test_spf_dkim_or_dmarc_pass_for_the_senders_domain_is_enough(results: list[s
     assert isinstance(plan(parsed_mail(authentication_results=results)), replies.Plan)
 
 
+def test_a_dossier_forwarded_by_our_staff_is_answered_to_its_applicant() -> None:
+    staff = parsed_mail(authentication_results=[f"{AUTHSERV}; spf=pass smtp.mailfrom=karim.alaoui@example.ma"])
+    result = triage_result(staff, CHARGE.id, "incomplete", ["references"]).model_copy(
+        update={"sender": "sara.bennani@example.org", "sender_name": "Sara Bennani", "forwarded_by": staff.sender})
+    found = replies.plan_reply(result, CHARGE, staff, [], OWN, {AUTHSERV})
+    assert isinstance(found, replies.Plan)
+    assert (found.to, found.to_name) == ("sara.bennani@example.org", "Sara Bennani")
+
+
 def test_authentication_results_are_parsed_with_comments() -> None:
     header = "mx.google.com; spf=pass (google.com: domain of a@b.ma (x; y) designates 1.2.3.4) smtp.mailfrom=a@b.ma"
     expected = ("mx.google.com", [("spf", "pass", {"smtp.mailfrom": "a@b.ma"})])

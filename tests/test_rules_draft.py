@@ -51,7 +51,7 @@ def test_each_seed_gives_back_its_shipped_rule(rule: Rule) -> None:
     assert result["deadline"]["closes_at_utc"] == closes
     assert result["deadline"]["zone"] == rule.deadline.zone
     assert result["late_policy"] == rule.deadline.late_policy.value
-    assert result["required"] == sorted(kind.value for kind in rule.documents.required)
+    assert result["required"] == sorted(str(kind) for kind in rule.documents.required)
     assert result["review"] == []
     for field in ("addresses", "deadline", "late_policy", "required"):
         assert result["evidence"][field], f"{field} has no evidence"

@@ -29,6 +29,8 @@ PARAMS = {
     "topic": "migration", "reference": "AMUSSU/2024/226", "words": "cabinet, omp", "message_id": "<m@x>",
     "pages": "14", "limit": "10", "signals": "Auto-Submitted: auto-replied", "error": "—", "text": "texte",
     "phrases": "'prix unitaire'", "more": "2", "score": "4", "needed": "3", "best": "14",
+    "phrase": "demande de stage", "how": "attached", "by": "k.amrani@oxfam.org", "sender": "Sara <s@gmail.com>",
+    "evidence": "le nom dit « CIN »",
 }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from inbox_bot.core import reasons as reason_data
 from inbox_bot.core.document_states import Held, document_states, held
 from inbox_bot.core.models import Rule, TriageResult
 from inbox_bot.core.wording import Language, for_json, kind_label, language_of, state_label
+from inbox_bot.storage.mails import each_kind
 
 
 def language(rules: Mapping[str, Rule], call: str | None) -> Language:
@@ -19,7 +20,7 @@ def language(rules: Mapping[str, Rule], call: str | None) -> Language:
 
 def triage_row(result: TriageResult, lang: Language) -> dict[str, Any]:
     documents = [{"filename": d.filename, "kind": d.kind.value, "mime": d.mime} for d in result.documents]
-    holding = [Held(d.kind.value, d.problem is None) for d in result.documents]
+    holding = [Held(kind, d.problem is None) for d in result.documents for kind in dict.fromkeys(d.all_kinds())]
     row = {**result.summary(), "documents": documents}
     return _with_words(row, holding, result.reasons, lang)
 
@@ -37,7 +38,7 @@ def stored_row(row: Mapping[str, Any], documents: Sequence[dict[str, Any]], lang
         "documents": [{"filename": d["filename"], "kind": d["kind"], "mime": d["mime"]} for d in documents],
         "received_at": row["received_at"],
     }
-    return _with_words(shown, held(documents), reason_data.load_all(row["reasons"]), lang)
+    return _with_words(shown, held(each_kind(list(documents))), reason_data.load_all(row["reasons"]), lang)
 
 
 def _with_words(
@@ -61,7 +62,7 @@ def show_words(detail: dict[str, Any], rules: Mapping[str, Rule]) -> dict[str, A
     for mail in detail["mails"]:
         lang = language(rules, mail["call"])
         found = reason_data.load_all(mail["reasons"])
-        states = document_states(held(mail["documents"]), mail["missing"] or [], found)
+        states = document_states(held(each_kind(mail["documents"])), mail["missing"] or [], found)
         documents = [_document_words(d, lang) for d in mail["documents"]]
         mails.append({**mail, "reasons": for_json(found, lang), "documents": documents,
                       "states": {kind: state_label(state, lang) for kind, state in states.items()}})

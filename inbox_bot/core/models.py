@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from inbox_bot.core.dates import parse_local
 from inbox_bot.core.reasons import Reason
@@ -102,10 +103,32 @@ class Deadline(Strict):
         return end_of_day.replace(tzinfo=tz)
 
 
+# A kind of document by its id: a DocumentKind value, or a kind the rule declares under [kinds.<id>]
+KindId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+Language = Literal["fr", "ar", "en"]
+
+
+class OwnKind(Strict):
+    """A document a call asks for that the built-in kinds do not cover: a copy of the ID card, diplomas..."""
+
+    label: dict[Language, str] = Field(description="What to call it in replies, the digest and the export.")
+    words: dict[Language, list[str]] = Field(
+        description="Words or phrases of its name or text that tell it (case and accents do not matter)."
+    )
+
+    @model_validator(mode="after")
+    def _usable(self) -> OwnKind:
+        if "fr" not in self.label:
+            raise ValueError("give at least its French label: label = { fr = \"...\" }")
+        if not any(word.strip() for words in self.words.values() for word in words):
+            raise ValueError("give the words that tell it: words = { fr = [\"...\"], ar = [...], en = [...] }")
+        return self
+
+
 class Documents(Strict):
-    required: list[DocumentKind]
-    optional: list[DocumentKind] = []
-    max_pages: dict[DocumentKind, Annotated[int, Field(gt=0)]] = {}
+    required: list[KindId]
+    optional: list[KindId] = []
+    max_pages: dict[KindId, Annotated[int, Field(gt=0)]] = {}
 
     @model_validator(mode="after")
     def _no_overlap(self) -> Documents:
@@ -155,6 +178,11 @@ class Rule(Strict):
     topics: list[str] = Field(
         default=[], description="Words or phrases that show a mail is about this call (subject, body, files)."
     )
+    staff: list[str] = Field(
+        default=[],
+        description="Addresses or @domains of the organisation's own people (beyond the private domain of "
+        "`addresses`): a dossier they forward is the original sender's.",
+    )
     deadline: Deadline
     documents: Documents
     criteria: list[Criterion] = []
@@ -163,6 +191,9 @@ class Rule(Strict):
         description="Kinds kept closed (a second envelope) until `inbox-bot unseal`, e.g. [\"financial_offer\"].",
     )
     replies: Replies = Replies()
+    kinds: dict[KindId, OwnKind] = Field(
+        default={}, description="The call's own kinds of document, beyond the built-in ones: [kinds.<id>]."
+    )
 
     @field_validator("addresses")
     @classmethod
@@ -175,6 +206,40 @@ class Rule(Strict):
                 raise ValueError(f"{value!r} is not an email address (expected name@domain.tld)")
             cleaned.append(address)
         return cleaned
+
+    @model_validator(mode="after")
+    def _kinds_known(self) -> Rule:
+        builtin = {kind.value for kind in DocumentKind}
+        shadowing = sorted(set(self.kinds) & builtin)
+        if shadowing:
+            raise ValueError(f"kinds: {shadowing} are built-in kinds already: give your own kind another id")
+        documents = self.documents
+        named: list[tuple[tuple[str, int | str], str]] = []
+        named += [(("required", i), k) for i, k in enumerate(documents.required)]
+        named += [(("optional", i), k) for i, k in enumerate(documents.optional)]
+        named += [(("max_pages", k), k) for k in documents.max_pages]
+        unknown = [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "unknown_kind",
+                    "{kind!r} is neither a built-in kind ({builtin}) nor one of the call's own: declare it under "
+                    "[kinds.{kind}] with its label and words",
+                    {"kind": kind, "builtin": ", ".join(sorted(builtin))},
+                ),
+                loc=("documents", *where),
+                input=kind,
+            )
+            for where, kind in named
+            if kind not in builtin and kind not in self.kinds
+        ]
+        if unknown:  # raised with each kind's place, so the error names the field (documents.required.0)
+            raise ValidationError.from_exception_data("Rule", unknown)
+        return self
+
+    def own_label(self, kind: str, language: Language = "fr") -> str | None:
+        """The label of one of the call's own kinds, in `language` (else French); None for a built-in kind."""
+        own = self.kinds.get(kind)
+        return None if own is None else own.label.get(language, own.label["fr"])
 
     @model_validator(mode="after")
     def _subject_or_topics(self) -> Rule:
@@ -234,6 +299,15 @@ class MailPart(BaseModel):
     declared_mime: str = ""
 
 
+class Forwarded(Strict):
+    """The sender of a mail this one forwards (attached whole, or quoted inline below a client's header block)."""
+
+    sender: str  # address, lower case
+    sender_name: str = ""
+    subject: str = ""
+    how: Literal["attached", "inline"] = "inline"
+
+
 class ParsedMail(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -254,11 +328,20 @@ class ParsedMail(BaseModel):
     references: str = ""
     return_path: str | None = None
     authentication_results: list[str] = []
+    forwarded: list[Forwarded] = []  # the mails it forwards, outermost first
+
+
+class KindFound(Strict):
+    """One kind of document a file holds, where, and what says so: a combined file holds several."""
+
+    kind: str  # a DocumentKind value, or a kind the call's rule declares itself
+    pages: list[int] = []  # 1-based pages that read as this kind; empty: the file as a whole
+    evidence: list[str] = []
 
 
 class ClassifiedDocument(Strict):
     filename: str
-    kind: DocumentKind
+    kind: DocumentKind  # the main kind: what the file mostly is
     mime: str
     size: int
     sha256: str
@@ -266,6 +349,11 @@ class ClassifiedDocument(Strict):
     problem: Reason | None = None
     inside: str | None = None
     reasons: list[Reason] = []
+    kinds: list[KindFound] = []  # every kind it holds, the main one first; empty: `kind` alone
+
+    def all_kinds(self) -> list[str]:
+        """Every kind the file holds, the main one first."""
+        return [found.kind for found in self.kinds] or [self.kind.value]
 
 
 class MatchResult(Strict):
@@ -277,7 +365,7 @@ class MatchResult(Strict):
 class DossierSoFar(Strict):
     """What the store already holds for one applicant and call, before this mail."""
 
-    kinds: frozenset[DocumentKind] = frozenset()
+    kinds: frozenset[str] = frozenset()  # DocumentKind values and the rule's own kinds
     document_hashes: frozenset[str] = frozenset()
     message_ids: frozenset[str] = frozenset()
     mails: int = 0
@@ -286,7 +374,7 @@ class DossierSoFar(Strict):
 
 class Decision(Strict):
     verdict: Verdict
-    missing: list[DocumentKind]
+    missing: list[str]  # kind ids: DocumentKind values and the rule's own
     reasons: list[Reason]
 
 
@@ -298,11 +386,12 @@ class TriageResult(Strict):
     subject: str
     call: str | None
     verdict: Verdict
-    missing: list[DocumentKind]
+    missing: list[str]
     documents: list[ClassifiedDocument]
     received_at: datetime
     received_source: ReceivedSource
     reasons: list[Reason]
+    forwarded_by: str = ""  # who forwarded it, when the applicant (`sender`) is the forwarded mail's sender
 
     def summary(self) -> dict[str, object]:
         """The JSON shape `triage --json` and `list --json` print."""
@@ -310,11 +399,13 @@ class TriageResult(Strict):
             "file": self.file,
             "message_id": self.message_id,
             "sender": self.sender,
+            "forwarded_by": self.forwarded_by,
             "subject": self.subject,
             "call": self.call,
             "verdict": self.verdict.value,
-            "missing": [kind.value for kind in self.missing],
-            "documents": [{"filename": d.filename, "kind": d.kind.value, "mime": d.mime} for d in self.documents],
+            "missing": [str(kind) for kind in self.missing],
+            "documents": [{"filename": d.filename, "kind": d.kind.value, "kinds": d.all_kinds(), "mime": d.mime}
+                          for d in self.documents],
             "received_at": self.received_at.isoformat(),
             "reasons": [r.as_dict() for r in self.reasons],
         }

@@ -40,6 +40,13 @@ class ReasonCode(StrEnum):
     TEXT_TOPIC = "text_topic"  # call, topic
     BODY_CITES = "body_cites"  # call, reference
     CARRIES_DOCUMENTS = "carries_documents"  # call, kinds
+    # other business than a call at the call's address: left unmatched
+    SPONTANEOUS_APPLICATION = "spontaneous_application"  # phrase, call
+    INTERNSHIP_REQUEST = "internship_request"  # phrase, call
+    INVITATION = "invitation"  # phrase, call
+    # who the applicant is
+    FORWARDED_BY_STAFF = "forwarded_by_staff"  # how ("attached" or "inline"), by, sender
+    FORWARDS_MAIL = "forwards_mail"  # how, sender
     # the verdict
     DUPLICATE_MAIL = "duplicate_mail"  # message_id, call
     DUPLICATE_FILES = "duplicate_files"
@@ -72,6 +79,8 @@ class ReasonCode(StrEnum):
     WEAK_EVIDENCE = "weak_evidence"  # kind, score, needed
     TIE = "tie"  # kinds, score
     LESS_LIKELY = "less_likely"  # kind, score, best
+    HOLDS_KINDS = "holds_kinds"  # file, kinds, detail (each kind's pages and evidence): a combined file
+    OWN_KIND = "own_kind"  # file, kind, evidence: a kind the call declares itself
     READ_BY_OCR = "read_by_ocr"  # file: the text was read from images by OCR, and may hold mistakes
 
 

@@ -97,6 +97,11 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.TEXT_TOPIC: "le message ou ses pièces parlent de « {topic} » ({call})",
         C.BODY_CITES: "le message cite « {reference} » ({call})",
         C.CARRIES_DOCUMENTS: "contient des pièces de candidature pour {call} ({kinds})",
+        C.SPONTANEOUS_APPLICATION: "une candidature spontanée ({phrase}), pas une candidature à {call}",
+        C.INTERNSHIP_REQUEST: "une demande de stage ({phrase}), pas une candidature à {call}",
+        C.INVITATION: "une invitation ({phrase}), pas une candidature à {call}",
+        C.FORWARDED_BY_STAFF: "transféré ({how}) par {by}, de l'organisation ; le candidat est l'expéditeur {sender}",
+        C.FORWARDS_MAIL: "transfère ({how}) un courriel envoyé d'abord par {sender}",
         C.DUPLICATE_MAIL: "le même message ({message_id}) a déjà été reçu pour {call}",
         C.DUPLICATE_FILES: "toutes les pièces jointes ont déjà été reçues de ce candidat",
         C.CLOCKS_DISAGREE: "le serveur l'a reçu le {server} mais son en-tête Received dit {header} : de part et "
@@ -127,6 +132,8 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.WEAK_EVIDENCE: "indices faibles : {kind} probable (score {score}, {needed} requis)",
         C.TIE: "égalité entre {kinds} (score {score})",
         C.LESS_LIKELY: "moins probable : {kind} (score {score} contre {best})",
+        C.HOLDS_KINDS: "{file} : plusieurs pièces dans un seul fichier : {kinds}",
+        C.OWN_KIND: "{file} : pièce propre à l'appel, {kind} ({evidence})",
         C.READ_BY_OCR: "{file} : lu par OCR (reconnaissance de caractères), le texte peut contenir des erreurs",
     },
     "ar": {
@@ -147,6 +154,11 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.TEXT_TOPIC: "الرسالة أو مرفقاتها تذكر «{topic}» ({call})",
         C.BODY_CITES: "الرسالة تذكر «{reference}» ({call})",
         C.CARRIES_DOCUMENTS: "تحمل وثائق ترشيح لـ {call} ({kinds})",
+        C.SPONTANEOUS_APPLICATION: "ترشيح تلقائي ({phrase})، وليس ترشيحا لـ {call}",
+        C.INTERNSHIP_REQUEST: "طلب تدريب ({phrase})، وليس ترشيحا لـ {call}",
+        C.INVITATION: "دعوة ({phrase})، وليست ترشيحا لـ {call}",
+        C.FORWARDED_BY_STAFF: "أعاد توجيهها ({how}) {by} من المنظمة؛ المترشح هو المرسل {sender}",
+        C.FORWARDS_MAIL: "تعيد توجيه ({how}) رسالة أرسلها أولا {sender}",
         C.DUPLICATE_MAIL: "نفس الرسالة ({message_id}) وردت من قبل لـ {call}",
         C.DUPLICATE_FILES: "كل المرفقات وردت من قبل من هذا المترشح",
         C.CLOCKS_DISAGREE: "استلمها الخادم في {server} لكن ترويسة Received تقول {header}: على جانبي الأجل "
@@ -177,6 +189,8 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.WEAK_EVIDENCE: "قرائن ضعيفة: {kind} محتمل (النقاط {score}، المطلوب {needed})",
         C.TIE: "تعادل بين {kinds} (النقاط {score})",
         C.LESS_LIKELY: "أقل احتمالًا: {kind} (النقاط {score} مقابل {best})",
+        C.HOLDS_KINDS: "{file}: عدة وثائق في ملف واحد: {kinds}",
+        C.OWN_KIND: "{file}: وثيقة خاصة بالإعلان، {kind} ({evidence})",
         C.READ_BY_OCR: "{file}: قُرئ بالتعرف الضوئي على الحروف، وقد يحتوي النص على أخطاء",
     },
     "en": {
@@ -197,6 +211,11 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.TEXT_TOPIC: "the mail or its documents speak of {topic!r} ({call})",
         C.BODY_CITES: "the body cites {reference!r} ({call})",
         C.CARRIES_DOCUMENTS: "carries application documents for {call} ({kinds})",
+        C.SPONTANEOUS_APPLICATION: "a spontaneous application ({phrase}), not an application to {call}",
+        C.INTERNSHIP_REQUEST: "an internship request ({phrase}), not an application to {call}",
+        C.INVITATION: "an invitation ({phrase}), not an application to {call}",
+        C.FORWARDED_BY_STAFF: "forwarded ({how}) by {by} of the organisation; the applicant is the sender {sender}",
+        C.FORWARDS_MAIL: "forwards ({how}) a mail first sent by {sender}",
         C.DUPLICATE_MAIL: "the same mail ({message_id}) was already received for {call}",
         C.DUPLICATE_FILES: "every attached file was already received from this applicant",
         C.CLOCKS_DISAGREE: "the server received it {server} but its Received header says {header}: on either "
@@ -227,12 +246,19 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.WEAK_EVIDENCE: "weak evidence: best guess {kind} scores {score}, {needed} needed",
         C.TIE: "tie between {kinds} (score {score})",
         C.LESS_LIKELY: "less likely {kind} (score {score} against {best})",
+        C.HOLDS_KINDS: "{file}: several documents in one file: {kinds}",
+        C.OWN_KIND: "{file}: the call's own kind {kind} ({evidence})",
         C.READ_BY_OCR: "{file}: read by OCR, the text may hold mistakes",
     },
 }  # fmt: skip
 _EXTENDED = {"fr": " prolongée", "ar": " الممدد", "en": " (extended)"}
 _MORE = {"fr": " et {n} autres", "ar": " و{n} أخرى", "en": " and {n} more"}
 _INSTANTS = ("received", "deadline", "server", "header")
+_HOW = {
+    "fr": {"attached": "en pièce jointe", "inline": "dans le corps du courriel"},
+    "ar": {"attached": "كمرفق", "inline": "في نص الرسالة"},
+    "en": {"attached": "attached", "inline": "inline"},
+}
 
 
 class _Params(dict[str, str]):
@@ -288,6 +314,8 @@ def _words(params: Mapping[str, str], language: Language) -> _Params:
     for key in _INSTANTS:
         if key in params:
             words[key] = _instant(params[key], language)
+    if "how" in params:
+        words["how"] = _HOW[language].get(params["how"], params["how"])
     words["extended"] = _EXTENDED[language] if params.get("extended") else ""
     more = params.get("more", "")
     words["more"] = _MORE[language].format(n=more) if more not in ("", "0") else ""

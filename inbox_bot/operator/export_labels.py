@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from inbox_bot.core.models import DocumentKind, Verdict
-from inbox_bot.outgoing.replies import KIND_LABELS, Language
+from inbox_bot.core.models import Rule, Verdict
+from inbox_bot.outgoing import replies
+from inbox_bot.outgoing.replies import Language
 
 State = Literal["present", "missing", "sealed"]
 
@@ -130,8 +131,9 @@ def state(language: Language, value: State) -> str:
     return STATES[language][value]
 
 
-def kind(language: Language, value: DocumentKind) -> str:
-    return KIND_LABELS[language][value]
+def kind(language: Language, value: str, rule: Rule | None = None) -> str:
+    """A kind's label; a call's own kind (declared in its rule) by the rule's label."""
+    return replies.label(value, language, rule)
 
 
 def words(language: Language) -> Words:

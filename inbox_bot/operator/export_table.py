@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from inbox_bot.core.models import DocumentKind
 from inbox_bot.core.timezones import morocco_time
 from inbox_bot.operator import export_labels as labels
 from inbox_bot.operator.export_model import Export, Row, Sealed
@@ -38,7 +37,7 @@ def local(moment: datetime) -> datetime:
 
 def header(export: Export) -> list[str]:
     words = labels.words(export.language)
-    kinds = [labels.kind(export.language, k) for k in export.rule.documents.required]
+    kinds = [labels.kind(export.language, k, export.rule) for k in export.rule.documents.required]
     return [words.ref, words.name, words.address, words.received, words.verdict, *kinds, words.files]
 
 
@@ -57,7 +56,7 @@ def cells(export: Export, row: Row) -> list[Cell]:
     return [text(v) if isinstance(v, str) else v for v in values]
 
 
-def _state(export: Export, row: Row, kind: DocumentKind) -> labels.State:
+def _state(export: Export, row: Row, kind: str) -> labels.State:
     if kind in row.missing:
         return "missing"
     return "sealed" if export.closed and kind in export.rule.sealed else "present"

@@ -95,7 +95,7 @@ def _missing_after(store: Store, rules: Mapping[str, Rule], row: dict[str, Any],
     history = ReplayHistory(store)
     history.at(int(row["id"]))
     documents = [as_document(d) for d in mails.documents(store, int(row["id"]))]
-    return [k.value for k in missing_kinds(rule, history.dossier(rule.id, row["sender"]), documents)]
+    return [str(k) for k in missing_kinds(rule, history.dossier(rule.id, row["sender"]), documents)]
 
 
 def as_document(row: dict[str, Any]) -> ClassifiedDocument:

@@ -195,7 +195,7 @@ def _view(result: TriageResult) -> dict[str, Any]:
     return {
         "call": result.call,
         "verdict": result.verdict.value,
-        "missing": [k.value for k in result.missing],
+        "missing": [str(k) for k in result.missing],
         "kinds": sorted(f"{d.filename}: {d.kind.value}" for d in result.documents),
         "sender": result.sender,
         "subject": result.subject,

@@ -11,7 +11,7 @@ from inbox_bot.core.document_states import DocumentState, document_states, held
 from inbox_bot.core.models import Rule
 from inbox_bot.core.reasons import Reason, ReasonCode, load_all
 from inbox_bot.core.timezones import morocco_time
-from inbox_bot.core.wording import Language, kind_label, render, verdict_label
+from inbox_bot.core.wording import Language, render, verdict_label
 from inbox_bot.outgoing import replies
 from inbox_bot.storage import mails, seals
 from inbox_bot.storage.store import Store
@@ -37,7 +37,7 @@ def mail_line(
     stored = mails.documents(store, row["id"])
     closed = {kind.value for kind in seals.closed_kinds(store, rule)}
     found = load_all(row["reasons"])
-    states = document_states(held(stored), row["missing"] or [], found)
+    states = document_states(held(mails.each_kind(stored)), row["missing"] or [], found)
     return {
         "id": ident,
         "applicant": replies.one_line(row["sender_name"] or "", 80),
@@ -46,9 +46,9 @@ def mail_line(
         "subject": replies.one_line(row["subject"] or "", 120),
         "call": rule.title if rule else "",
         "verdict": verdict_label(row["verdict"], LANGUAGE),
-        "documents": [_document(d, row["received_at"], closed) for d in stored],
-        "missing": _kinds(states, DocumentState.MISSING),
-        "to_fetch": _kinds(states, DocumentState.TO_FETCH),
+        "documents": [_document(d, row["received_at"], closed, rule) for d in stored],
+        "missing": _kinds(states, DocumentState.MISSING, rule),
+        "to_fetch": _kinds(states, DocumentState.TO_FETCH, rule),
         "withheld": withheld,
         "reasons": why(found),
     }
@@ -64,8 +64,9 @@ def local(iso: str) -> str:
     return morocco_time(datetime.fromisoformat(iso)).strftime("%d/%m/%Y %H:%M")
 
 
-def _document(document: Mapping[str, Any], received_at: str, closed: set[str]) -> str:
-    label = kind_label(document["kind"], LANGUAGE)
+def _document(document: dict[str, Any], received_at: str, closed: set[str], rule: Rule | None) -> str:
+    kinds = dict.fromkeys(mails.all_kinds(document))  # every kind it holds, each once, the main one first
+    label = " + ".join(replies.label(kind, LANGUAGE, rule) for kind in kinds)
     if document["kind"] in closed:  # a sealed offer: not even its name until the call is opened
         return f"pli fermé, reçu le {local(received_at)} ({label})"
     name = replies.one_line(document["filename"], 80)
@@ -74,5 +75,5 @@ def _document(document: Mapping[str, Any], received_at: str, closed: set[str]) -
     return f"{name} ({label})"
 
 
-def _kinds(states: Mapping[str, DocumentState], wanted: DocumentState) -> list[str]:
-    return [kind_label(kind, LANGUAGE) for kind, state in states.items() if state is wanted]
+def _kinds(states: Mapping[str, DocumentState], wanted: DocumentState, rule: Rule | None) -> list[str]:
+    return [replies.label(kind, LANGUAGE, rule) for kind, state in states.items() if state is wanted]

@@ -113,6 +113,9 @@ def plan_reply(
         return Skip(kind, f"{to} is a machine address")
     if not is_authenticated(to, parsed.authentication_results, authserv_ids):
         return Skip(kind, f"{to} is not authenticated by our server (no SPF/DKIM/DMARC pass): check by hand", True)
+    if result.forwarded_by and is_address(result.sender) and result.sender not in own_addresses:
+        # our own staff forwarded the dossier (authenticated just above): the applicant is its original sender
+        return Plan(kind, result.sender, result.sender_name)
     return Plan(kind, to, parsed.sender_name if to == parsed.sender else "")
 
 
@@ -259,8 +262,19 @@ def size_text(size: int, language: Language) -> str:
     return f"{grouped} {unit}"
 
 
-def labels(kinds: Iterable[DocumentKind], language: Language) -> list[str]:
-    return [KIND_LABELS[language][kind] for kind in kinds]
+def labels(kinds: Iterable[str], language: Language, rule: Rule | None = None) -> list[str]:
+    """Kinds of documents as the applicant reads them: the rule's own labels, else the built-in ones."""
+    return [label(kind, language, rule) for kind in kinds]
+
+
+def label(kind: str, language: Language, rule: Rule | None = None) -> str:
+    own = rule.own_label(kind, language) if rule is not None else None
+    if own is not None:
+        return own
+    try:
+        return KIND_LABELS[language][DocumentKind(kind)]
+    except ValueError:  # a kind the rule no longer declares: its id is all there is
+        return kind
 
 
 def one_line(value: str, limit: int = 200) -> str:
@@ -287,7 +301,7 @@ def reply_context(
         "applicant_name": one_line(result.sender_name, 120),
         "original_subject": one_line(result.subject, 200),
         "received_at": moment_text(result.received_at, language, seconds=True),
-        "missing": labels(result.missing, language),
+        "missing": labels(result.missing, language, rule),
         "files": file_lines(result, earlier, language),
         "says_complete": says_complete(result, rule),
     }

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from inbox_bot.core import reasons
 from inbox_bot.core.models import Attachment, TriageResult
-from inbox_bot.storage.mails import documents
+from inbox_bot.storage.mails import documents, kinds_json
 from inbox_bot.storage.readings import ocr_columns
 
 if TYPE_CHECKING:
@@ -21,10 +21,11 @@ def update_mail(store: Store, mail_id: int, result: TriageResult) -> None:
         {
             "call": result.call,
             "verdict": result.verdict.value,
-            "missing": json.dumps([k.value for k in result.missing]),
+            "missing": json.dumps([str(k) for k in result.missing]),
             "reasons": reasons.dump_all(result.reasons),
             "sender": result.sender,
             "sender_name": result.sender_name,
+            "forwarded_by": result.forwarded_by or None,
             "subject": result.subject,
             "message_id": result.message_id,
         },
@@ -50,6 +51,7 @@ def update_documents(
             "inside": d.inside,
             "reasons": reasons.dump_all(d.reasons),
             **ocr_columns(read.get(d.sha256)),
+            "kinds": kinds_json(d),
         }
         existing = old.pop((d.sha256, d.filename), None)
         if existing is not None:

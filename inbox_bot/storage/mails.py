@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from inbox_bot.core.models import DOSSIER_VERDICTS, DocumentKind, DossierSoFar
+from inbox_bot.core.models import DOSSIER_VERDICTS, ClassifiedDocument, DossierSoFar
 from inbox_bot.storage.extensions import deadline_override
 from inbox_bot.storage.rows import decoded
 
@@ -109,7 +110,7 @@ def dossier(store: Store, call: str, applicant: str, message_id: str | None = No
     """What is recorded for this applicant and call. With `message_id`, `message_ids` holds it alone when the
     call already has a mail of that Message-ID: one indexed look-up instead of every id of the call."""
     kinds = store.db.query(
-        "select distinct d.kind from documents d join mails m on m.id = d.mail_id "  # noqa: S608 (placeholders)
+        "select distinct d.kind, d.kinds from documents d join mails m on m.id = d.mail_id "  # noqa: S608
         f"where m.call = ? and m.sender = ? and d.problem is null and {_IN_DOSSIER}",
         [call, applicant, *_DOSSIER],
     )
@@ -126,7 +127,7 @@ def dossier(store: Store, call: str, applicant: str, message_id: str | None = No
         ids = store.db.execute("select message_id from mails where call = ?", [call]).fetchall()
     count = store.db.query("select count(*) as n from mails where call = ? and sender = ?", [call, applicant])
     return DossierSoFar(
-        kinds=frozenset(DocumentKind(r["kind"]) for r in kinds),
+        kinds=frozenset(kind for r in kinds for kind in all_kinds(r)),
         document_hashes=frozenset(r["sha256"] for r in hashes),
         message_ids=frozenset(row[0] for row in ids),
         mails=int(next(iter(count))["n"]),
@@ -172,3 +173,20 @@ def replay_rows(store: Store) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     mails_ = list(store.db.query("select id, call, sender, verdict, message_id, received_at from mails"))
     documents_ = list(store.db.query("select mail_id, kind, sha256, problem from documents order by id"))
     return mails_, documents_
+
+
+def all_kinds(row: dict[str, Any]) -> list[str]:
+    """Every kind a stored document holds: its main kind and, for a combined file, the others."""
+    found = row.get("kinds") or []
+    if isinstance(found, str):
+        found = json.loads(found)
+    return [row["kind"], *(str(item["kind"]) for item in found if isinstance(item, dict) and "kind" in item)]
+
+
+def each_kind(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per kind a stored document holds: a combined file brings each of its kinds to the dossier."""
+    return [{**row, "kind": kind} for row in rows for kind in dict.fromkeys(all_kinds(row))]
+
+
+def kinds_json(document: ClassifiedDocument) -> str | None:
+    return json.dumps([k.model_dump() for k in document.kinds], ensure_ascii=False) if document.kinds else None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 # Columns stored as JSON text; a row read through storage always carries them decoded.
-JSON_COLUMNS = ("missing", "reasons", "recipients", "detail", "documents", "rcpt")
+JSON_COLUMNS = ("missing", "reasons", "recipients", "detail", "documents", "rcpt", "kinds")
 
 
 def utc_now() -> datetime:

@@ -201,3 +201,11 @@ def m006_documents_ocr(db: Database) -> None:
     # is never read by OCR twice. ocr_text is null when OCR did not run to the end (not installed, cut).
     db.table("documents").add_column("ocr", str)
     db.table("documents").add_column("ocr_text", str)
+
+
+@MIGRATIONS()
+def m007_combined_files_forwards(db: Database) -> None:
+    # Every kind a combined file holds, with its pages and evidence (JSON; empty: `kind` alone), and who
+    # forwarded a mail when the applicant is the original sender of a forward.
+    db.table("documents").add_column("kinds", str)
+    db.table("mails").add_column("forwarded_by", str)

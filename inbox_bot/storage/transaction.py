@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from inbox_bot.core import reasons
 from inbox_bot.core.models import Attachment, RawMail, TriageResult
 from inbox_bot.storage import ledger, outbox_rows
+from inbox_bot.storage.mails import kinds_json
 from inbox_bot.storage.readings import ocr_columns
 from inbox_bot.storage.rows import as_json, utc_now
 
@@ -44,7 +45,7 @@ class Transaction:
         decision = {
             "verdict": result.verdict.value,
             "call": result.call,
-            "missing": [k.value for k in result.missing],
+            "missing": [str(k) for k in result.missing],
             "reasons": [r.as_dict() for r in result.reasons],
         }
         self.add_event(mail_id, "decision", decision)
@@ -67,12 +68,13 @@ class Transaction:
             "message_id": result.message_id,
             "sender": result.sender,
             "sender_name": result.sender_name,
+            "forwarded_by": result.forwarded_by or None,
             "subject": result.subject,
             "received_at": result.received_at.astimezone(UTC).isoformat(),
             "received_source": result.received_source.value,
             "call": result.call,
             "verdict": result.verdict.value,
-            "missing": json.dumps([k.value for k in result.missing]),
+            "missing": json.dumps([str(k) for k in result.missing]),
             "reasons": reasons.dump_all(result.reasons),
             "raw_path": raw_path,
             "size": len(raw.raw),
@@ -98,6 +100,7 @@ class Transaction:
                 "problem": reasons.dump(d.problem),
                 "inside": d.inside,
                 "reasons": reasons.dump_all(d.reasons),
+                "kinds": kinds_json(d),
                 "path": stored.get(d.sha256),
                 **ocr_columns(by_hash.get(d.sha256)),
             }

@@ -236,7 +236,9 @@ def _extract(filename: str, sha256: str, family: str, data: bytes, limits: Archi
     ocr = family in ("image", "pdf") and kind_from_name(filename) is None
     if ocr and reader.known is not None and (before := reader.known(sha256)) is not None:
         return before  # read by OCR before: never again
-    return reader.extract(family, data, ocr=ocr)
+    # a PDF whose name says no single kind may hold several documents: read beyond its first pages
+    combined = family == "pdf" and kind_from_name(filename) is None
+    return reader.extract("pdf_combined" if combined else family, data, ocr=ocr)
 
 
 # ---------------------------------------------------------------- archives

@@ -14,10 +14,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind
+from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind, KindFound
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
+from inbox_bot.triage.pages import PAGE_MIN_SCORE, PageScore, kinds_by_page, page_span, split_pages
 
 NAME_WEIGHT = 4
+PAGE_NAME_WEIGHT = 2  # a page's text must still say something of the kind its file's name names
 MIN_SCORE = 3
 _SHOWN_PHRASES = 4
 
@@ -32,7 +34,7 @@ _NAME_SIGNALS: dict[DocumentKind, tuple[str, ...]] = {
                      "رسالة التحفيز", "طلب ترشيح", "طلب الترشيح"),
     K.REFERENCES: ("références", "référence", "references", "attestation de référence", "attestations de référence",
                    "attestation de bonne exécution", "bonne exécution", "recommandation", "recommendation",
-                   "référents", "missions similaires", "المراجع"),
+                   "référents", "missions similaires", "المراجع", "refs", "recommandations", "recommendations"),
     K.METHODOLOGY_NOTE: ("note méthodologique", "méthodologie", "méthodologique", "methodology", "methodo",
                          "offre technique", "proposition technique", "technical proposal", "technical offer",
                          "note technique", "approche", "plan de travail", "work plan", "workplan",
@@ -40,7 +42,8 @@ _NAME_SIGNALS: dict[DocumentKind, tuple[str, ...]] = {
     K.FINANCIAL_OFFER: ("offre financière", "proposition financière", "financière", "financier", "financial",
                         "offre de prix", "devis", "budget", "bordereau", "bpu", "prix", "cotation",
                         "العرض المالي", "المالي"),
-    K.ADMINISTRATIVE_FILE: ("dossier administratif", "administratif", "administrative", "statuts", "statut",
+    K.ADMINISTRATIVE_FILE: ("dossier administratif", "administratif", "administrative", "dossier admin", "statuts",
+                            "statut",
                             "rc", "registre de commerce", "registre du commerce", "patente", "ice", "cnss",
                             "pv", "procès verbal", "récépissé", "modèle j", "rib", "certificat négatif",
                             "الملف الإداري", "السجل التجاري", "النظام الأساسي", "وصل الإيداع"),
@@ -157,16 +160,97 @@ def is_program(mime: str) -> bool:
 _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
 # A price with its currency: what a price table looks like once its layout is gone.
 _AMOUNT = re.compile(r" \d+(?: \d+)* (?:mad|dh|dhs|dirhams?|درهم) ")
+_AMOUNT_WEIGHT = 2
 
 
 def classify(attachment: Attachment) -> ClassifiedDocument:
     """The kind of one attachment, with short reasons a reviewer can check."""
-    kind, reasons = _decide(attachment)
+    pages = [fold(page) for page in split_pages(attachment.text)]  # folded once, read whole and page by page
+    kind, reasons = _decide(attachment, "".join(pages))
+    found = _combined(attachment, kind, pages)
+    if found:
+        kind = _main_kind(kind, found)
+        found.sort(key=lambda item: item.kind != kind.value)
+        reasons = [*reasons, _holds(attachment.filename, found)]
     return ClassifiedDocument(
         filename=attachment.filename, kind=kind, mime=attachment.mime, size=attachment.size,
         sha256=attachment.sha256, pages=attachment.pages, problem=attachment.problem,
-        inside=attachment.inside, reasons=reasons,
+        inside=attachment.inside, reasons=reasons, kinds=found,
     )
+
+
+def _combined(attachment: Attachment, kind: DocumentKind, pages: list[str]) -> list[KindFound]:
+    """Every kind a combined file holds, read page by page; empty for a file of one kind."""
+    if is_program(attachment.mime) or attachment.problem or sum(1 for page in pages if page.strip()) < 2:
+        return []
+    named = frozenset(_named_kinds(attachment.filename))
+    candidates = _page_candidates("".join(pages), named)
+    if len(candidates) < 2 and not (candidates and kind is not K.OTHER and kind not in candidates):
+        found = []  # no two kinds can be told apart page by page: reading pages would find nothing more
+    else:
+        found = kinds_by_page(pages, lambda page: score_page(page, named, candidates))
+    if not found:
+        found = _named_and_said(attachment)
+    elif kind is not K.OTHER and kind.value not in {item.kind for item in found}:
+        found.insert(0, KindFound(kind=kind.value, evidence=["the file as a whole"]))
+    return found if len(found) > 1 else []
+
+
+def _named_and_said(attachment: Attachment) -> list[KindFound]:
+    """A file named for several kinds ("Offre technique et financière") whose text bears each one out."""
+    named = _named_kinds(attachment.filename)
+    if len(named) < 2:
+        return []
+    text = fold(attachment.text)
+    said = [(kind, _evidence(kind, False, text)) for kind in named]
+    return [KindFound(kind=kind.value, evidence=[f"name '{attachment.filename}'", *evidence.phrases[:2]])
+            for kind, evidence in said if evidence.score >= MIN_SCORE]
+
+
+def _main_kind(kind: DocumentKind, found: list[KindFound]) -> DocumentKind:
+    """What the file mostly is: the kind of most pages (the first of equals, the one it opens with); for kinds
+    told by name and text alone, the whole file's own kind."""
+    if not any(item.pages for item in found):
+        return kind if kind.value in {item.kind for item in found} else DocumentKind(found[0].kind)
+    most = max(found, key=lambda item: len(item.pages))  # max keeps the first of equals
+    return DocumentKind(most.kind)
+
+
+def _holds(filename: str, found: list[KindFound]) -> Reason:
+    """`kinds` for the reader (labels in their language); `detail`, each kind's pages and evidence, for scripts
+    and a reviewer who wants to check."""
+    detail = "; ".join(_shown(item) for item in found)
+    return reason(ReasonCode.HOLDS_KINDS, file=filename, kinds=",".join(item.kind for item in found), detail=detail)
+
+
+def _shown(item: KindFound) -> str:
+    where = f" ({page_span(item.pages)})" if item.pages else ""
+    said = f": {', '.join(item.evidence)}" if item.evidence else ""
+    return f"{item.kind}{where}{said}"
+
+
+def _page_candidates(whole: str, named: frozenset[DocumentKind]) -> dict[DocumentKind, tuple[_Signal, ...]]:
+    """The kinds a page could be given, with the phrases the whole file holds: a page says no more than the
+    file, so a kind whose phrases in the whole file fall short of PAGE_MIN_SCORE can be no page's kind (and,
+    short of it, cannot tie with one that is)."""
+    candidates = {}
+    for kind, signals in _TEXT.items():
+        present = tuple(signal for signal in signals if signal.key in whole)
+        amounts = _AMOUNT_WEIGHT if kind is K.FINANCIAL_OFFER else 0
+        bound = sum(s.weight for s in present) + (PAGE_NAME_WEIGHT if kind in named else 0) + amounts
+        if present and bound >= PAGE_MIN_SCORE:
+            candidates[kind] = present
+    return candidates
+
+
+def score_page(text: str, named: frozenset[DocumentKind] = frozenset(),
+               signals: dict[DocumentKind, tuple[_Signal, ...]] | None = None) -> list[PageScore]:
+    """Every kind's score for one folded page, best first; a kind the file's name names gets PAGE_NAME_WEIGHT
+    ("CV et lettre.docx": its first page is the CV even when it does not say "curriculum vitae")."""
+    table = _TEXT if signals is None else signals
+    scored = [_evidence(kind, False, text, PAGE_NAME_WEIGHT if kind in named else 0, table[kind]) for kind in table]
+    ranked = sorted((e for e in scored if e.score), key=lambda e: e.score, reverse=True)
+    return [PageScore(e.kind.value, e.score, e.phrases) for e in ranked]
 
 
 def fold(text: str) -> str:
@@ -178,7 +262,7 @@ def fold(text: str) -> str:
     return f" {' '.join(words)} "
 
 
-def _fold_name(filename: str) -> str:
+def fold_name(filename: str) -> str:
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     stem, dot, ext = base.rpartition(".")
     if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,5}", ext):
@@ -215,7 +299,7 @@ class _Evidence:
     score: int
 
 
-def _decide(attachment: Attachment) -> tuple[DocumentKind, list[Reason]]:
+def _decide(attachment: Attachment, text: str) -> tuple[DocumentKind, list[Reason]]:
     name = attachment.filename
     if is_program(attachment.mime):
         return K.OTHER, [reason(ReasonCode.PROGRAM_NOT_DOCUMENT, file=name, type=attachment.mime)]
@@ -226,7 +310,7 @@ def _decide(attachment: Attachment) -> tuple[DocumentKind, list[Reason]]:
         # `detail` keeps what OCR said when it was tried and found nothing (its note, as the readings keep it)
         no_text = reason(ReasonCode.NO_TEXT, file=name, **({"detail": attachment.ocr} if attachment.ocr else {}))
         return _by_name_only(name, named, no_text)
-    kind, reasons = _by_score(name, named, fold(attachment.text))
+    kind, reasons = _by_score(name, named, text)
     if attachment.ocr:  # the text came from OCR: it may hold mistakes
         return kind, [*reasons, reason(ReasonCode.READ_BY_OCR, file=name, detail=attachment.ocr)]
     return kind, reasons
@@ -239,7 +323,7 @@ def kind_from_name(filename: str) -> DocumentKind | None:
 
 
 def _named_kinds(filename: str) -> list[DocumentKind]:
-    name = _fold_name(filename)
+    name = fold_name(filename)
     return [kind for kind, signals in _NAME.items() if any(signal.key in name for signal in signals)]
 
 
@@ -270,16 +354,17 @@ def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[Docu
     return best.kind, reasons
 
 
-def _evidence(kind: DocumentKind, named: bool, text: str) -> _Evidence:
-    matched = [signal for signal in _TEXT[kind] if signal.key in text]
+def _evidence(kind: DocumentKind, named: bool, text: str, bonus: int = 0,
+              signals: tuple[_Signal, ...] | None = None) -> _Evidence:
+    matched = [signal for signal in (_TEXT[kind] if signals is None else signals) if signal.key in text]
     # "régularité fiscale" inside "attestation de régularité fiscale" is the same evidence, not more of it
     found = sorted((signal for signal in matched
                     if not any(signal.key != other.key and signal.key in other.key for other in matched)),
                    key=lambda signal: -signal.weight)
-    score = sum(signal.weight for signal in found) + (NAME_WEIGHT if named else 0)
+    score = sum(signal.weight for signal in found) + (NAME_WEIGHT if named else 0) + (bonus if found else 0)
     phrases = tuple(signal.shown for signal in found)
     if kind is K.FINANCIAL_OFFER and _AMOUNT.search(text):
-        score += 2
+        score += _AMOUNT_WEIGHT
         phrases = (*phrases, "montants en dirhams")
     return _Evidence(kind, named, phrases, score)
 

@@ -68,7 +68,7 @@ def decide(
                 return Decision(verdict=settled, missing=missing, reasons=[*reasons, *why])
             reasons.extend(why)
     if missing:
-        lacking = reason(ReasonCode.MISSING, kinds=",".join(k.value for k in missing))
+        lacking = reason(ReasonCode.MISSING, kinds=",".join(missing))
         return Decision(verdict=Verdict.INCOMPLETE, missing=missing, reasons=[*reasons, lacking])
     return Decision(verdict=Verdict.COMPLETE, missing=[], reasons=[*reasons, reason(ReasonCode.ALL_DOCUMENTS_IN)])
 
@@ -76,9 +76,10 @@ def decide(
 Check = tuple[Verdict | None, list[Reason]] | None
 
 
-def missing_kinds(rule: Rule, so_far: DossierSoFar, documents: Sequence[ClassifiedDocument]) -> list[DocumentKind]:
-    have = set(so_far.kinds) | {d.kind for d in documents if d.problem is None}
-    return sorted((k for k in rule.documents.required if k not in have), key=lambda k: k.value)
+def missing_kinds(rule: Rule, so_far: DossierSoFar, documents: Sequence[ClassifiedDocument]) -> list[str]:
+    # a combined file satisfies every kind it holds
+    have = set(so_far.kinds) | {kind for d in documents if d.problem is None for kind in d.all_kinds()}
+    return sorted(str(k) for k in rule.documents.required if k not in have)
 
 
 def _duplicate(
@@ -86,7 +87,7 @@ def _duplicate(
     documents: Sequence[ClassifiedDocument],
     rule: Rule,
     so_far: DossierSoFar,
-    missing: list[DocumentKind],
+    missing: list[str],
 ) -> Check:
     if mail.message_id in so_far.message_ids:
         return Verdict.DUPLICATE, [reason(ReasonCode.DUPLICATE_MAIL, message_id=mail.message_id, call=rule.id)]
@@ -101,7 +102,7 @@ def _late(
     documents: Sequence[ClassifiedDocument],
     rule: Rule,
     so_far: DossierSoFar,
-    missing: list[DocumentKind],
+    missing: list[str],
 ) -> Check:
     deadline = so_far.deadline_override or rule.deadline.closes_at()
     disagreement = _clocks_disagree(mail, deadline)
@@ -145,7 +146,7 @@ def _unreadable(
     documents: Sequence[ClassifiedDocument],
     rule: Rule,
     so_far: DossierSoFar,
-    missing: list[DocumentKind],
+    missing: list[str],
 ) -> Check:
     why = [d.problem.with_file(d.filename) for d in documents if d.problem]
     why.extend(mail.problems)
@@ -159,11 +160,19 @@ def _limits(
     documents: Sequence[ClassifiedDocument],
     rule: Rule,
     so_far: DossierSoFar,
-    missing: list[DocumentKind],
+    missing: list[str],
 ) -> Check:
     why = [
-        reason(ReasonCode.PAGES_OVER_LIMIT, file=d.filename, pages=d.pages, limit=limit, kind=d.kind.value)
+        reason(ReasonCode.PAGES_OVER_LIMIT, file=d.filename, pages=pages, limit=limit, kind=kind)
         for d in documents
-        if (limit := rule.documents.max_pages.get(d.kind)) is not None and d.pages is not None and d.pages > limit
+        for kind, pages in _pages_by_kind(d).items()
+        if (limit := rule.documents.max_pages.get(kind)) is not None and pages > limit
     ]
     return (Verdict.NEEDS_REVIEW, why) if why else None
+
+
+def _pages_by_kind(document: ClassifiedDocument) -> dict[str, int]:
+    """How many pages each kind a file holds runs to, as far as they are known."""
+    if not document.kinds:
+        return {document.kind.value: document.pages} if document.pages is not None else {}
+    return {found.kind: len(found.pages) for found in document.kinds if found.pages}

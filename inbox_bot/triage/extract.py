@@ -23,8 +23,19 @@ from pypdf.generic import DictionaryObject, PdfObject
 
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
 
-MAX_PAGES = 3  # the first pages tell what a document is; reading more only costs time
+MAX_PAGES = 3  # the first pages tell what a document is...
+# ...but a combined file holds more documents after them (a price table after the method, a letter after a CV,
+# a whole dossier scanned into one PDF): a longer attachment is read at its start, its end and evenly in
+# between, never more than PAGES_READ pages, so a 300-page file costs what a 12-page one does.
+TAIL_PAGES = 4
+PAGES_READ = 12
 MAX_CHARS = 20_000
+MAX_PAGE_CHARS = 6_000  # one page of an attachment: a title and a few paragraphs tell its kind
+# Between two pages of the text: classify.py reads each page apart, and a page not read stays empty, so the
+# n-th piece is always page n.
+PAGE_BREAK = "\f"
+MAX_PAGE_INDEX = 1_000  # past this many pages only the first are read: a page count is not worth a megabyte
+MAX_TEXT = MAX_PAGE_CHARS * PAGES_READ + MAX_PAGE_INDEX  # the longest text an attachment's reader returns
 MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part of an ODT/XLSX; a real one is far smaller
 OCR_DONE = "lu par OCR"  # how the note of every OCR reading that ran starts: such a reading is kept, never redone
 MIN_LETTERS = 80  # below this, a PDF's text layer is a scan's watermark at most: the pages are read by OCR
@@ -50,9 +61,14 @@ class Limits:
 
     pages: int = MAX_PAGES
     chars: int = MAX_CHARS
+    spread: bool = False  # a longer PDF read at its start, its end and between, rather than its first pages
+    page_chars: int | None = None  # one PDF page's share, when `spread`
 
 
-ATTACHMENT = Limits()
+ATTACHMENT = Limits(pages=MAX_PAGES, chars=MAX_CHARS, page_chars=MAX_PAGE_CHARS)
+# A PDF whose name does not say one kind ("Candidature complète.pdf", "Offre technique et financière.pdf",
+# "doc.pdf") may be several documents: read at its start, its end and between (family "pdf_combined").
+COMBINED = Limits(pages=PAGES_READ, chars=MAX_CHARS, spread=True, page_chars=MAX_PAGE_CHARS)
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,8 @@ def extract_text(family: str, data: bytes, limits: Limits = ATTACHMENT, *,
     by OCR until then; without it, they give what their text layer holds (images: nothing)."""
     if family == "image":
         return _ocr_image(data, ocr_until) if ocr_until is not None else Extracted()
+    if family == "pdf_combined":
+        family, limits = "pdf", COMBINED
     reader = _READERS.get(family)
     if reader is None:
         return Extracted()
@@ -95,7 +113,8 @@ def _short(error: BaseException) -> str:
 
 
 def _cap(parts: list[str], chars: int = MAX_CHARS) -> str:
-    return "\n".join(part for part in parts if part.strip())[:chars].replace("\x00", "")
+    kept = (part for part in parts if part.strip() or PAGE_BREAK in part)  # str.strip() drops a lone page break
+    return "\n".join(kept)[:chars].replace("\x00", "")
 
 
 # ---------------------------------------------------------------- PDF
@@ -111,10 +130,35 @@ def extract_pdf(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
             if reader.is_encrypted and not _opens_without_password(reader):
                 return Extracted(problem=reason(ReasonCode.PASSWORD_PROTECTED))
             pages = len(reader.pages)
-            texts = [page.extract_text() or "" for page in reader.pages[: limits.pages]]
+            if limits.page_chars is None:  # a call's text, read whole: no pages to tell apart
+                texts = [page.extract_text() or "" for page in reader.pages[: limits.pages]]
+                return Extracted(text=_cap(texts, limits.chars), pages=pages)
+            read = _pages_read(pages, limits.pages) if limits.spread else set(range(min(pages, limits.pages)))
+            texts = [reader.pages[number].extract_text() or "" if number in read else ""
+                     for number in range(min(pages, MAX_PAGE_INDEX))]
         except Exception as error:  # a parser of hostile bytes can fail in any way: report, never crash
             return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=f"PDF: {_short(error)}"))
-    return Extracted(text=_cap(texts, limits.chars), pages=pages)
+    return Extracted(text=_cap_pages(texts, limits), pages=pages)
+
+
+def _pages_read(count: int, budget: int) -> set[int]:
+    """Which pages (0-based) of a `count`-page PDF are read: all of a short one; else the first, the last and
+    evenly spaced ones between them, `budget` in all."""
+    if count <= budget:
+        return set(range(count))
+    if count > MAX_PAGE_INDEX:
+        return set(range(min(budget, MAX_PAGES)))
+    tail = min(TAIL_PAGES, budget // 3)
+    head = budget - 2 * tail  # as many first pages as last ones and middle ones
+    step = (count - head - tail) / (tail + 1)
+    return {*range(head), *(head + round(step * (k + 1)) for k in range(tail)), *range(count - tail, count)}
+
+
+def _cap_pages(pages: list[str], limits: Limits) -> str:
+    """Pages joined by PAGE_BREAK, each cut to its share; no break character left inside a page."""
+    share = limits.page_chars or limits.chars
+    text = PAGE_BREAK.join(page.replace(PAGE_BREAK, " ").replace("\x00", "")[:share] for page in pages)
+    return text[: max(limits.chars, share * limits.pages) + MAX_PAGE_INDEX]
 
 
 def _ocr_pdf(data: bytes, layer: Extracted, until: float) -> Extracted:
@@ -207,6 +251,8 @@ def _word_text(paragraph: Element) -> str:
             out.append(element.text or "")
         elif element.tag == f"{_WORD}tab":
             out.append("\t")
+        elif element.tag == f"{_WORD}br" and element.get(f"{_WORD}type") == "page":
+            out.append(PAGE_BREAK)  # a page break typed by hand: where one document of a combined file ends
         elif element.tag in (f"{_WORD}br", f"{_WORD}cr", f"{_WORD}p") and element is not paragraph:
             out.append("\n")
     return "".join(out)

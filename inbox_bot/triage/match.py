@@ -105,6 +105,30 @@ APPLICATION_WORDS = frozenset(
         "depot",
     ]
 )
+_SPONTANEOUS = ReasonCode.SPONTANEOUS_APPLICATION
+_INTERNSHIP = ReasonCode.INTERNSHIP_REQUEST
+_INVITATION = ReasonCode.INVITATION
+# Mail about other business than a call, as its subject says it in so many words (whatever else it says)...
+OTHER_BUSINESS: dict[ReasonCode, tuple[str, ...]] = {
+    _SPONTANEOUS: ("candidature spontanee", "candidature libre", "spontaneous application",
+                                  "unsolicited application", "ترشيح تلقائي"),
+    _INTERNSHIP: ("demande de stage", "internship request", "request for internship", "طلب تدريب"),
+    _INVITATION: ("invitation", "دعوة"),
+}
+# ...or in a word, which a subject that is the call's own imposed subject outweighs...
+OTHER_BUSINESS_WORDS: dict[ReasonCode, tuple[str, ...]] = {
+    _INTERNSHIP: ("stage", "stagiaire", "internship", "intern", "تدريب"),
+    _INVITATION: ("invite", "you are invited"),
+}
+# ...or as its body says it, when only the body or the files tied it to the call
+OTHER_BUSINESS_BODY: dict[ReasonCode, tuple[str, ...]] = {
+    _SPONTANEOUS: ("candidature spontanee", "spontaneous application", "ترشيح تلقائي"),
+    _INTERNSHIP: ("je sollicite un stage", "stage de fin d etudes", "looking for an internship",
+                              "internship with", "إجراء تدريب"),
+    _INVITATION: ("avons le plaisir de vous inviter", "you are invited to", "بدعوتكم لحضور"),
+}
+IMPOSED_SUBJECT = 4  # the strength of a subject that is the call's own
+BODY_EVIDENCE = 2  # the strength of a topic found only in the body or the files
 TYPO_TOLERANCE = 80  # rapidfuzz ratio for one word: "chargee"~"charge", "cabinett"~"cabinet", not "omp"~"opm"
 BODY_TOLERANCE = 90
 
@@ -156,7 +180,28 @@ def match(
             reasons=[reason(ReasonCode.AMBIGUOUS_CALL, calls=_names_of(winners))],
             ambiguous=sorted(e.call for e in winners),
         )
+    other = _other_business(subject, body, best)
+    if other is not None:
+        what, phrase = other
+        return MatchResult(call=None, reasons=[reason(what, phrase=phrase, call=winners[0].call)])
     return MatchResult(call=winners[0].call, reasons=[winners[0].reason])
+
+
+def _other_business(subject: str, body: str, strength: int) -> tuple[ReasonCode, str] | None:
+    """What else a mail is (a spontaneous application, an internship request, an invitation), and the words
+    that say so; None for an application. `strength` is how strongly the mail is tied to the call."""
+    tables = [(subject, OTHER_BUSINESS)]
+    if strength < IMPOSED_SUBJECT:
+        tables.append((subject, OTHER_BUSINESS_WORDS))
+    if strength <= BODY_EVIDENCE:
+        tables.append((body, OTHER_BUSINESS_BODY))
+    for text, table in tables:
+        padded = f" {text} "
+        for what, phrases in table.items():
+            phrase = next((p for p in phrases if f" {normalise(p)} " in padded), None)
+            if phrase is not None:
+                return what, phrase
+    return None
 
 
 def _evidence(
@@ -174,9 +219,9 @@ def _evidence(
         return Evidence(rule.id, 2, reason(ReasonCode.TEXT_TOPIC, topic=topic, call=rule.id))
     if subject_names_other_tender(subject, rule):
         return None
-    specific = {d.kind for d in documents} & set(rule.documents.required) - GENERIC_KINDS
+    specific = {k for d in documents for k in d.all_kinds()} & set(rule.documents.required) - GENERIC_KINDS
     if len(specific) >= 2 and len(candidates) == 1:
-        kinds = ",".join(sorted(k.value for k in specific))
+        kinds = ",".join(sorted(specific))
         return Evidence(rule.id, 1, reason(ReasonCode.CARRIES_DOCUMENTS, call=rule.id, kinds=kinds))
     return None
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import mailparser
 
-from inbox_bot.core.models import MailPart, ParsedMail, RawMail, ReceivedSource
+from inbox_bot.core.models import Forwarded, MailPart, ParsedMail, RawMail, ReceivedSource
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
+from inbox_bot.triage.forwards import MAX_FORWARDS, attached_forward, inline_forwards
 from inbox_bot.triage.mimescan import Cut, Scan, scan_mail, skeleton
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def _from_parser(mail: RawMail, parsed: Any, restore: _Restore) -> ParsedMail:
     received_at, source = receipt_time(message, mail)
     sender_name, sender = _sender(message)
     body = _body_text(parsed)
-    parts, problems = _parts(parsed, restore)
+    parts, problems, attached = _parts(parsed, restore)
     return ParsedMail(
         message_id=_message_id(message, mail),
         subject=header_text(_get(message, "subject")),
@@ -130,6 +131,7 @@ def _from_parser(mail: RawMail, parsed: Any, restore: _Restore) -> ParsedMail:
         references=header_text(_get(message, "references")),
         return_path=_return_path(message),
         authentication_results=[header_text(v) for v in _all(message, "authentication-results")],
+        forwarded=[*attached, *inline_forwards(body)][:MAX_FORWARDS],
     )
 
 
@@ -327,12 +329,19 @@ def _body_text(parsed: Any) -> str:
     return plain[:MAX_BODY_CHARS]
 
 
-def _parts(parsed: Any, restore: _Restore) -> tuple[list[MailPart], list[Reason]]:
+def _parts(parsed: Any, restore: _Restore) -> tuple[list[MailPart], list[Reason], list[Forwarded]]:
     parts: list[MailPart] = []
     problems: list[Reason] = []
+    forwarded: list[Forwarded] = []
     for item in parsed.attachments:
         filename = header_text(item.get("filename")) or "unnamed"
         payload = item.get("payload") or ""
+        if str(item.get("mail_content_type") or "").lower() == "message/rfc822":
+            # a forwarded mail: mail-parser lists its files beside ours already; what is left is who sent it
+            found = _attached_forward(item, payload)
+            if found is not None:
+                forwarded.append(found)
+            continue
         try:
             content = restore(base64.b64decode(payload)) if item.get("binary") else str(payload).encode("utf-8")
         except (binascii.Error, ValueError):
@@ -341,7 +350,15 @@ def _parts(parsed: Any, restore: _Restore) -> tuple[list[MailPart], list[Reason]
         parts.append(
             MailPart(filename=filename, content=content, declared_mime=str(item.get("mail_content_type") or ""))
         )
-    return parts, problems
+    return parts, problems, forwarded
+
+
+def _attached_forward(item: Any, payload: object) -> Forwarded | None:
+    try:
+        raw = base64.b64decode(str(payload)) if item.get("binary") else str(payload).encode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
+    return attached_forward(raw)
 
 
 def peek_received_at(mail: RawMail) -> tuple[datetime, ReceivedSource]:

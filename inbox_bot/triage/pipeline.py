@@ -17,7 +17,6 @@ from inbox_bot.core.limits import DEFAULT_LIMITS, Limits
 from inbox_bot.core.models import (
     DOSSIER_VERDICTS,
     Attachment,
-    DocumentKind,
     DossierSoFar,
     MatchResult,
     ParsedMail,
@@ -32,8 +31,10 @@ from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
 from inbox_bot.triage.extract import OCR_DONE, Extracted
+from inbox_bot.triage.forwards import applicant, forward_reason
 from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
+from inbox_bot.triage.own_kinds import with_own_kinds
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
 from inbox_bot.triage.threads import Threads, follow_thread
 
@@ -65,7 +66,7 @@ class Triaged:
 class MemoryHistory:
     """The history of a dry run: what earlier mails of the same run brought."""
 
-    kinds: dict[tuple[str, str], set[DocumentKind]] = field(default_factory=lambda: defaultdict(set))
+    kinds: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     hashes: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     message_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     readings: dict[str, Extracted] = field(default_factory=dict)
@@ -93,7 +94,7 @@ class MemoryHistory:
         self.message_ids[result.call].add(result.message_id)
         self.hashes[key].update(d.sha256 for d in result.documents)
         if result.verdict in DOSSIER_VERDICTS:
-            self.kinds[key].update(d.kind for d in result.documents if d.problem is None)
+            self.kinds[key].update(kind for d in result.documents if d.problem is None for kind in d.all_kinds())
 
 
 class Pipeline:
@@ -127,13 +128,17 @@ class Pipeline:
         )
         matched = follow_thread(matched, parsed, threads, self.rules)
         rule = self.rules.get(matched.call) if matched.call else None
-        so_far = history.dossier(rule.id, parsed.sender, parsed.message_id) if rule else DossierSoFar()
+        documents = with_own_kinds(documents, attachments, rule)
+        sender, sender_name, forwarded_by = applicant(parsed, rule)
+        so_far = history.dossier(rule.id, sender, parsed.message_id) if rule else DossierSoFar()
         decision = decide(parsed, matched, documents, rule, so_far)
+        forwarded = forward_reason(parsed, forwarded_by)
         result = TriageResult(
             file=raw.source,
             message_id=parsed.message_id,
-            sender=parsed.sender,
-            sender_name=parsed.sender_name,
+            sender=sender,
+            sender_name=sender_name,
+            forwarded_by=forwarded_by,
             subject=parsed.subject,
             call=matched.call,
             verdict=decision.verdict,
@@ -141,7 +146,7 @@ class Pipeline:
             documents=documents,
             received_at=parsed.received_at,
             received_source=parsed.received_source,
-            reasons=decision.reasons,
+            reasons=[*decision.reasons, forwarded] if forwarded else decision.reasons,
         )
         return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
 

@@ -33,9 +33,9 @@ from typing import IO
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ExtractionLimits
 from inbox_bot.core.reasons import Reason, ReasonCode, load, reason
-from inbox_bot.triage.extract import OCR_DONE, Extracted, extract_text
+from inbox_bot.triage.extract import MAX_TEXT, OCR_DONE, Extracted, extract_text
 
-FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image")
+FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image", "pdf_combined")
 _REQUEST = struct.Struct(">BBII")  # family index, OCR wanted, milliseconds to answer in, length of the file
 _OCR_MEMORY = 256  # a scan sent again (a reminder, a second mail of the dossier) is not read again
 _OCR_TIME_FACTOR = 3  # of `timeout_s`, for a file read by OCR
@@ -181,7 +181,7 @@ def _decode(reply: bytes) -> tuple[Extracted, bool]:
         pages = data.get("pages")
         problem, ocr = data.get("problem"), data.get("ocr")
         extracted = Extracted(
-            text=str(data.get("text", ""))[:20_000],
+            text=str(data.get("text", ""))[:MAX_TEXT],
             pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
             problem=_problem(problem),
             ocr=str(ocr)[:300] if ocr is not None else None,
