@@ -10,13 +10,19 @@ if TYPE_CHECKING:
     from inbox_bot.storage.store import Store
 
 
+def tallied(store: Store, noun: str) -> list[tuple[str, str, int]]:
+    """(a, b, n) of one noun of the tallies the triggers keep (schema.m007), in order, zeros left out."""
+    rows = store.db.execute("select a, b, n from tallies where noun = ? and n > 0 order by a, b", [noun])
+    return [(str(a), str(b), int(n)) for a, b, n in rows.fetchall()]
+
+
 def per_call_and_verdict(store: Store) -> list[dict[str, Any]]:
-    return list(
-        store.db.query(
-            "select coalesce(call, '-') as call, verdict, count(*) as n from mails group by call, verdict "
-            "order by call, verdict"
-        )
-    )
+    return [{"call": call, "verdict": verdict, "n": n} for call, verdict, n in tallied(store, "mails")]
+
+
+def verdicts_of_call(store: Store, call: str) -> dict[str, int]:
+    rows = store.db.execute("select b, n from tallies where noun = 'mails' and a = ? and n > 0", [call])
+    return {str(verdict): int(n) for verdict, n in rows.fetchall()}
 
 
 def taken_in_without_reply(store: Store) -> dict[str, int]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from inbox_bot.core.states import LedgerState
+from inbox_bot.storage import counts
 from inbox_bot.storage.rows import as_json
 
 if TYPE_CHECKING:
@@ -228,8 +229,4 @@ def health(store: Store) -> list[dict[str, Any]]:
 
 
 def ledger_counts(store: Store) -> list[dict[str, Any]]:
-    return list(
-        store.db.query(
-            "select mailbox, state, count(*) as n from ledger group by mailbox, state order by mailbox, state"
-        )
-    )
+    return [{"mailbox": mailbox, "state": state, "n": n} for mailbox, state, n in counts.tallied(store, "ledger")]

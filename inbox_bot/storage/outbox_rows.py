@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from inbox_bot.core.states import OutboxState
+from inbox_bot.storage.counts import tallied
 from inbox_bot.storage.rows import decoded, iso, utc_now
 
 if TYPE_CHECKING:
@@ -89,16 +90,14 @@ def state_of(store: Store, outbox_id: int) -> OutboxState | None:
 
 def counts(store: Store) -> dict[OutboxState, int]:
     found = {state: 0 for state in OutboxState}
-    for row in store.db.query("select state, count(*) as n from outbox group by state"):
-        found[OutboxState(row["state"])] = int(row["n"])
+    for state, _, n in tallied(store, "outbox"):
+        found[OutboxState(state)] = n
     return found
 
 
 def counts_listed(store: Store) -> list[dict[str, Any]]:
-    """(state, n) rows in order of state, as `status` shows them ([] before the table exists)."""
-    if not store.db.table("outbox").exists():
-        return []
-    return list(store.db.query("select state, count(*) as n from outbox group by state order by state"))
+    """(state, n) rows in order of state, as `status` shows them."""
+    return [{"state": state, "n": n} for state, _, n in tallied(store, "outbox")]
 
 
 def listing(store: Store, states: Sequence[str]) -> list[dict[str, Any]]:

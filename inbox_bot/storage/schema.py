@@ -209,3 +209,57 @@ def m007_combined_files_forwards(db: Database) -> None:
     # forwarded a mail when the applicant is the original sender of a forward.
     db.table("documents").add_column("kinds", str)
     db.table("mails").add_column("forwarded_by", str)
+
+
+# What `status` and the digest count, kept up to date as rows change rather than counted from every row on
+# each read: (noun, a, b) -> n for mails by (call, verdict), ledger rows by (mailbox, state), outbox rows by
+# (state, ""). Triggers keep it, so every writer (recording, re-triage, overrides, purge) counts alike.
+# A later migration that rebuilds one of these tables (sqlite-utils' transform) must create the triggers again.
+_TALLIED = {  # table -> (a, b, the columns they read)
+    "mails": ("coalesce({row}.call, '-')", "{row}.verdict", "call, verdict"),
+    "ledger": ("{row}.mailbox", "{row}.state", "mailbox, state"),
+    "outbox": ("{row}.state", "''", "state"),
+}
+
+
+def _tally_triggers(table: str) -> list[str]:
+    a, b, columns = _TALLIED[table]
+    new, old = a.format(row="new"), a.format(row="old")
+    new_b, old_b = b.format(row="new"), b.format(row="old")
+    add = (
+        f"insert into tallies (noun, a, b, n) values ('{table}', {new}, {new_b}, 1) "  # noqa: S608 (our names)
+        "on conflict (noun, a, b) do update set n = n + 1;"
+    )
+    remove = f"update tallies set n = n - 1 where noun = '{table}' and a = {old} and b = {old_b};"  # noqa: S608
+    return [
+        f"create trigger tally_{table}_insert after insert on {table} begin {add} end",
+        f"create trigger tally_{table}_delete after delete on {table} begin {remove} end",
+        f"create trigger tally_{table}_update after update of {columns} on {table} begin {remove} {add} end",
+    ]
+
+
+@MIGRATIONS()
+def m008_operator_indexes_and_tallies(db: Database) -> None:
+    """Indexes for what the operator and the digest read, so none of it reads a whole big table (issue #16).
+
+    docs/benchmarks.md shows each query's plan; tests/test_query_plans.py holds them.
+    """
+    db.table("mails").create_index(["call", "received_at", "id"])  # list --call, applications --call
+    db.table("mails").create_index(["received_at", "id"])  # list, list --since
+    db.table("mails").create_index(["verdict", "call", "received_at"])  # list --verdict, the digest's late ones
+    db.table("mails").create_index(["recorded_at"])  # the digest's "new since": id or recorded_at
+    db.table("events").create_index(["kind", "id"])  # the latest rules event, withheld replies
+    db.table("overrides").create_index(["field", "mail_id"])  # the pinned verdicts
+    db.table("outbox").create_index(["state", "sent_at"])  # the digest: replies sent since
+    db.table("outbox").create_index(["state", "updated_at"])  # the digest: replies failed since
+    db.table("extensions").create_index(["call", "applicant"])
+    db.execute(
+        "create table tallies (noun text not null, a text not null, b text not null, n integer not null, "
+        "primary key (noun, a, b)) without rowid"
+    )
+    for table in _TALLIED:
+        for trigger in _tally_triggers(table):
+            db.execute(trigger)
+    db.execute("insert into tallies select 'mails', coalesce(call, '-'), verdict, count(*) from mails group by 1, 2, 3")
+    db.execute("insert into tallies select 'ledger', mailbox, state, count(*) from ledger group by 1, 2, 3")
+    db.execute("insert into tallies select 'outbox', state, '', count(*) from outbox group by 1, 2, 3")
