@@ -270,6 +270,13 @@ def _last_verdict(database: Path) -> str:
         return str(db.execute("select verdict from mails order by id desc limit 1").fetchone()[0])
 
 
+def scale(spec: Spec) -> Result:
+    """The operator's queries on a generated store of spec["n"] mails (benchmarks.scale)."""
+    from benchmarks import scale as generated
+
+    return generated.measure(Path(spec["folder"]), spec["n"], spec["seed"], spec["call_size"])
+
+
 PHASES: dict[str, Callable[[Spec], Result]] = {
     "baseline": baseline,
     "triage": triage,
@@ -278,6 +285,7 @@ PHASES: dict[str, Callable[[Spec], Result]] = {
     "big_parse": big_parse,
     "big_baseline": big_baseline,
     "big_triage": big_triage,
+    "scale": scale,
 }
 
 

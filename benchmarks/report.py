@@ -13,6 +13,10 @@ MB = 1024 * 1024
 TARGET_TIME_RATIO = 3.0
 TARGET_IDLE_RATIO = 1.2
 TARGET_BIG_MEMORY = 4.0  # memory one big mail adds, in multiples of its size
+# Issue #16: each operator query under a second at 100,000 mails, and less than 2x the time it takes at 10,000.
+TARGET_SCALE_RATIO = 2.0
+TARGET_SCALE_SECONDS = 1.0
+BOUNDED = ("list --call", "applications --call", "status", "digest (built, not sent)")  # as benchmarks.scale
 PACKAGES = ("imapclient", "mail-parser", "pypdf", "defusedxml", "python-magic", "sqlite-utils")
 
 Row = dict[str, Any]
@@ -93,7 +97,7 @@ def _rate(mails: int, size: int, seconds: float, peak: int) -> str:
 
 
 def rows(measured: dict[str, Any]) -> list[Row]:
-    return [*_throughput_rows(measured), *_idle_rows(measured), *_big_rows(measured)]
+    return [*_throughput_rows(measured), *_idle_rows(measured), *_big_rows(measured), *_scale_rows(measured)]
 
 
 def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
@@ -156,11 +160,29 @@ def _big_rows(measured: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _scale_rows(measured: dict[str, Any]) -> list[Row]:
+    small, large = measured["plan"]["scale_sizes"]
+    a, b = measured["scale"][str(small)]["seconds"], measured["scale"][str(large)]["seconds"]
+    held = (small, large) == (10_000, 100_000)
+    found = []
+    for name in a:
+        ratio = b[name] / a[name]
+        row = _row(f"scale:{name}", f"`{name}` at {small} / {large} mails",
+                   f"{1000 * a[name]:.1f} ms / {1000 * b[name]:.1f} ms = {ratio:.2f}x")
+        if name in BOUNDED:  # both targets: the growth and the time at the larger size
+            row["ratio"] = ratio
+            row["target"] = f"<= {TARGET_SCALE_RATIO:g}x, < {TARGET_SCALE_SECONDS:g} s"
+            ok = ratio <= TARGET_SCALE_RATIO and b[name] < TARGET_SCALE_SECONDS
+            row["status"] = ("OK" if ok else "SHORT") + ("" if held else " (not at target size)")
+        found.append(row)
+    return found
+
+
 # ---------------------------------------------------------------- Markdown
 
 
 def render(measured: dict[str, Any]) -> str:
-    parts = [_header(measured), _table(measured["rows"]), _breakdown(measured)]
+    parts = [_header(measured), _table(measured["rows"]), _breakdown(measured), _plans(measured)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -241,4 +263,17 @@ def _breakdown(measured: dict[str, Any]) -> str:
     top = emit(BREAKDOWN, 0)
     line("the rest: connect, SEARCH, ledger reads, Python around it", total - top, 0)
     line("total", total, 0)
+    return "\n".join(lines)
+
+
+def _plans(measured: dict[str, Any]) -> str:
+    """Each operator query's statements (one of each shape) and SQLite's plan for it, at the larger size."""
+    large = str(measured["plan"]["scale_sizes"][1])
+    lines = [f"Query plans of the operator's queries ({large} mails; EXPLAIN QUERY PLAN, values as run):"]
+    for name, statements in measured["scale"][large]["plans"].items():
+        lines += ["", f"`{name}`:", "", "```"]
+        for sql, plan in statements.items():
+            lines.append(sql if len(sql) <= 200 else sql[:197] + "...")
+            lines += [f"    {line}" for line in plan]
+        lines.append("```")
     return "\n".join(lines)

@@ -50,14 +50,16 @@ class Plan:
     idle_polls: int
     big_bytes: int
     quick: bool
+    scale_sizes: tuple[int, int] = (10_000, 100_000)
+    call_size: int = 2000  # mails per call in the generated stores
     profile: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
         profile = str(args.profile.resolve()) if args.profile else None
         if args.quick:  # the smoke test: every phase, tiny sizes, a few seconds
-            return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, profile)
-        return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile)
+            return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, (500, 1000), 100, profile)
+        return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile=profile)
 
     def profile_path(self, phase: str) -> str | None:
         if self.profile is None:
@@ -221,6 +223,17 @@ def big_mail_memory(bench: Bench) -> dict[str, Any]:
     return results
 
 
+def scale(bench: Bench) -> dict[str, Any]:
+    """The operator's queries on generated stores of two sizes, each built and timed in a process of its own."""
+    results = {}
+    for size in bench.plan.scale_sizes:
+        folder = bench.work / f"scale{size}"
+        folder.mkdir()
+        spec = {"folder": str(folder), "n": size, "seed": bench.plan.seed, "call_size": bench.plan.call_size}
+        results[str(size)] = bench.phase(f"scale:{size}", spec)
+    return results
+
+
 def run(plan: Plan, keep: bool) -> dict[str, Any]:
     with workspace(keep) as work, dovecot() as server:
         bench = Bench(plan, server, work)
@@ -228,6 +241,7 @@ def run(plan: Plan, keep: bool) -> dict[str, Any]:
         measured["throughput"] = throughput(bench)
         measured["idle"] = idle_polls(bench)
         measured["big"] = big_mail_memory(bench)
+        measured["scale"] = scale(bench)
     return measured
 
 

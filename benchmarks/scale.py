@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from benchmarks import report
 from inbox_bot.config.settings import Settings, load_settings
 from inbox_bot.core.models import Rule
 from inbox_bot.operator.applications import applications
@@ -55,10 +56,10 @@ def config(folder: Path) -> Path:
     return path
 
 
-def generate(store: Store, n: int, seed: int) -> None:
+def generate(store: Store, n: int, seed: int, call_size: int = CALL_SIZE) -> None:
     """n mails with their documents, events, receipts, ledger rows, overrides and the last digest."""
     raws = [_raw_file(store, to) for to in (OMP_ADDRESS, "contact@elsewhere.example")]
-    rows = list(_mails(n, random.Random(seed), raws))
+    rows = list(_mails(n, random.Random(seed), raws, call_size))
     with store.transaction():
         bulk.insert_rows(store, "mails", rows)
         bulk.insert_rows(store, "documents", (d for m in rows for d in _documents(m)))
@@ -80,12 +81,12 @@ def _raw_file(store: Store, to: str) -> str:
     return store.put_file("raw", hashlib.sha256(content).hexdigest(), content)
 
 
-def _call_of(i: int, n: int) -> str:
-    current = n - len(OPEN_CALLS) * CALL_SIZE
-    return f"archive-{i // CALL_SIZE:03d}" if i < current else OPEN_CALLS[i % len(OPEN_CALLS)]
+def _call_of(i: int, n: int, call_size: int) -> str:
+    current = n - len(OPEN_CALLS) * call_size
+    return f"archive-{i // call_size:03d}" if i < current else OPEN_CALLS[i % len(OPEN_CALLS)]
 
 
-def _mails(n: int, rng: random.Random, raws: list[str]) -> Iterator[dict[str, Any]]:
+def _mails(n: int, rng: random.Random, raws: list[str], call_size: int) -> Iterator[dict[str, Any]]:
     verdicts, weights = zip(*VERDICTS, strict=True)
     for i in range(n):
         received = LAST_RECEIVED - (n - i) * STEP
@@ -93,9 +94,10 @@ def _mails(n: int, rng: random.Random, raws: list[str]) -> Iterator[dict[str, An
         verdict = "unmatched" if unmatched else rng.choices(verdicts, weights)[0]
         yield {
             "id": i + 1, "sha256": hashlib.sha256(f"generated mail {i}".encode()).hexdigest(), "source": f"gen:{i}",
-            "file": f"{i}.eml", "message_id": f"<{i}@example.ma>", "sender": f"a{rng.randrange(CALL_SIZE)}@example.ma",
+            "file": f"{i}.eml", "message_id": f"<{i}@example.ma>", "sender": f"a{rng.randrange(call_size)}@example.ma",
             "sender_name": "Applicant", "subject": "Candidature", "received_at": received.isoformat(),
-            "received_source": "received_header", "call": None if unmatched else _call_of(i, n), "verdict": verdict,
+            "received_source": "received_header", "call": None if unmatched else _call_of(i, n, call_size),
+            "verdict": verdict,
             "missing": '["references"]' if verdict == "incomplete" else "[]", "reasons": '["generated"]',
             "raw_path": raws[1 if unmatched else 0], "size": 2000,
             "recorded_at": (received + timedelta(minutes=1)).isoformat(),
@@ -151,20 +153,22 @@ QUERIES: dict[str, Query] = {
         store, settings, rules, OMP, now=LAST_RECEIVED
     ),
 }
-BOUNDED = ("list --call", "applications --call", "status", "digest (built, not sent)")  # the issue's targets
+BOUNDED = report.BOUNDED  # the queries the issue sets targets for
 
 
-def open_generated(folder: Path, n: int, seed: int) -> tuple[Store, Settings, dict[str, Rule]]:
+def open_generated(
+    folder: Path, n: int, seed: int, call_size: int = CALL_SIZE
+) -> tuple[Store, Settings, dict[str, Rule]]:
     settings = load_settings(config(folder))
     store = Store(settings.database, settings.storage)
-    generate(store, n, seed)
+    generate(store, n, seed, call_size)
     return store, settings, load_rules(settings.rules_dir)
 
 
-def measure(folder: Path, n: int, seed: int, repeat: int = 5) -> dict[str, Any]:
+def measure(folder: Path, n: int, seed: int, call_size: int = CALL_SIZE, repeat: int = 5) -> dict[str, Any]:
     """Each query's median time on a generated store of n mails, and the plans of the statements it ran."""
     started = time.perf_counter()
-    store, settings, rules = open_generated(folder, n, seed)
+    store, settings, rules = open_generated(folder, n, seed, call_size)
     built = time.perf_counter() - started
     try:
         times, found_plans = {}, {}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from benchmarks.corpus import build_corpus, personalise, zip_with_comment
+from benchmarks.report import BOUNDED
 from benchmarks.state import seed_ledger
 from inbox_bot.storage.ledger import Ledger
 from inbox_bot.storage.store import Store
@@ -21,6 +22,8 @@ ROWS = {
     "baseline", "triage", "time_ratio", "memory_ratio", "retriage",
     "idle_small", "idle_large", "idle_ratio", "idle_own_ratio",
     "big_parse", "big_baseline", "big_triage", "big_ratio",
+    "scale:list --call", "scale:applications --call", "scale:applications (every call)", "scale:status",
+    "scale:digest (built, not sent)",
 }
 
 
@@ -48,6 +51,8 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
     assert triage["not_measured"] == [], "a timed function of inbox-bot moved: update benchmarks/phases.py"
     assert triage["breakdown"]["extract_text"] > 0
     assert "| measure | result | target | status |" in done.stdout
+    assert all(rows[f"scale:{name}"]["status"].startswith(("OK", "SHORT")) for name in BOUNDED)
+    assert "Query plans of the operator's queries" in done.stdout
 
 
 def test_corpus_is_deterministic_and_its_files_stay_valid() -> None:
