@@ -287,6 +287,7 @@ class Attachment(BaseModel):
     problem: Reason | None = None  # why it cannot be read: encrypted, corrupt, disguised executable...
     inside: str | None = None  # the archive it came from
     ocr: str | None = None  # set when OCR was tried: "lu par OCR (2 pages)", or why it read nothing
+    reading: str | None = None  # the extractor version whose reading this is, to keep (None: nothing to keep)
 
 
 class MailPart(BaseModel):

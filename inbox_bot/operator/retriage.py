@@ -20,7 +20,7 @@ from inbox_bot.core.models import Attachment, RawMail, Rule, TriageResult, Verdi
 from inbox_bot.operator.applications import resolve
 from inbox_bot.operator.overrides import Pins, pins
 from inbox_bot.operator.replay import MailState, ReplayHistory
-from inbox_bot.storage import judgements, mails
+from inbox_bot.storage import judgements, mails, readings
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.decide import missing_kinds
 from inbox_bot.triage.threads import Threads
@@ -223,5 +223,6 @@ def _write(store: Store, mail_id: int, result: TriageResult, attachments: Sequen
     with store.transaction() as tx:
         judgements.update_mail(store, mail_id, result)
         judgements.update_documents(store, mail_id, result, stored, safe_names, attachments)
+        readings.keep(store, attachments)
         if change.changed():
             tx.add_event(mail_id, "retriage", change.summary())

@@ -1,15 +1,22 @@
-"""What OCR read of a document, kept with its row (documents.ocr, documents.ocr_text): a scan is read once.
+"""What was read from a document, kept by its SHA-256 and the extractor's version: a file is read once (its
+text, its pages, OCR of a scan), whatever mail brings it again, and a re-triage re-runs only what follows.
 
-A later mail bringing the same bytes, or a re-triage, finds the reading here by SHA-256 instead of running
-Tesseract again. Only a reading that ran to the end is kept: one cut by a time limit is tried again.
+A reading (table `readings`, issue #16) is the text per page (a JSON list; while the readers give the first
+pages as one text, it holds one entry) with the page count and OCR's note. It is written in the mail's unit
+of work, and only for a reading that ran to the end: one cut by a time limit is tried again. The version is
+`inbox_bot.triage.extract.EXTRACTOR`: a reading of another version is not served. What OCR read is also kept
+with the document's row (documents.ocr, documents.ocr_text), which older stores have alone.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from inbox_bot.core.models import Attachment
-from inbox_bot.triage.extract import OCR_DONE, Extracted
+from inbox_bot.storage.rows import utc_now
+from inbox_bot.triage.extract import EXTRACTOR, OCR_DONE, Extracted
 
 if TYPE_CHECKING:
     from inbox_bot.storage.store import Store
@@ -23,7 +30,31 @@ def ocr_columns(attachment: Attachment | None) -> dict[str, str | None]:
 
 
 def read_before(store: Store, sha256: str) -> Extracted | None:
+    row = store.db.execute(
+        "select texts, pages, ocr from readings where sha256 = ? and extractor = ?", [sha256, EXTRACTOR]
+    ).fetchone()
+    if row is not None:
+        return Extracted(text="\n".join(json.loads(row[0])), pages=row[1], ocr=row[2])
     rows = list(store.db.query(
         "select ocr, ocr_text, pages from documents where sha256 = ? and ocr_text is not null limit 1", [sha256]
-    ))
+    ))  # fmt: skip
     return Extracted(text=rows[0]["ocr_text"], pages=rows[0]["pages"], ocr=rows[0]["ocr"]) if rows else None
+
+
+def keep(store: Store, attachments: Sequence[Attachment]) -> None:
+    """Keep what was read from these files (the readings worth keeping); the latest of a version wins."""
+    at = utc_now().isoformat()
+    rows = [
+        (a.sha256, a.reading, json.dumps([a.text], ensure_ascii=False), a.pages, a.ocr, at)
+        for a in attachments
+        if a.reading is not None
+    ]
+    if rows:
+        store.db.conn.executemany(
+            "insert or replace into readings (sha256, extractor, texts, pages, ocr, at) values (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def count(store: Store) -> int:
+    return int(store.db.execute("select count(*) from readings").fetchone()[0])

@@ -263,3 +263,13 @@ def m008_operator_indexes_and_tallies(db: Database) -> None:
     db.execute("insert into tallies select 'mails', coalesce(call, '-'), verdict, count(*) from mails group by 1, 2, 3")
     db.execute("insert into tallies select 'ledger', mailbox, state, count(*) from ledger group by 1, 2, 3")
     db.execute("insert into tallies select 'outbox', state, '', count(*) from outbox group by 1, 2, 3")
+
+
+@MIGRATIONS()
+def m008_readings(db: Database) -> None:
+    # What was read from a file, any file (text per page, page count, OCR's note), by its content hash and the
+    # extractor's version (storage.readings): a file is read once, by the first mail that brings it.
+    db.execute(
+        "create table readings (sha256 text not null, extractor text not null, texts text not null, pages integer, "
+        "ocr text, at text not null, primary key (sha256, extractor)) without rowid"
+    )

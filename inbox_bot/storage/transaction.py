@@ -20,7 +20,7 @@ from inbox_bot.core import reasons
 from inbox_bot.core.models import Attachment, RawMail, TriageResult
 from inbox_bot.storage import ledger, outbox_rows
 from inbox_bot.storage.mails import kinds_json
-from inbox_bot.storage.readings import ocr_columns
+from inbox_bot.storage.readings import keep, ocr_columns
 from inbox_bot.storage.rows import as_json, utc_now
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class Transaction:
         stored = {a.sha256: self.store.put_file("files", a.sha256, a.content) for a in attachments}
         mail_id = self._insert_mail(raw, result, raw_path)
         self._insert_documents(mail_id, result, attachments, stored)
+        keep(self.store, attachments)
         decision = {
             "verdict": result.verdict.value,
             "call": result.call,

@@ -22,7 +22,7 @@ from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ArchiveLimits, ExtractionL
 from inbox_bot.core.models import Attachment
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.classify import is_program, kind_from_name
-from inbox_bot.triage.extract import Extracted
+from inbox_bot.triage.extract import EXTRACTOR, OCR_DONE, Extracted, usable
 from inbox_bot.triage.safenames import DOCX as DOCX
 from inbox_bot.triage.safenames import MAX_NAME_CHARS as MAX_NAME_CHARS
 from inbox_bot.triage.safenames import ODT as ODT
@@ -39,7 +39,7 @@ _MAX_DIRECTORY_BYTES = 2 * MB  # some 45,000 entries at most: far beyond any dos
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError, RuntimeError, OSError)
 
 
-# What OCR read of a file before (by SHA-256), so a file is read by OCR once: the store's memory, a dry run's
+# What was read of a file before (by SHA-256), so a file is read once: the store's memory, a dry run's
 Known = Callable[[str], Extracted | None]
 
 
@@ -209,15 +209,21 @@ def _read_part(filename: str, data: bytes, limits: ArchiveLimits, reader: MailRe
 
 def _attachment(filename: str, data: bytes, ident: _Identity, limits: ArchiveLimits, reader: MailReader,
                 inside: str | None) -> Attachment:
-    extracted = Extracted(problem=ident.problem)
+    extracted, read = Extracted(problem=ident.problem), False
     sha256 = hashlib.sha256(data).hexdigest()
     if ident.problem is None and len(data) <= MAX_EXTRACT_BYTES:
-        extracted = _extract(filename, sha256, ident.family, data, limits, reader)
+        extracted, read = _extract(filename, sha256, ident.family, data, limits, reader), True
     return Attachment(
         filename=filename, safe_name=safe_name(filename, ident.mime), mime=ident.mime, size=len(data),
         sha256=sha256, content=data, text=extracted.text, pages=extracted.pages,
         problem=extracted.problem, inside=inside, ocr=extracted.ocr,
+        reading=EXTRACTOR if read and _worth_keeping(extracted) else None,
     )
+
+
+def _worth_keeping(extracted: Extracted) -> bool:
+    """A reading that ran to the end: a timeout, a spent budget or a cut OCR says nothing about the file."""
+    return extracted.problem is None and (extracted.ocr is None or extracted.ocr.startswith(OCR_DONE))
 
 
 def _extract(filename: str, sha256: str, family: str, data: bytes, limits: ArchiveLimits,
@@ -234,11 +240,17 @@ def _extract(filename: str, sha256: str, family: str, data: bytes, limits: Archi
             return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=str(error)[:120]))
     # OCR only where it can tell something: a name that already says the kind is enough
     ocr = family in ("image", "pdf") and kind_from_name(filename) is None
-    if ocr and reader.known is not None and (before := reader.known(sha256)) is not None:
-        return before  # read by OCR before: never again
+    if reader.known is not None and (before := reader.known(sha256)) is not None and _stands_for(before, ocr):
+        return before  # read before: never again
     # a PDF whose name says no single kind may hold several documents: read beyond its first pages
     combined = family == "pdf" and kind_from_name(filename) is None
     return reader.extract("pdf_combined" if combined else family, data, ocr=ocr)
+
+
+def _stands_for(before: Extracted, ocr: bool) -> bool:
+    """Whether a kept reading is what reading the file now would give: one made without OCR (the file came
+    first under a name that said its kind) does not stand for OCR of a scan."""
+    return not ocr or before.ocr is not None or usable(before.text)
 
 
 # ---------------------------------------------------------------- archives

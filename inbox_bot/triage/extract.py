@@ -23,6 +23,9 @@ from pypdf.generic import DictionaryObject, PdfObject
 
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
 
+# What was read from a file is kept by its hash and this version (storage.readings) and read again from there:
+# change it whenever the text the readers give changes (a new OCR engine or setting is another version).
+EXTRACTOR = "text-2+ocr-1"  # text-2: page boundaries kept, combined PDFs read beyond their first pages
 MAX_PAGES = 3  # the first pages tell what a document is...
 # ...but a combined file holds more documents after them (a price table after the method, a letter after a CV,
 # a whole dossier scanned into one PDF): a longer attachment is read at its start, its end and evenly in

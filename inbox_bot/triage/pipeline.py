@@ -30,7 +30,7 @@ from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.attachments import read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
-from inbox_bot.triage.extract import OCR_DONE, Extracted
+from inbox_bot.triage.extract import Extracted
 from inbox_bot.triage.forwards import applicant, forward_reason
 from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
@@ -84,7 +84,7 @@ class MemoryHistory:
 
     def keep_readings(self, attachments: Iterable[Attachment]) -> None:
         for a in attachments:
-            if a.ocr is not None and a.ocr.startswith(OCR_DONE):
+            if a.reading is not None:
                 self.readings[a.sha256] = Extracted(text=a.text, pages=a.pages, ocr=a.ocr)
 
     def remember(self, result: TriageResult) -> None:
