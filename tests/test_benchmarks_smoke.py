@@ -19,7 +19,7 @@ from inbox_bot.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {
-    "baseline", "triage", "time_ratio", "memory_ratio", "retriage",
+    "baseline", "triage", "time_ratio", "memory_ratio", "retriage", "retriage_ratio",
     "idle_small", "idle_large", "idle_ratio", "idle_own_ratio",
     "big_parse", "big_baseline", "big_triage", "big_ratio",
     "scale:list --call", "scale:applications --call", "scale:applications (every call)", "scale:status",
