@@ -159,29 +159,49 @@ BOUNDED = report.BOUNDED  # the queries the issue sets targets for
 def open_generated(
     folder: Path, n: int, seed: int, call_size: int = CALL_SIZE
 ) -> tuple[Store, Settings, dict[str, Rule]]:
-    settings = load_settings(config(folder))
-    store = Store(settings.database, settings.storage)
+    """A store of n generated mails in `folder`, with the settings and rules the queries need."""
+    store, settings, rules = open_store(folder)
     generate(store, n, seed, call_size)
-    return store, settings, load_rules(settings.rules_dir)
+    return store, settings, rules
 
 
-def measure(folder: Path, n: int, seed: int, call_size: int = CALL_SIZE, repeat: int = 5) -> dict[str, Any]:
-    """Each query's median time on a generated store of n mails, and the plans of the statements it ran."""
+def open_store(folder: Path) -> tuple[Store, Settings, dict[str, Rule]]:
+    settings = load_settings(config(folder))
+    return Store(settings.database, settings.storage), settings, load_rules(settings.rules_dir)
+
+
+def build(folder: Path, n: int, seed: int, call_size: int = CALL_SIZE) -> dict[str, Any]:
     started = time.perf_counter()
-    store, settings, rules = open_generated(folder, n, seed, call_size)
-    built = time.perf_counter() - started
+    store, _, _ = open_generated(folder, n, seed, call_size)
+    store.close()
+    return {"mails": n, "build_seconds": time.perf_counter() - started}
+
+
+def measure(folders: dict[str, Path], repeat: int = 7) -> dict[str, dict[str, Any]]:
+    """Each query's median time on each store, and the plans of the statements it ran.
+
+    The stores take turns, query by query and run by run, so that a load that comes and goes on a shared
+    machine weighs on both sizes alike: their ratio is what is compared, not their absolute times.
+    """
+    opened = {size: open_store(folder) for size, folder in folders.items()}
     try:
-        times, found_plans = {}, {}
+        seconds: dict[str, dict[str, list[float]]] = {size: {name: [] for name in QUERIES} for size in opened}
+        found_plans: dict[str, dict[str, dict[str, list[str]]]] = {size: {} for size in opened}
         for name, query in QUERIES.items():
-            with plans.statements(store) as ran:
-                query(store, settings, rules)
-            found_plans[name] = {sql: plans.plan(store, sql) for sql in plans.reads(ran)}
-            seconds = []
+            for size, (store, settings, rules) in opened.items():
+                with plans.statements(store) as ran:
+                    query(store, settings, rules)  # also warms the store's pages, as a second command would find them
+                found_plans[size][name] = {sql: plans.plan(store, sql) for sql in plans.reads(ran)}
             for _ in range(repeat):
-                begun = time.perf_counter()
-                query(store, settings, rules)
-                seconds.append(time.perf_counter() - begun)
-            times[name] = statistics.median(seconds)
+                for size, (store, settings, rules) in opened.items():
+                    begun = time.perf_counter()
+                    query(store, settings, rules)
+                    seconds[size][name].append(time.perf_counter() - begun)
     finally:
-        store.close()
-    return {"mails": n, "build_seconds": built, "seconds": times, "plans": found_plans}
+        for store, _, _ in opened.values():
+            store.close()
+    return {
+        size: {"seconds": {name: statistics.median(runs) for name, runs in seconds[size].items()},
+               "plans": found_plans[size]}
+        for size in opened
+    }  # fmt: skip
