@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def tallied(store: Store, noun: str) -> list[tuple[str, str, int]]:
-    """(a, b, n) of one noun of the tallies the triggers keep (schema.m007), in order, zeros left out."""
+    """(a, b, n) of one noun of the tallies the triggers keep (schema.m008), in order, zeros left out."""
     rows = store.db.execute("select a, b, n from tallies where noun = ? and n > 0 order by a, b", [noun])
     return [(str(a), str(b), int(n)) for a, b, n in rows.fetchall()]
 

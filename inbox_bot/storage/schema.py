@@ -266,7 +266,7 @@ def m008_operator_indexes_and_tallies(db: Database) -> None:
 
 
 @MIGRATIONS()
-def m008_readings(db: Database) -> None:
+def m009_readings(db: Database) -> None:
     # What was read from a file, any file (text per page, page count, OCR's note), by its content hash and the
     # extractor's version (storage.readings): a file is read once, by the first mail that brings it.
     db.execute(
