@@ -47,11 +47,11 @@ from inbox_bot.sources.imap_values import (
     ImapStats,
     MessageMeta,
     UidValidityChanged,
-    _nothing_new,
     check_delimiter,
     check_folder_name,
     check_prefix,
     check_uid,
+    folder_to_search,
     imap_safe_value,
     quoted,
 )
@@ -310,17 +310,9 @@ class ImapMailbox:
         is something new the folder is selected, ready for fetch_meta/fetch_bodies/move. Raises
         UidValidityChanged if the folder's UIDVALIDITY moved since the state the caller checked.
         """
-        if known_max_uid is not None and (isinstance(known_max_uid, bool) or known_max_uid < 0):
-            raise ValueError(f"known_max_uid must be a UID or 0, not {known_max_uid!r}")
-        checked, fresh = self._checked, self._fresh
-        if checked is None:
-            raise RuntimeError("call status() or select() first: it tells which UIDVALIDITY the UIDs belong to")
+        state = folder_to_search(self._checked, self._fresh, known_max_uid, self._reselect)
         self._fresh = False
-        if fresh and _nothing_new(checked, known_max_uid):
-            return []
-        # A second call without status()/select() selects again: a stale UIDNEXT never hides new mail.
-        state = checked if fresh and checked.selected else self._reselect(checked)
-        if _nothing_new(state, known_max_uid):
+        if state is None:
             return []
         skip = known or frozenset()
         return [uid for uid in self._search_new(known_max_uid) if uid not in skip]

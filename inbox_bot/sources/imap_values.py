@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -184,6 +184,28 @@ class FolderState:
     uidnext: int | None  # RFC 3501 requires it, a few old servers omit it
     exists: int
     selected: bool  # from SELECT (the folder is open) or from STATUS (it is not)
+
+
+def folder_to_search(
+    checked: FolderState | None,
+    fresh: bool,
+    known_max_uid: int | None,
+    reselect: Callable[[FolderState], FolderState],
+) -> FolderState | None:
+    """The state of the folder to search for UIDs above `known_max_uid`, or None when nothing can be new.
+
+    Shared by the IMAP adapter and its in-memory twin, so the twin cannot drift from it. After status(), an idle
+    poll is answered from its UIDNEXT alone; a second call without status()/select() selects again (`reselect`),
+    so a stale UIDNEXT never hides new mail.
+    """
+    if known_max_uid is not None and (isinstance(known_max_uid, bool) or known_max_uid < 0):
+        raise ValueError(f"known_max_uid must be a UID or 0, not {known_max_uid!r}")
+    if checked is None:
+        raise RuntimeError("call status() or select() first: it tells which UIDVALIDITY the UIDs belong to")
+    if fresh and _nothing_new(checked, known_max_uid):
+        return None
+    state = checked if fresh and checked.selected else reselect(checked)
+    return None if _nothing_new(state, known_max_uid) else state
 
 
 def _nothing_new(state: FolderState, known_max_uid: int | None) -> bool:

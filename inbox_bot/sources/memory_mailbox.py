@@ -16,9 +16,9 @@ from inbox_bot.sources.imap_values import (
     ImapStats,
     MessageMeta,
     UidValidityChanged,
-    _nothing_new,
     check_folder_name,
     check_uid,
+    folder_to_search,
     imap_safe_value,
 )
 from inbox_bot.sources.memory import DELIMITER, ConnectionDropped, Folder, MemoryServer, StoredMail
@@ -84,16 +84,9 @@ class MemoryMailbox:
         return state
 
     def new_uids(self, known_max_uid: int | None, known: AbstractSet[int] | None = None) -> list[int]:
-        if known_max_uid is not None and (isinstance(known_max_uid, bool) or known_max_uid < 0):
-            raise ValueError(f"known_max_uid must be a UID or 0, not {known_max_uid!r}")
-        checked, fresh = self._checked, self._fresh
-        if checked is None:
-            raise RuntimeError("call status() or select() first: it tells which UIDVALIDITY the UIDs belong to")
+        state = folder_to_search(self._checked, self._fresh, known_max_uid, self._reselect)
         self._fresh = False
-        if fresh and _nothing_new(checked, known_max_uid):
-            return []
-        state = checked if fresh and checked.selected else self._reselect(checked)
-        if _nothing_new(state, known_max_uid):
+        if state is None:
             return []
         self._send("SEARCH", "ALL" if known_max_uid is None else f"UID {known_max_uid + 1}:*")
         skip = known or frozenset()
