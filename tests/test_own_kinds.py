@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from inbox_bot.cli.rows import reader, triage_row
 from inbox_bot.core.models import RawMail, Rule, TriageResult, Verdict
 from inbox_bot.core.reasons import ReasonCode, reason
 from inbox_bot.core.wording import render
+from inbox_bot.outgoing.digest_lines import why
 from inbox_bot.outgoing.replies import labels
 from inbox_bot.triage.pipeline import MemoryHistory, Pipeline
 from tests.corpus import texts as t
@@ -77,6 +79,21 @@ def test_a_cv_that_lists_its_diplomas_is_no_diploma_and_the_missing_own_kinds_ar
     assert labels(result.missing, "ar", rule())[0] == "نسخة من البطاقة الوطنية"
     assert labels(result.missing, "en", rule())[2] == "copies des diplômes"  # no English label: the French one
 
+
+def test_a_reason_names_the_calls_own_kinds_by_their_labels_wherever_it_is_read() -> None:
+    result = triage(rule(), ("CV.pdf", CV))
+    missing = next(r for r in result.reasons if r.code is ReasonCode.MISSING)
+    assert render(missing, "fr", rule().own_labels("fr")) == (
+        "manque : copie de la CIN, extrait du casier judiciaire, copies des diplômes"
+    )
+    assert "البطاقة الوطنية" in render(missing, "ar", rule().own_labels("ar"))
+    over = reason(ReasonCode.PAGES_OVER_LIMIT, file="CIN.pdf", pages=3, limit=1, kind="cin")
+    assert why([missing, over], rule()) == ["CIN.pdf : 3 pages, l'appel en permet 1 pour : copie de la CIN"]
+    row = triage_row(result, reader({"omp-charge-projet-2026": rule()}, result.call))
+    said = [r["text"] for r in row["reasons"] if r["code"] == "missing"]
+    assert said == ["manque : copie de la CIN, extrait du casier judiciaire, copies des diplômes"]
+    assert row["states"]["cin"]["label"] == "copie de la CIN"
+    assert render(missing, "fr") == "manque : cin, criminal_record, diplomas"  # no rule at hand: the ids
 
 def test_a_page_limit_is_checked_and_said_in_french() -> None:
     long_cv = make_pdf_pages([*t.cv_fr(PERSON, "x"), ["Suite du parcours"], ["Publications"]])

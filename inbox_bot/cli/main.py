@@ -114,7 +114,7 @@ def triage(obj: Context, paths: tuple[Path, ...], rules_dir: Path | None, output
     rules = obj.rules(rules_dir)
     pipeline = pipeline_setup.build_pipeline(obj.settings, rules)
     found = dry_run(pipeline, read_paths(paths))
-    results = [rows.triage_row(t.result, rows.language(rules, t.result.call)) for t in found]
+    results = [rows.triage_row(t.result, rows.reader(rules, t.result.call)) for t in found]
     views.emit(output, results, lambda: views.mail_table(results, f"Dry run over {len(results)} mail(s)"))
     if output == "table":
         counts: dict[str, int] = {}
@@ -204,7 +204,7 @@ def _dry_run(obj: Context) -> None:
     rules = obj.rules()
     report = dry_run_mailboxes(obj.settings, rules)
     found = [
-        {**rows.triage_row(v.result, rows.language(rules, v.result.call)), "reply": v.reply}
+        {**rows.triage_row(v.result, rows.reader(rules, v.result.call)), "reply": v.reply}
         for v in report.verdicts
     ]
     title = f"Dry run over {len(found)} mail(s): nothing recorded, filed or sent"
@@ -265,7 +265,7 @@ def list_(obj: Context, call: str | None, verdict: str | None, since: datetime |
     since_utc = None if since is None else since.replace(tzinfo=morocco_time(datetime.now(UTC)).tzinfo)
     rules = obj.rules_for_wording()
     listed = [
-        rows.stored_row(row, store.documents(row["id"]), rows.language(rules, row["call"]))
+        rows.stored_row(row, store.documents(row["id"]), rows.reader(rules, row["call"]))
         for row in store.mails(call=call, verdict=verdict, since=since_utc)
     ]
     views.emit(output, listed, lambda: views.mail_table(listed, f"{len(listed)} recorded mail(s)"))

@@ -241,6 +241,10 @@ class Rule(Strict):
         own = self.kinds.get(kind)
         return None if own is None else own.label.get(language, own.label["fr"])
 
+    def own_labels(self, language: Language = "fr") -> dict[str, str]:
+        """Every own kind's label in `language`, by id: what wording needs to name them in a reason."""
+        return {kind: label for kind in self.kinds if (label := self.own_label(kind, language)) is not None}
+
     @model_validator(mode="after")
     def _subject_or_topics(self) -> Rule:
         if self.subject is None and not self.topics:

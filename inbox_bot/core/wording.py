@@ -266,15 +266,18 @@ class _Params(dict[str, str]):
         return "?"
 
 
-def kind_label(kind: str, language: Language = "fr") -> str:
+def kind_label(kind: str, language: Language = "fr", own: Mapping[str, str] | None = None) -> str:
+    """A kind as a person reads it; `own` holds the call's own kinds' labels (`Rule.own_labels`), by id."""
+    if own and kind in own:
+        return own[kind]
     try:
         return KIND_LABELS[language][DocumentKind(kind)]
-    except ValueError:
+    except ValueError:  # an own kind whose rule is not at hand: its id is all there is
         return kind
 
 
-def kind_labels(kinds: Iterable[str], language: Language = "fr") -> list[str]:
-    return [kind_label(kind, language) for kind in kinds]
+def kind_labels(kinds: Iterable[str], language: Language = "fr", own: Mapping[str, str] | None = None) -> list[str]:
+    return [kind_label(kind, language, own) for kind in kinds]
 
 
 def verdict_label(verdict: str, language: Language = "fr") -> str:
@@ -288,13 +291,16 @@ def moment(instant: datetime, language: Language, *, seconds: bool = False) -> s
     return f"{local.strftime('%d/%m/%Y')} {joiner} {clock} ({MOROCCO_TIME[language]})"
 
 
-def render(reason: Reason, language: Language = "fr") -> str:
-    """The reason as a sentence in `language`; kinds become labels and instants Morocco time."""
-    return SENTENCES[language][reason.code].format_map(_words(reason.params, language))
+def render(reason: Reason, language: Language = "fr", own: Mapping[str, str] | None = None) -> str:
+    """The reason as a sentence in `language`; kinds become labels (the call's own ones from `own`) and instants
+    Morocco time."""
+    return SENTENCES[language][reason.code].format_map(_words(reason.params, language, own))
 
 
-def render_all(reasons: Iterable[Reason], language: Language = "fr") -> list[str]:
-    return [render(r, language) for r in reasons]
+def render_all(
+    reasons: Iterable[Reason], language: Language = "fr", own: Mapping[str, str] | None = None
+) -> list[str]:
+    return [render(r, language, own) for r in reasons]
 
 
 def language_of(value: object) -> Language:
@@ -305,12 +311,12 @@ def language_of(value: object) -> Language:
     return "fr"
 
 
-def _words(params: Mapping[str, str], language: Language) -> _Params:
+def _words(params: Mapping[str, str], language: Language, own: Mapping[str, str] | None) -> _Params:
     words = _Params(params)
     if "kind" in params:
-        words["kind"] = kind_label(params["kind"], language)
+        words["kind"] = kind_label(params["kind"], language, own)
     if "kinds" in params:
-        words["kinds"] = ", ".join(kind_labels(filter(None, params["kinds"].split(",")), language))
+        words["kinds"] = ", ".join(kind_labels(filter(None, params["kinds"].split(",")), language, own))
     for key in _INSTANTS:
         if key in params:
             words[key] = _instant(params[key], language)
@@ -329,9 +335,11 @@ def _instant(value: str, language: Language) -> str:
         return value
 
 
-def for_json(reasons: Iterable[Reason], language: Language = "fr") -> list[dict[str, object]]:
+def for_json(
+    reasons: Iterable[Reason], language: Language = "fr", own: Mapping[str, str] | None = None
+) -> list[dict[str, object]]:
     """What `--json` carries: the code and parameters for scripts, and the sentence a person reads."""
-    return [{**r.as_dict(), "text": render(r, language)} for r in reasons]
+    return [{**r.as_dict(), "text": render(r, language, own)} for r in reasons]
 
 
 def state_label(state: str, language: Language = "fr") -> str:

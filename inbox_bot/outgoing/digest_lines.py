@@ -50,14 +50,15 @@ def mail_line(
         "missing": _kinds(states, DocumentState.MISSING, rule),
         "to_fetch": _kinds(states, DocumentState.TO_FETCH, rule),
         "withheld": withheld,
-        "reasons": why(found),
+        "reasons": why(found, rule),
     }
 
 
-def why(found: list[Reason]) -> list[str]:
+def why(found: list[Reason], rule: Rule | None = None) -> list[str]:
     """The reasons a person acts on (a link to fetch, a file that cannot be read...), not how the call was found."""
     shown = [r for r in found if r.code not in MATCH_CODES]
-    return [replies.one_line(render(r, LANGUAGE), 300) for r in shown[:REASONS_SHOWN]]
+    own = rule.own_labels(LANGUAGE) if rule else None
+    return [replies.one_line(render(r, LANGUAGE, own), 300) for r in shown[:REASONS_SHOWN]]
 
 
 def local(iso: str) -> str:
