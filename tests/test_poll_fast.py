@@ -7,16 +7,20 @@ holds the twin to what Dovecot does. Each scenario reads GIVEN / WHEN / THEN.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.errors import MailboxError
+from inbox_bot.core.reasons import Action, Cause
 from inbox_bot.daemon.poller import FULL_CHECK_EVERY, MailboxPoller
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.sources.memory_mailbox import MemoryMailbox
+from inbox_bot.storage import failures
+from inbox_bot.storage.rows import utc_now
 from inbox_bot.storage.store import Store
 from tests.pollkit import (
     INCOMPLETE,
@@ -136,12 +140,20 @@ def test_a_refused_move_is_filed_by_a_later_poll(memory_server: MemoryServer, st
     assert (first.recorded, first.filed) == (2, 0) and "INUSE" in first.errors[0]
     assert ledger_states(store) == [(1, "recorded"), (2, "recorded")]
     assert len(memory_server.uids("INBOX")) == 2
-    # WHEN it is polled on (an idle NOOP poll files nothing: the next full check does)
+    # AND the mailbox shows it: filing fails, with the server's cause, until it succeeds
+    [problem] = failures.problems(store)["ngo"]
+    assert (problem.action, problem.cause, problem.folder) == (Action.FILING, Cause.SERVER, INCOMPLETE)
+    # WHEN it is polled on at once, a full check included: the failed rows wait out their back-off
+    soon = [polling.poll() for _ in range(FULL_CHECK_EVERY + 1)]
+    assert sum(r.filed for r in soon) == 0 and len(memory_server.commands("MOVE")) == 1
+    # WHEN their time has come (5 minutes after a first failure), the next full check files them
+    polling.filer.clock = lambda: utc_now() + timedelta(minutes=5, seconds=1)
     later = [polling.poll() for _ in range(FULL_CHECK_EVERY + 1)]
-    # THEN they are filed once, never read again
+    # THEN they are filed once, never read again, and the mailbox is well again
     assert sum(r.filed for r in later) == 2 and sum(r.new for r in later) == 0
     assert ledger_states(store) == [(1, "filed"), (2, "filed")]
     assert memory_server.raws(INCOMPLETE) == [application(1), application(2)]
+    assert failures.problems(store) == {}
 
 
 def test_a_crash_between_recording_and_filing_files_exactly_once(
@@ -210,9 +222,11 @@ def test_a_refused_folder_creation_loses_nothing(memory_server: MemoryServer, st
     deliver(memory_server, [1])
     memory_server.refuse_create.add(INCOMPLETE)
     polling = on(memory_server, store)
-    # WHEN the mailbox is polled, then polled on once the folder may be created
+    # WHEN the mailbox is polled, then polled on once the folder may be created and the back-off is over
     first = polling.poll()
+    assert [p.cause for p in failures.problems(store)["ngo"]] == [Cause.PERMISSION]
     memory_server.refuse_create.clear()
+    polling.filer.clock = lambda: utc_now() + timedelta(minutes=6)
     later = [polling.poll() for _ in range(FULL_CHECK_EVERY + 1)]
     # THEN the mail waited in the inbox, recorded, and was filed once allowed
     assert (first.recorded, first.filed) == (1, 0) and "NOPERM" in first.errors[0]

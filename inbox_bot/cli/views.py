@@ -279,12 +279,13 @@ def extensions_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
 
 def print_status(out: Console, report: dict[str, Any]) -> None:
     boxes = Table(title="Mailboxes")
-    columns = ("mailbox", "folder", "last poll", "last success", "failing since", "last error", "mails seen")
+    columns = ("mailbox", "state", "folder", "last poll", "last success", "failing since", "last error", "mails seen")
     for column in (*columns, "not answered (backlog)"):
         boxes.add_column(column, overflow="fold")
     for box in report["mailboxes"]:
         boxes.add_row(
             str(box["mailbox"]),
+            _STATE_STYLE.get(box.get("state", "ok"), "{}").format(box.get("state", "ok")),
             str(box["folder"] or ""),
             _when(box["last_poll_at"]),
             _when(box["last_ok_at"]),
@@ -294,6 +295,9 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
             str(box.get("unanswered", 0)),
         )
     out.print(boxes)
+    for box in report["mailboxes"]:
+        for problem in box.get("problems", []):
+            out.print(problem_line(box["mailbox"], problem))
     counts = Table(title="Mails per call and verdict")
     for column in ("call", "verdict", "mails"):
         counts.add_column(column)
@@ -310,6 +314,19 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
     out.print(calls_table(report["calls"]))
     for error in report["rule_errors"]:
         out.print(f"[red]{escape(error)}[/]")
+
+
+_STATE_STYLE = {"ok": "[green]{}[/]", "degraded": "[yellow]{}[/]", "failing": "[red]{}[/]"}
+
+
+def problem_line(mailbox: str, problem: dict[str, Any]) -> str:
+    """One failing action: what, since when, the error, then its fix (in French, as reasons are shown)."""
+    folder = f" into {problem['folder']}" if problem.get("folder") else ""
+    head = f"mailbox {mailbox}: {problem['action']}{folder} failing since {local_time(problem['since'])}"
+    return (
+        f"[red]{escape(head)} ({problem['failures']} time(s), cause: {problem['cause']}): "
+        f"{escape(problem['error'])}[/]\n  à corriger : {escape(problem['fix'])}"
+    )
 
 
 def print_check(out: Console, report: dict[str, Any]) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from inbox_bot.core.reasons import Cause
+
 
 class ExitStatus(IntEnum):
     """What the exit code tells the operator (and systemd, and a script) to do next."""
@@ -117,7 +119,11 @@ class ServiceError(InboxBotError):
 
 
 class MailboxError(ServiceError):
-    pass
+    """`cause`: why the server refused, when its answer says (status, the digest and the alert show its fix)."""
+
+    def __init__(self, message: str, *, fix: str | None = None, cause: Cause | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.cause = cause
 
 
 class DeliveryError(ServiceError):

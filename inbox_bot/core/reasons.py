@@ -84,6 +84,34 @@ class ReasonCode(StrEnum):
     READ_BY_OCR = "read_by_ocr"  # file: the text was read from images by OCR, and may hold mistakes
 
 
+class Action(StrEnum):
+    """What a mailbox failed to do: read its mail, file it, or send the replies to its applicants."""
+
+    POLL = "poll"
+    FILING = "filing"
+    SENDING = "sending"
+
+
+class Cause(StrEnum):
+    """Why a server refused an action, as far as its answer says (RFC 5530 response codes, its words).
+
+    Each has its fix in every language (inbox_bot.core.wording HINTS); `--json` carries the code.
+    """
+
+    NAMESPACE = "namespace"  # the folder is outside the server's personal namespace (prefix)
+    PERMISSION = "permission"  # the account may not create or write the folder ([NOPERM], ACL)
+    NAME = "name"  # the server refuses the folder's name ([CANNOT], invalid name, delimiter)
+    MISSING = "missing"  # the folder does not exist ([NONEXISTENT], [TRYCREATE])
+    CAPABILITY = "capability"  # the server does not do what was asked (no MOVE, an unknown command)
+    QUOTA = "quota"  # the account is full or over a server limit ([OVERQUOTA], [LIMIT], SMTP 452/552)
+    AUTH = "auth"  # the login was refused (a changed or expired password, a revoked app password)
+    NETWORK = "network"  # the server could not be reached, timed out, or the connection dropped
+    SERVER = "server"  # the server reported its own failure ([SERVERBUG], [UNAVAILABLE], SMTP 4xx)
+    RECIPIENT = "recipient"  # the SMTP server refused the applicant's address
+    REFUSED = "refused"  # the SMTP server refused the message itself (5xx)
+    OTHER = "other"  # none of the above: the server's own words are all there is
+
+
 class Reason(BaseModel):
     """One reason: a code and its parameters (all strings)."""
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from inbox_bot.core.models import DocumentKind
-from inbox_bot.core.reasons import Reason, ReasonCode
+from inbox_bot.core.reasons import Action, Cause, Reason, ReasonCode
 from inbox_bot.core.timezones import morocco_time
 
 Language = Literal["fr", "ar", "en"]
@@ -251,6 +251,80 @@ SENTENCES: dict[Language, dict[ReasonCode, str]] = {
         C.READ_BY_OCR: "{file}: read by OCR, the text may hold mistakes",
     },
 }  # fmt: skip
+# What a mailbox failed to do, as the subject of "... échoue depuis" (status, the digest, the alert).
+ACTIONS: dict[Language, dict[Action, str]] = {
+    "fr": {Action.POLL: "la relève", Action.FILING: "le classement", Action.SENDING: "l'envoi des réponses"},
+    "ar": {Action.POLL: "جلب الرسائل", Action.FILING: "ترتيب الرسائل", Action.SENDING: "إرسال الردود"},
+    "en": {Action.POLL: "polling", Action.FILING: "filing", Action.SENDING: "sending replies"},
+}
+# The fix for each cause of a failure: what to change, and where (the config keys keep their names).
+HINTS: dict[Language, dict[Cause, str]] = {
+    "fr": {
+        Cause.NAMESPACE: "le serveur range les dossiers personnels sous un autre préfixe : mettez folder_prefix de "
+                         "cette boîte à celui qu'il annonce (souvent « INBOX. »), ou retirez-le pour suivre NAMESPACE",
+        Cause.PERMISSION: "ce compte n'a pas le droit de créer ou d'écrire ce dossier : créez-le à la main ou donnez "
+                          "ce droit au compte, ou faites pointer file_into vers des dossiers qui existent ; les "
+                          "courriels restent dans la boîte en attendant",
+        Cause.NAME: "le serveur refuse ce nom de dossier : vérifiez folder_delimiter et folder_prefix de cette boîte "
+                    "(lus par LIST et NAMESPACE s'ils ne sont pas donnés), ou changez file_into",
+        Cause.MISSING: "ce dossier n'existe pas sur le serveur : créez-le, ou corrigez file_into ou folder_prefix",
+        Cause.CAPABILITY: "le serveur refuse une commande qu'il annonce pourtant (MOVE ou UID EXPUNGE) : signalez-le "
+                          "à l'hébergeur ; les courriels restent dans la boîte en attendant",
+        Cause.QUOTA: "la boîte est pleine ou dépasse une limite du serveur : libérez de la place ou demandez à "
+                     "l'hébergeur un quota plus grand",
+        Cause.AUTH: "le serveur refuse l'identifiant ou le mot de passe : renouvelez le mot de passe (ou le mot de "
+                    "passe d'application) et mettez à jour la configuration",
+        Cause.NETWORK: "le serveur ne répond pas ou la connexion coupe : vérifiez host, port et security, et le "
+                       "réseau ; inbox-bot réessaie de lui-même",
+        Cause.SERVER: "le serveur signale une panne de son côté : inbox-bot réessaie ; si cela dure, prévenez "
+                      "l'hébergeur",
+        Cause.RECIPIENT: "le serveur d'envoi refuse l'adresse du candidat : vérifiez-la (inbox-bot outbox) ; cette "
+                         "réponse n'est pas renvoyée d'elle-même",
+        Cause.REFUSED: "le serveur d'envoi refuse le message : lisez sa réponse (taille, filtre anti-spam, adresse "
+                       "d'expéditeur) et corrigez la section [smtp]",
+        Cause.OTHER: "la réponse du serveur ne dit pas la cause : lancez inbox-bot check pour voir ce qu'il accepte",
+    },
+    "ar": {
+        Cause.NAMESPACE: "الخادم يضع المجلدات الشخصية تحت بادئة أخرى: اضبط folder_prefix لهذا الصندوق على ما يعلنه "
+                         "(غالبا « INBOX. »)، أو احذفه لاتباع NAMESPACE",
+        Cause.PERMISSION: "لا يحق لهذا الحساب إنشاء هذا المجلد أو الكتابة فيه: أنشئه يدويا أو امنح الحساب هذا الحق، "
+                          "أو وجّه file_into إلى مجلدات موجودة؛ تبقى الرسائل في الصندوق في الأثناء",
+        Cause.NAME: "الخادم يرفض اسم هذا المجلد: راجع folder_delimiter و folder_prefix لهذا الصندوق، أو غيّر file_into",
+        Cause.MISSING: "هذا المجلد غير موجود على الخادم: أنشئه، أو صحح file_into أو folder_prefix",
+        Cause.CAPABILITY: "الخادم يرفض أمرا يعلن أنه يدعمه (MOVE أو UID EXPUNGE): أبلغ مزود الاستضافة؛ تبقى الرسائل "
+                          "في الصندوق في الأثناء",
+        Cause.QUOTA: "الصندوق ممتلئ أو تجاوز حدا للخادم: أفرغ مساحة أو اطلب حصة أكبر من مزود الاستضافة",
+        Cause.AUTH: "الخادم يرفض اسم المستخدم أو كلمة المرور: جدد كلمة المرور (أو كلمة مرور التطبيق) وحدّث الإعدادات",
+        Cause.NETWORK: "الخادم لا يجيب أو الاتصال ينقطع: راجع host و port و security والشبكة؛ يعيد inbox-bot "
+                       "المحاولة تلقائيا",
+        Cause.SERVER: "الخادم يبلغ عن عطل من جهته: يعيد inbox-bot المحاولة؛ إن استمر فأبلغ مزود الاستضافة",
+        Cause.RECIPIENT: "خادم الإرسال يرفض عنوان المترشح: تحقق منه (inbox-bot outbox)؛ لا يعاد إرسال هذا الرد تلقائيا",
+        Cause.REFUSED: "خادم الإرسال يرفض الرسالة: اقرأ جوابه (الحجم، مرشح الرسائل المزعجة، عنوان المرسل) "
+                       "وصحح قسم [smtp]",
+        Cause.OTHER: "جواب الخادم لا يذكر السبب: شغّل inbox-bot check لمعرفة ما يقبله",
+    },
+    "en": {
+        Cause.NAMESPACE: "the server keeps personal folders under another prefix: set folder_prefix for this mailbox "
+                         "to the one it names (often 'INBOX.'), or remove it to follow NAMESPACE",
+        Cause.PERMISSION: "this account may not create or write this folder: create it by hand or give the account "
+                          "that right, or point file_into at folders that exist; the mails stay in the inbox meanwhile",
+        Cause.NAME: "the server refuses this folder name: check folder_delimiter and folder_prefix for this mailbox "
+                    "(detected from LIST and NAMESPACE unless set), or change file_into",
+        Cause.MISSING: "this folder does not exist on the server: create it, or correct file_into or folder_prefix",
+        Cause.CAPABILITY: "the server refuses a command it announces (MOVE or UID EXPUNGE): tell its host; the mails "
+                          "stay in the inbox meanwhile",
+        Cause.QUOTA: "the mailbox is full or over a server limit: free some space or ask the host for a larger quota",
+        Cause.AUTH: "the server refuses the login: renew the password (or app password) and update the config",
+        Cause.NETWORK: "the server does not answer or the connection drops: check host, port, security and the "
+                       "network; inbox-bot tries again by itself",
+        Cause.SERVER: "the server reports a failure on its side: inbox-bot tries again; if it lasts, tell its host",
+        Cause.RECIPIENT: "the SMTP server refuses the applicant's address: check it (inbox-bot outbox); this reply "
+                         "is not sent again by itself",
+        Cause.REFUSED: "the SMTP server refuses the message: read its answer (size, spam filter, sender address) "
+                       "and correct the [smtp] section",
+        Cause.OTHER: "the server's answer names no cause: run inbox-bot check to see what it accepts",
+    },
+}  # fmt: skip
 _EXTENDED = {"fr": " prolongée", "ar": " الممدد", "en": " (extended)"}
 _MORE = {"fr": " et {n} autres", "ar": " و{n} أخرى", "en": " and {n} more"}
 _INSTANTS = ("received", "deadline", "server", "header")
@@ -344,3 +418,18 @@ def for_json(
 
 def state_label(state: str, language: Language = "fr") -> str:
     return DOCUMENT_STATES[language].get(state, state)
+
+
+def action_label(action: str, language: Language = "fr") -> str:
+    try:
+        return ACTIONS[language][Action(action)]
+    except ValueError:
+        return action
+
+
+def hint(cause: str | None, language: Language = "fr") -> str:
+    """The fix for a failure's cause; an unknown or missing cause gets the fix of `other`."""
+    try:
+        return HINTS[language][Cause(cause or Cause.OTHER)]
+    except ValueError:
+        return HINTS[language][Cause.OTHER]

@@ -2,23 +2,42 @@
 
 A ledger row still `recorded` is filed at the next poll, so a crash between recording and the MOVE loses
 nothing; a mail no longer in the folder is looked for in its target folder before it is called `gone`.
+
+A refused filing leaves the mail where it is, its row `recorded`, and makes the mailbox `degraded` (storage.failures)
+until a filing pass ends with no row left unfiled by an error. The row is tried again later, not at every poll:
+5 minutes after its first refusal, then twice as long each time, up to 6 hours; never given up. A connection
+lost while filing is no refusal: the next poll tries again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.core.models import Rule
+from inbox_bot.core.reasons import Action, Cause
 from inbox_bot.core.states import LedgerState
 from inbox_bot.daemon.poll_report import PollReport
+from inbox_bot.sources.imap_failures import cause_of
 from inbox_bot.sources.imap_values import FolderState
 from inbox_bot.sources.mailbox import Mailbox
+from inbox_bot.storage import failures
 from inbox_bot.storage.ledger import Ledger, PendingFiling
+from inbox_bot.storage.rows import utc_now
 
 log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(minutes=5)
+LAST_RETRY = timedelta(hours=6)
+
+
+def retry_after(attempts: int) -> timedelta:
+    """How long a row waits after its `attempts`-th failed filing (1 for the first)."""
+    doubled: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)  # 2**16 * 5 min is far past the cap
+    return min(LAST_RETRY, doubled)
 
 
 def target_folder(box: MailboxSettings, filing: PendingFiling, rules: dict[str, Rule]) -> str | None:
@@ -39,9 +58,10 @@ def _folder_part(text: str) -> str:
 class Filer:
     """Files the recorded mails of one mailbox's folder, one MOVE per target folder."""
 
-    def __init__(self, box: MailboxSettings, ledger: Ledger) -> None:
+    def __init__(self, box: MailboxSettings, ledger: Ledger, clock: Callable[[], datetime] = utc_now) -> None:
         self.box = box
         self.ledger = ledger
+        self.clock = clock  # the seam: tests move time on to see a backed-off row tried again
 
     def file_pending(
         self,
@@ -51,7 +71,20 @@ class Filer:
         report: PollReport,
         should_stop: Callable[[], bool],
     ) -> None:
-        pending = self.ledger.pending_filings(state.uidvalidity)
+        errors = len(report.errors)
+        self._file_due(imap, state, rules, report, should_stop)
+        if len(report.errors) == errors and not self.ledger.filing_errors():
+            failures.cleared(self.ledger.store, self.box.name, Action.FILING)
+
+    def _file_due(
+        self,
+        imap: Mailbox,
+        state: FolderState,
+        rules: Callable[[], dict[str, Rule]],
+        report: PollReport,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        pending = self.ledger.pending_filings(state.uidvalidity, self.clock())
         if not pending:
             return
         imap.select(state.folder)
@@ -84,8 +117,7 @@ class Filer:
         try:
             found = self._found_in(imap, state, target, filing)
         except MailboxError as exc:
-            self.ledger.failed_filing(filing.ledger_id, exc.one_line())
-            report.errors.append(exc.one_line())
+            self._failed([filing], target, exc, report)
             return
         self.ledger.mark(filing.ledger_id, found, folder=target, filing=filing)
 
@@ -95,12 +127,26 @@ class Filer:
             imap.move_many([f.uid for f in filings], imap.ensure_folder(target))
         except MailboxError as exc:
             log.warning("mailbox %s: filing into %s failed: %s", self.box.name, target, exc)
-            for filing in filings:
-                self.ledger.failed_filing(filing.ledger_id, exc.one_line())
-            report.errors.append(exc.one_line())
+            self._failed(filings, target, exc, report)
             return
         self.ledger.mark_all(filings, LedgerState.FILED, folder=target)
         report.filed += len(filings)
+
+    def _failed(self, filings: list[PendingFiling], target: str, exc: MailboxError, report: PollReport) -> None:
+        """Each row waits longer before its next try; the mailbox shows the failure and its cause.
+
+        A lost connection is no refusal: the poll fails with it, and the next one (reconnected) tries again.
+        """
+        error, now, cause = exc.one_line(), self.clock(), exc.cause or cause_of(exc.message)
+        report.errors.append(error)
+        if cause is Cause.NETWORK:
+            for filing in filings:
+                self.ledger.failed_filing(filing.ledger_id, error)
+            return
+        for filing in filings:
+            self.ledger.failed_filing(filing.ledger_id, error, now + retry_after(filing.attempts + 1))
+        # The server's words without the English fix: status and the digest give the fix of its cause.
+        failures.failed(self.ledger.store, self.box.name, Action.FILING, cause=cause, error=exc.message, folder=target)
 
     @staticmethod
     def _found_in(imap: Mailbox, state: FolderState, target: str, filing: PendingFiling) -> LedgerState:

@@ -24,6 +24,7 @@ from inbox_bot.daemon.recording import LedgerEntry, Origin, record_triaged, tria
 from inbox_bot.outgoing import replies
 from inbox_bot.outgoing.outbox import PlannedReply
 from inbox_bot.sources.imap import ImapMailbox
+from inbox_bot.sources.imap_failures import cause_of
 from inbox_bot.sources.imap_values import FolderState, MessageMeta
 from inbox_bot.sources.mailbox import Mailbox, MailboxFactory
 from inbox_bot.storage.ledger import Ledger, SeenUid
@@ -106,7 +107,7 @@ class MailboxPoller:
             self.ledger.poll_succeeded(state.uidvalidity, report.new)
         except MailboxError as exc:
             self.close()  # a broken connection is never reused; the next poll reconnects
-            self.ledger.poll_failed(exc.one_line())
+            self.ledger.poll_failed(exc.one_line(), exc.cause or cause_of(exc.message))
             raise
         return report
 

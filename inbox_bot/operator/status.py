@@ -1,10 +1,15 @@
-"""What `status` shows: mailbox health, counts per call and verdict, the outbox, the rules in force."""
+"""What `status` shows: mailbox health, counts per call and verdict, the outbox, the rules in force.
+
+Each mailbox has a `state`: `failing` when its poll fails, `degraded` when its filing or sending fails, else
+`ok`; and its `problems`: what fails (poll, filing, sending), since when, the error, the cause and its fix.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from inbox_bot.storage import counts, outbox_rows
+from inbox_bot.core.wording import action_label, hint
+from inbox_bot.storage import counts, failures, outbox_rows
 from inbox_bot.storage.ledger import health, ledger_counts
 from inbox_bot.storage.store import Store
 
@@ -22,7 +27,31 @@ def status_report(store: Store) -> dict[str, Any]:
 def _with_backlog(store: Store, boxes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each mailbox's health, with how many of its mails were taken in without a reply (the backlog)."""
     unanswered = counts.taken_in_without_reply(store)
-    return [{**box, "unanswered": unanswered.get(str(box["mailbox"]), 0)} for box in boxes]
+    found = failures.problems(store)
+    return [
+        {
+            **box,
+            "unanswered": unanswered.get(str(box["mailbox"]), 0),
+            "state": failures.state_of(found.get(str(box["mailbox"]), [])),
+            "problems": [_problem(p) for p in found.get(str(box["mailbox"]), [])],
+        }
+        for box in boxes
+    ]
+
+
+def _problem(problem: failures.Problem) -> dict[str, Any]:
+    """Codes for scripts (action, cause), the words a person reads (what, fix: French, as reasons are)."""
+    return {
+        "action": problem.action.value,
+        "what": action_label(problem.action),
+        "cause": problem.cause.value,
+        "error": problem.error,
+        "folder": problem.folder,
+        "since": problem.since.isoformat(),
+        "last_at": problem.last_at.isoformat(),
+        "failures": problem.failures,
+        "fix": hint(problem.cause),
+    }
 
 
 def _rules_state(store: Store) -> dict[str, Any] | None:

@@ -171,29 +171,41 @@ def alert_recipients(settings: Settings, rules: Iterable[Rule], addresses: Itera
 def send_mailbox_alerts(
     store: Store, settings: Settings, rules: Mapping[str, Rule], mailer: Mailer | None, *, now: datetime | None = None
 ) -> list[str]:
-    """Alert at once when a mailbox has failed longer than `[digest] alert_after` (an expired app password...).
+    """Alert at once when a mailbox's poll, filing or sending has failed longer than `[digest] alert_after` (an
+    expired app password, a folder the account may not create, an SMTP server refusing our replies...).
 
-    Once per failure episode: the alert's Message-ID is made of the mailbox and the episode's start, and the
-    outbox takes a Message-ID only once. Run it from the scheduler after each poll, or every few minutes.
+    Once per failure episode: the alert's Message-ID is made of the mailbox, the action and the episode's start,
+    and the outbox takes a Message-ID only once. Run it from the scheduler after each poll, or every few minutes.
     """
     now = now or utc_now()
     if settings.smtp is None:
         return []
     alerted = []
     for box in mailbox_health(store, settings, now):
-        since = box["since_at"]
-        if since is not None and now - since >= settings.digest.alert_after:
+        # The poll's failure, then each filing or sending failure: every one alerts once, after alert_after.
+        # The poll's keeps its identity of before (mailbox, start); the others name their action too.
+        episodes: list[tuple[dict[str, Any], tuple[str, ...], datetime]] = []
+        if box["since_at"] is not None:
+            episodes.append(({**box, "action": "poll"}, (box["mailbox"],), box["since_at"]))
+        episodes += [({**box, **p}, (box["mailbox"], p["action"]), p["since_at"]) for p in box["problems"]]
+        for context, names, since in episodes:
+            if now - since < settings.digest.alert_after:
+                continue
             recipients = alert_recipients(settings, rules.values(), box["addresses"])
-            if recipients and _queue_alert(store, settings, box, recipients, now):
+            episode = (*names, since.isoformat())
+            if recipients and _queue_alert(store, settings, context, episode, recipients, now):
                 alerted.append(box["mailbox"])
     if alerted and mailer is not None:
         outbox.deliver_pending(store, mailer, now=now)
     return alerted
 
 
-def _queue_alert(store: Store, settings: Settings, box: dict[str, Any], to: list[str], now: datetime) -> bool:
+def _queue_alert(
+    store: Store, settings: Settings, box: dict[str, Any], episode: tuple[str, ...], to: list[str], now: datetime
+) -> bool:
+    """Queued once per episode: its Message-ID is made of the mailbox, the action (but for polls) and the start."""
     assert settings.smtp is not None
-    context = {key: box[key] for key in ("mailbox", "addresses", "since", "error", "last_success")}
+    keys = ("mailbox", "addresses", "since", "error", "last_success", "action", "hint", "folder", "what")
+    context = {key: box.get(key) for key in keys}
     rendered = compose.render("alert.txt", {**context, "duration": box["for"]}, owner="mailbox alert")
-    episode = (box["mailbox"], box["since_at"].isoformat())
     return outbox.queue_notice(store, settings.smtp, "alert", episode, to, rendered, now) is not None

@@ -16,10 +16,12 @@ from typing import Any
 
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.models import LatePolicy, Rule
+from inbox_bot.core.reasons import Action
 from inbox_bot.core.timezones import morocco_time
+from inbox_bot.core.wording import action_label, hint
 from inbox_bot.outgoing import outbox, replies
 from inbox_bot.outgoing.digest_lines import local, mail_line, short_id
-from inbox_bot.storage import digest_rows, extensions
+from inbox_bot.storage import digest_rows, extensions, failures
 from inbox_bot.storage.counts import taken_in_without_reply
 from inbox_bot.storage.ledger import health
 from inbox_bot.storage.store import Store
@@ -241,12 +243,14 @@ def mailbox_health(
     """
     addresses = {box.name: frozenset(a.lower() for a in box.addresses) for box in settings.mailboxes}
     unanswered = taken_in_without_reply(store)
+    problems = failures.problems(store)
     found = []
     for row in health(store):
         own = addresses.get(str(row["mailbox"]), frozenset())
         if audience is not None and own and not audience.operator and not own & audience.addresses:
             continue
         since = failing_since(row)
+        current = problems.get(str(row["mailbox"]), [])
         found.append(
             {
                 "mailbox": str(row["mailbox"]),
@@ -257,10 +261,28 @@ def mailbox_health(
                 "since_at": since,
                 "for": _duration(now - since) if since else "",
                 "error": replies.one_line(str(row.get("last_error") or ""), 300),
+                "hint": hint(row.get("cause")) if since else "",
                 "unanswered": unanswered.get(str(row["mailbox"]), 0),
+                "state": failures.state_of(current),
+                "problems": [_problem(p, now) for p in current if p.action is not Action.POLL],
             }
         )
     return found
+
+
+def _problem(problem: failures.Problem, now: datetime) -> dict[str, Any]:
+    """A filing or sending failure in the words of the digest and the alert (French)."""
+    return {
+        "action": problem.action.value,
+        "what": action_label(problem.action),
+        "folder": problem.folder or "",
+        "since": local(problem.since.isoformat()),
+        "since_at": problem.since,
+        "for": _duration(now - problem.since),
+        "error": replies.one_line(problem.error, 300),
+        "hint": hint(problem.cause),
+        "failures": problem.failures,
+    }
 
 
 def failing_since(row: Mapping[str, Any]) -> datetime | None:

@@ -24,6 +24,7 @@ from typing import Literal, Self
 from inbox_bot.config.secrets import read_password
 from inbox_bot.config.settings import SmtpSettings
 from inbox_bot.core.errors import DeliveryError
+from inbox_bot.core.reasons import Cause
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,19 @@ Outcome = Literal["retry", "refused", "unknown"]
 
 
 class DeliveryFailed(DeliveryError):
-    def __init__(self, message: str, *, outcome: Outcome, connection: bool = False, fix: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome: Outcome,
+        connection: bool = False,
+        fix: str | None = None,
+        cause: Cause = Cause.NETWORK,
+    ) -> None:
         super().__init__(message, fix=fix)
         self.outcome = outcome
         self.connection = connection  # the server could not be reached or refused us: no message was attempted
+        self.cause = cause  # why, for the mailbox's health (status, digest, alert)
 
 
 class Mailer:
@@ -71,6 +81,7 @@ class Mailer:
                 outcome="retry",
                 connection=True,
                 fix="check smtp.username and the password (an app password may have expired)",
+                cause=Cause.AUTH,
             ) from exc
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             raise DeliveryFailed(
@@ -122,7 +133,7 @@ class Mailer:
             code, reply = smtp.rcpt(address)
             if code not in (250, 251):
                 self._reset()
-                raise self._refusal(code, reply, f"RCPT TO:<{address}>")
+                raise self._refusal(code, reply, f"RCPT TO:<{address}>", recipient=True)
 
     def _data(self, smtp: smtplib.SMTP, message: bytes) -> None:
         try:
@@ -137,10 +148,11 @@ class Mailer:
         if code != 250:
             raise self._refusal(code, reply, "the message")
 
-    def _refusal(self, code: int, reply: bytes, step: str) -> DeliveryFailed:
+    def _refusal(self, code: int, reply: bytes, step: str, *, recipient: bool = False) -> DeliveryFailed:
         text = reply.decode("utf-8", "replace")[:300]
         outcome: Outcome = "refused" if 500 <= code < 600 else "retry"
-        return DeliveryFailed(f"SMTP server refused {step}: {code} {text}", outcome=outcome)
+        message = f"SMTP server refused {step}: {code} {text}"
+        return DeliveryFailed(message, outcome=outcome, cause=refusal_cause(code, recipient=recipient))
 
     def _reset(self) -> None:
         try:
@@ -153,6 +165,17 @@ class Mailer:
         if self._smtp is not None:
             self._smtp.close()
             self._smtp = None
+
+
+def refusal_cause(code: int, *, recipient: bool) -> Cause:
+    """RFC 5321 reply codes: 452/552 storage (a full mailbox, a message too big), other 4xx for now."""
+    if code in (452, 552):
+        return Cause.QUOTA
+    if code in (530, 534, 535, 538):
+        return Cause.AUTH
+    if code < 500:
+        return Cause.SERVER
+    return Cause.RECIPIENT if recipient else Cause.REFUSED
 
 
 def dot_stuffed(message: bytes) -> bytes:

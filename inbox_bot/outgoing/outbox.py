@@ -26,10 +26,11 @@ from typing import Any
 from inbox_bot.config.settings import Settings, SmtpSettings
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.core.models import ParsedMail, RawMail, Rule, TriageResult
+from inbox_bot.core.reasons import Action
 from inbox_bot.core.states import OutboxState
 from inbox_bot.outgoing import compose, replies
 from inbox_bot.outgoing.mailer import DeliveryFailed, Mailer
-from inbox_bot.storage import mails, outbox_rows
+from inbox_bot.storage import failures, mails, outbox_rows
 from inbox_bot.storage.outbox_rows import ReplyRow
 from inbox_bot.storage.rows import iso, utc_now
 from inbox_bot.storage.store import Store, Transaction
@@ -318,6 +319,8 @@ def deliver_pending(store: Store, mailer: Mailer, *, now: datetime | None = None
     except DeliveryFailed as exc:
         log.warning("outbox: %s; %d message(s) wait for the next run", exc.one_line(), len(due))
         report.error = exc.one_line()
+        for mailbox in sorted(filter(None, {failures.mailbox_of_mail(store, row["mail_id"]) for row in due})):
+            failures.failed(store, mailbox, Action.SENDING, cause=exc.cause, error=report.error)
         return report
     with mailer:
         for row in due:
@@ -332,6 +335,7 @@ def _deliver(store: Store, mailer: Mailer, row: dict[str, Any], now: datetime, r
         mailer.send(row["mail_from"], row["rcpt"], bytes(row["message"]))
     except DeliveryFailed as exc:
         _after_failure(store, row, exc, now, report, mailer.settings)
+        _sending_health(store, row, exc)
         return not exc.connection
     sent = {
         "state": OutboxState.SENT.value,
@@ -343,8 +347,20 @@ def _deliver(store: Store, mailer: Mailer, row: dict[str, Any], now: datetime, r
         sent["message"] = b""
     _set(store, row["id"], **sent)
     _mail_event(store, row, "reply_sent", {"to": row["rcpt"]})
+    _sending_health(store, row, None)
     report.sent += 1
     return True
+
+
+def _sending_health(store: Store, row: dict[str, Any], exc: DeliveryFailed | None) -> None:
+    """A reply to a mail of an IMAP mailbox: that mailbox is `degraded` while its replies fail (storage.failures)."""
+    mailbox = failures.mailbox_of_mail(store, row["mail_id"])
+    if mailbox is None:
+        return
+    if exc is None:
+        failures.cleared(store, mailbox, Action.SENDING)
+    else:
+        failures.failed(store, mailbox, Action.SENDING, cause=exc.cause, error=exc.one_line()[:500])
 
 
 def _after_failure(

@@ -35,7 +35,7 @@ from inbox_bot.config.secrets import Credential
 from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.errors import ConfigError, MailboxError
 from inbox_bot.core.models import RawMail
-from inbox_bot.sources.imap_failures import classify, create_fix, one_line
+from inbox_bot.sources.imap_failures import classify, create_cause, create_fix, one_line
 from inbox_bot.sources.imap_values import (
     _ATOM,
     LOGOUT_TIMEOUT,
@@ -556,7 +556,7 @@ class ImapMailbox:
             self._create_and_subscribe(path)
         except MailboxError as exc:
             if exc.fix is None:  # a plain refusal: say which kind, from the server's own words
-                exc.fix = create_fix(path, exc.message)
+                exc.fix, exc.cause = create_fix(path, exc.message), create_cause(exc.message)
             raise
 
     def _create_and_subscribe(self, path: str) -> None:
@@ -609,7 +609,7 @@ class ImapMailbox:
             failure = classify(exc, timeout, login_refused=isinstance(exc, LoginError))
             if fatal or failure.broken:
                 self._drop()
-            error = MailboxError(self._message(action, failure.reason), fix=failure.fix or fix)
+            error = MailboxError(self._message(action, failure.reason), fix=failure.fix or fix, cause=failure.cause)
             if isinstance(exc, LoginError):
                 raise error from None  # the server's words suffice; keep the login exchange out of tracebacks
             raise error from exc

@@ -51,6 +51,7 @@ class PendingFiling:
     call: str | None
     verdict: str
     organisation: str | None = None
+    attempts: int = 0  # filings tried and failed so far: the next one waits longer (daemon.filing)
 
 
 def add_row(
@@ -133,22 +134,38 @@ class Ledger:
         with self.store.transaction():
             add_row(self.store, self.place, seen, state=state, mail_id=mail_id, sha256=sha256)
 
-    def pending_filings(self, uidvalidity: int) -> list[PendingFiling]:
+    def pending_filings(self, uidvalidity: int, now: datetime | None = None) -> list[PendingFiling]:
+        """The rows to file now: a row whose filing failed waits until its `retry_at` (all of them without `now`)."""
         # Found through the index on `state`: few rows wait for filing, while the folder's own rows grow with it.
         # The unary + keeps SQLite from walking the (mailbox, folder, uidvalidity, uid) index instead, which it
         # prefers for its three equalities and which made every idle poll read every row of the folder.
+        due = now.astimezone(UTC).isoformat() if now is not None else "9999"  # ISO texts compare as times do
         rows = self.db.query(
-            "select l.id, l.uid, l.mail_id, m.message_id, m.call, m.verdict from ledger l "
+            "select l.id, l.uid, l.mail_id, l.attempts, m.message_id, m.call, m.verdict from ledger l "
             "join mails m on m.id = l.mail_id where l.state = ? and +l.mailbox = ? and +l.folder = ? "
-            "and +l.uidvalidity = ? order by l.uid",
-            [LedgerState.RECORDED.value, self.mailbox, self.folder, uidvalidity],
+            "and +l.uidvalidity = ? and (l.retry_at is null or l.retry_at <= ?) order by l.uid",
+            [LedgerState.RECORDED.value, self.mailbox, self.folder, uidvalidity, due],
         )
         return [
             PendingFiling(
-                int(r["id"]), int(r["uid"]), int(r["mail_id"]), str(r["message_id"]), r["call"], str(r["verdict"])
+                int(r["id"]),
+                int(r["uid"]),
+                int(r["mail_id"]),
+                str(r["message_id"]),
+                r["call"],
+                str(r["verdict"]),
+                attempts=int(r["attempts"] or 0),
             )
             for r in rows
         ]
+
+    def filing_errors(self) -> int:
+        """This mailbox's rows still waiting to be filed after a failed try (backed off or not)."""
+        rows = self.db.query(
+            "select count(*) as n from ledger where state = ? and +mailbox = ? and error is not null",
+            [LedgerState.RECORDED.value, self.mailbox],
+        )
+        return int(next(iter(rows))["n"])
 
     def mark(
         self,
@@ -184,9 +201,14 @@ class Ledger:
             for filing in filings:
                 self.mark(filing.ledger_id, state, folder=folder, filing=filing)
 
-    def failed_filing(self, ledger_id: int, error: str) -> None:
+    def failed_filing(self, ledger_id: int, error: str, retry_at: datetime | None = None) -> None:
+        """One more failed try; the row stays `recorded` (the mail where it is) and waits until `retry_at`."""
+        retry = retry_at.astimezone(UTC).isoformat() if retry_at else None
         with self.store.transaction():
-            self.db.execute("update ledger set attempts = attempts + 1, error = ? where id = ?", [error, ledger_id])
+            self.db.execute(
+                "update ledger set attempts = attempts + 1, error = ?, retry_at = ? where id = ?",
+                [error, retry, ledger_id],
+            )
 
     def _event(self, mail_id: int, kind: str, detail: dict[str, Any]) -> None:
         row = {"mail_id": mail_id, "at": now(), "kind": kind, "detail": as_json(detail)}
@@ -204,15 +226,15 @@ class Ledger:
                 [self.folder, uidvalidity, stamp, stamp, mails_seen, self.mailbox],
             )
 
-    def poll_failed(self, error: str) -> None:
+    def poll_failed(self, error: str, cause: str | None = None) -> None:
         stamp = now()
         with self.store.transaction():
             self._health_row()
             self.db.execute(
-                "update mailbox_health set last_poll_at = ?, last_error = ?, last_error_at = ?, "
+                "update mailbox_health set last_poll_at = ?, last_error = ?, last_error_at = ?, cause = ?, "
                 "failing_since = coalesce(failing_since, ?), polls = polls + 1, failures = failures + 1 "
                 "where mailbox = ?",
-                [stamp, error, stamp, stamp, self.mailbox],
+                [stamp, error, stamp, cause, stamp, self.mailbox],
             )
 
     def _health_row(self) -> None:

@@ -273,3 +273,20 @@ def m009_readings(db: Database) -> None:
         "create table readings (sha256 text not null, extractor text not null, texts text not null, pages integer, "
         "ocr text, at text not null, primary key (sha256, extractor)) without rowid"
     )
+
+
+@MIGRATIONS()
+def m010_action_failures(db: Database) -> None:
+    """Every failed action shows (issue #11): filing and sending failures per mailbox, and filing backs off.
+
+    `mailbox_failures` holds a mailbox's current failure of one action (filing, sending), from its first failure
+    (`since`) until the action succeeds again; polls keep theirs in `mailbox_health`, now with its `cause`.
+    A ledger row whose filing failed waits until `retry_at` before it is tried again.
+    """
+    db.execute(
+        "create table mailbox_failures (mailbox text not null, action text not null, cause text not null, "
+        "error text not null, folder text, since text not null, last_at text not null, "
+        "failures integer not null default 1, primary key (mailbox, action)) without rowid"
+    )
+    db.table("mailbox_health").add_column("cause", str)
+    db.table("ledger").add_column("retry_at", str)
