@@ -21,6 +21,7 @@ from inbox_bot.daemon.check import check_all
 from inbox_bot.daemon.dry_run import dry_run_mailboxes
 from inbox_bot.daemon.scheduler import Daemon
 from inbox_bot.operator.overview import full_status
+from inbox_bot.operator.status import sending_failed_since
 from inbox_bot.sources.files import read_paths
 from inbox_bot.triage.pipeline import dry_run
 
@@ -159,6 +160,7 @@ def run(obj: Context, once: bool, dry_run: bool) -> None:
         daemon.run_forever()
         return
     click.get_current_context().call_on_close(daemon.close)
+    started = datetime.now(UTC)
     report = daemon.run_once()
     folders = report.folders
     click.echo(
@@ -170,6 +172,7 @@ def run(obj: Context, once: bool, dry_run: bool) -> None:
     problems = folders.failures + [f"mailbox {name}: {error}" for name, error in report.failed.items()]
     # A poll that read the mailbox but could not file (or look up) a mail failed something too (issue 11).
     problems += [f"mailbox {name}: {error}" for name, polled in report.mailboxes.items() for error in polled.errors]
+    problems += sending_failed_since(obj.store(), started)  # a reply refused, or the SMTP server out of reach
     for problem in problems:
         click.echo(f"inbox-bot: {problem}", err=True)
     if problems:
@@ -228,10 +231,13 @@ def _dry_run(obj: Context) -> None:
 @json_option("One JSON object.")
 @click.pass_obj
 def status(obj: Context, output: str) -> None:
-    """Sources, their last poll, counts per call and verdict, the outbox, the rules in force.
+    """Each mailbox's state (ok, degraded, failing) and last poll, counts per call and verdict, the outbox, rules.
 
-    Sources are the config's [[mailboxes]] (host, folder, kind of login; never a secret) and [[sources]]
-    folders; the rules in force are each call's deadline in Morocco time, the days left and the late policy.
+    A mailbox is `failing` when its poll fails, `degraded` when filing its mail or sending its replies fails;
+    each failing action is shown with its start, the server's error, the cause and its fix (`--json`:
+    `state`, `problems`). Sources are the config's [[mailboxes]] (host, folder, kind of login; never a secret)
+    and [[sources]] folders; the rules in force are each call's deadline in Morocco time, the days left and
+    the late policy.
 
     \b
     Example:

@@ -6,8 +6,10 @@ Each mailbox has a `state`: `failing` when its poll fails, `degraded` when its f
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from inbox_bot.core.reasons import Action
 from inbox_bot.core.wording import action_label, hint
 from inbox_bot.storage import counts, failures, outbox_rows
 from inbox_bot.storage.ledger import health, ledger_counts
@@ -59,3 +61,13 @@ def _rules_state(store: Store) -> dict[str, Any] | None:
     if event is None:
         return None
     return {"at": event["at"], **event["detail"]}
+
+
+def sending_failed_since(store: Store, since: datetime) -> list[str]:
+    """`run --once`: each mailbox whose replies failed since `since`, one line each (the run failed something)."""
+    return [
+        f"mailbox {p.mailbox}: sending failed: {p.error}"
+        for found in failures.problems(store).values()
+        for p in found
+        if p.action is Action.SENDING and p.last_at >= since
+    ]

@@ -556,8 +556,16 @@ class ImapMailbox:
             self._create_and_subscribe(path)
         except MailboxError as exc:
             if exc.fix is None:  # a plain refusal: say which kind, from the server's own words
-                exc.fix, exc.cause = create_fix(path, exc.message), create_cause(exc.message)
+                exc.cause = create_cause(exc.message, outside_namespace=self._outside_namespace(path))
+                exc.fix = create_fix(path, exc.cause)
             raise
+
+    def _outside_namespace(self, name: str) -> bool:
+        """Whether a refused name lies outside the personal namespace the server announces (a wrong prefix)."""
+        if not self.connected or "NAMESPACE" not in self._caps:
+            return False
+        announced = self._detect_prefix(self.folder_layout().delimiter)
+        return bool(announced) and not name.startswith(announced)
 
     def _create_and_subscribe(self, path: str) -> None:
         client = self._conn()

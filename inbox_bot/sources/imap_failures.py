@@ -115,15 +115,18 @@ _NAME_FIX = (
 )
 
 
-def create_fix(path: str, said: str) -> str:
-    """The fix when CREATE is refused: a refusal that names no other cause is a name the server will not take."""
-    return _CREATE_FIXES.get(cause_of(said), _NAME_FIX).format(path=path)
+def create_fix(path: str, cause: Cause) -> str:
+    """The fix when CREATE is refused, for the cause `create_cause` read."""
+    return _CREATE_FIXES.get(cause, _NAME_FIX).format(path=path)
 
 
-def create_cause(said: str) -> Cause:
-    """Why CREATE was refused: as `create_fix` reads it (a refusal naming no other cause refuses the name)."""
+def create_cause(said: str, *, outside_namespace: bool = False) -> Cause:
+    """Why CREATE was refused: a refusal naming no other cause refuses the name, unless the name lies outside
+    the personal namespace the server announces (Courier says only "Invalid mailbox name." then)."""
     cause = cause_of(said)
-    return cause if cause in _CREATE_FIXES else Cause.NAME
+    if cause in _CREATE_FIXES:
+        return cause
+    return Cause.NAMESPACE if outside_namespace else Cause.NAME
 
 
 def one_line(text: str) -> str:
