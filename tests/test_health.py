@@ -29,7 +29,7 @@ from inbox_bot.sources.imap_failures import cause_of
 from inbox_bot.storage.rows import utc_now
 from tests.imapservers import CyrusServer, ImapTestServer, MailUser, ServerPool
 from tests.pollkit import INCOMPLETE
-from tests.smtpd import SmtpServer
+from tests.smtpd import SmtpServer, free_port
 from tests.test_daemon import application, daemon_for, db_rows, write_config
 
 imap = pytest.mark.imap
@@ -280,3 +280,33 @@ def test_a_refused_filing_waits_longer_each_time_up_to_six_hours() -> None:
     assert waits[:4] == [timedelta(minutes=m) for m in (5, 10, 20, 40)]
     assert waits == sorted(waits) and waits[-1] == LAST_RETRY == timedelta(hours=6)
     assert retry_after(10_000) == LAST_RETRY
+
+
+def test_an_smtp_server_out_of_reach_degrades_the_mailboxes_whose_replies_wait(
+    tmp_path: Path, dovecot: ImapTestServer, mail_user: MailUser
+) -> None:
+    top = SMTP.format(port=free_port())  # nothing listens there
+    config = write_config(tmp_path, dovecot, {"ngo": mail_user}, extra='authserv_ids = ["mx.ngo.example"]', top=top)
+    once = ["--config", str(config), "run", "--once"]
+    CliRunner().invoke(main, once, catch_exceptions=False)
+    dovecot.append(mail_user, "INBOX", authenticated(1))
+    result = CliRunner().invoke(main, once)
+    assert result.exit_code == 3, result.output
+    [problem] = the_mailbox(config)["problems"]
+    assert (problem["action"], problem["cause"]) == ("sending", "network")
+    assert "cannot reach SMTP server" in problem["error"] and problem["fix"] == HINTS["fr"][Cause.NETWORK]
+    assert db_rows(tmp_path, "select kind, state from outbox") == [("incomplete", "queued")], "it waits, not lost"
+
+
+def test_a_refused_login_makes_the_mailbox_failing_with_the_auth_fix(
+    tmp_path: Path, dovecot: ImapTestServer, mail_user: MailUser
+) -> None:
+    config = write_config(tmp_path, dovecot, {"ngo": MailUser(mail_user.name, "not-the-password")})
+    result = CliRunner().invoke(main, ["--config", str(config), "run", "--once"])
+    assert result.exit_code == 3, result.output
+    box = the_mailbox(config)
+    assert box["state"] == "failing" and box["failing_since"]
+    [problem] = box["problems"]
+    assert (problem["action"], problem["cause"]) == ("poll", "auth")
+    assert problem["fix"] == HINTS["fr"][Cause.AUTH]
+    assert "mailbox ngo: poll failing since" in status_plain(config)
