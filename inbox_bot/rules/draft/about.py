@@ -20,7 +20,10 @@ _ACRONYM = re.compile(
 _KIND = re.compile(
     r"\b((?:Association|Fondation|Foundation|Mouvement|Collectif|Observatoire|Réseau|Network|Centre|Center|Fédération"
     r"|Union|Institut|Coalition|Forum|Espace|Comité|Ligue|Organisation|Organization)\b[^,.;:()\n]{3,70})"
+    r"|((?:جمعية|مؤسسة|منظمة|شبكة|مرصد|فيدرالية|اتحاد|ائتلاف|منتدى|مركز)\s[^,.;:()\n،؛]{3,70})"
 )
+# Where an Arabic name ends and the sentence goes on: "تعلن جمعية ... عن فتح باب الترشيح".
+_AR_CUT = re.compile(r"\s(?:عن|في|من أجل|إلى|الى|لشغل|بمدينة|ب?إقليم|تعلن)\s")
 _FRENCH = re.compile(r"\b(le|la|les|des|du|et|pour|une|est|dans|avec|sur)\b")
 _ENGLISH = re.compile(r"\b(the|and|for|with|of|is|are|will|this|to)\b")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
@@ -70,7 +73,7 @@ def _expanded(value: str, lines: list[Line]) -> str:
     for line in lines:
         for match in _KIND.finditer(line.text):
             if re.match(rf"\s*[-–(]\s*{value}\b", line.text[match.end():]):
-                return f"{match.group(1).strip()} ({value})"
+                return f"{match.group(0).strip()} ({value})"
     return value
 
 
@@ -101,7 +104,7 @@ def _by_kind(lines: list[Line]) -> Found[str]:
     first: dict[str, Line] = {}
     for line in lines:
         for match in _KIND.finditer(line.text):
-            name = match.group(1).strip()
+            name = _AR_CUT.split(match.group(0))[0].strip()
             counts[name] += 1
             first.setdefault(name, line)
     if not counts:

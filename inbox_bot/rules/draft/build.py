@@ -13,6 +13,7 @@ from inbox_bot.rules.draft.criteria import find_criteria
 from inbox_bot.rules.draft.deadline import find_deadline, find_late_policy
 from inbox_bot.rules.draft.documents import find_documents
 from inbox_bot.rules.draft.found import Found
+from inbox_bot.rules.draft.own_kinds import DraftedKind
 from inbox_bot.rules.draft.subject import find_subject
 from inbox_bot.rules.draft.text import logical_lines
 
@@ -34,12 +35,13 @@ class Draft:
     subject: Found[str | None]
     deadline: Found[Deadline | None]
     late_policy: Found[LatePolicy]
-    required: Found[list[DocumentKind]]
-    optional: Found[list[DocumentKind]]
+    required: Found[list[str]]  # built-in kinds' values and the ids of `kinds`
+    optional: Found[list[str]]
     max_pages: Found[dict[DocumentKind, int]]
     criteria: Found[list[tuple[str, float]]]
     separate_financial_offer: Found[bool]
-    unmapped: list[str] = field(default_factory=list)  # documents asked for that name no kind of ours
+    kinds: dict[str, DraftedKind] = field(default_factory=dict)  # the rule's own kinds: [kinds.<id>]
+    unmapped: list[str] = field(default_factory=list)  # items of a list that name no document
 
     def found(self, name: str) -> Found[object]:
         value: Found[object] = getattr(self, name)
@@ -48,6 +50,13 @@ class Draft:
     def review(self) -> dict[str, str]:
         """Field -> why a person must check it."""
         reasons = {name: reason for name in FIELDS if (reason := self.found(name).review)}
+        for name in ("required", "optional"):
+            listed: Found[list[str]] = self.required if name == "required" else self.optional
+            own = [kind for kind in listed.value if kind in self.kinds]
+            if own and name not in reasons:
+                reasons[name] = (
+                    f"kinds of this call's own, drafted from its words: {', '.join(own)}: check their label and words"
+                )
         if self.unmapped and "required" not in reasons:
             reasons["required"] = "documents that name none of our kinds: " + " | ".join(self.unmapped[:3])
         return reasons
@@ -76,6 +85,7 @@ def draft_call(text: str, rule_id: str | None = None, problem: str | None = None
         max_pages=documents.max_pages,
         criteria=find_criteria(lines),
         separate_financial_offer=documents.separate_financial_offer,
+        kinds=documents.own,
         unmapped=documents.unmapped,
     )
     return _with_problem(draft, problem) if problem else draft

@@ -32,6 +32,17 @@ _CLOCK = re.compile(
 )
 _NOON = re.compile(r"\bmidi\b|\bnoon\b|الزوال|زوالا")
 _MIDNIGHT = re.compile(r"\bminuit\b|\bmidnight\b|منتصف الليل")
+# "على الساعة الخامسة مساء": the hour in words, then the part of the day.
+_AR_HOURS = {
+    "الواحدة": 1, "الثانية": 2, "الثالثة": 3, "الرابعة": 4, "الخامسة": 5, "السادسة": 6, "السابعة": 7,
+    "الثامنة": 8, "التاسعة": 9, "العاشرة": 10, "الحادية عشرة": 11, "الحادية عشر": 11, "الثانية عشرة": 12,
+    "الثانية عشر": 12,
+}
+_AR_CLOCK = re.compile(
+    r"الساعة\s+(" + "|".join(sorted(_AR_HOURS, key=len, reverse=True)) + r")(\s+والنصف|\s+والربع)?"
+    r"(?:\s+(مساء|مساءا|مساءً|ليلا|بعد الزوال|بعد الظهر|صباحا|صباحًا))?"
+)
+_AR_EVENING = ("مساء", "مساءا", "مساءً", "ليلا", "بعد الزوال", "بعد الظهر")
 MAX_MENTIONS = 200
 CONTEXT_BEFORE = 200
 CONTEXT_AFTER = 120
@@ -135,7 +146,17 @@ def _clock_near(text: str, start: int, end: int) -> tuple[time | None, bool]:
         clocks = list(_CLOCK.finditer(window))
         if clocks:
             return _read_clock(clocks[0] if window is after else clocks[-1])
+        if words := _AR_CLOCK.search(window):
+            return _read_arabic_clock(words), False
     return None, False
+
+
+def _read_arabic_clock(match: re.Match[str]) -> time:
+    hour = _AR_HOURS[match.group(1)]
+    minute = {None: 0, "والنصف": 30, "والربع": 15}[(match.group(2) or "").strip() or None]
+    if match.group(3) in _AR_EVENING and hour < 12:
+        hour += 12
+    return time(hour, minute)
 
 
 def _read_clock(match: re.Match[str]) -> tuple[time | None, bool]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from inbox_bot.core.models import DocumentKind
 from inbox_bot.rules.draft.found import Found
-from inbox_bot.rules.draft.text import Line
+from inbox_bot.rules.draft.own_kinds import DraftedKind, drafted_kind, pieces
+from inbox_bot.rules.draft.text import Line, fold
 
 K = DocumentKind
 # Folded phrases (lower case, no accents) that name each kind, in French, English and Arabic.
@@ -40,6 +41,12 @@ _PHRASES: dict[DocumentKind, tuple[str, ...]] = {
     K.CODE_OF_CONDUCT: ("code de conduite", "code of conduct", "مدونة السلوك"),
     K.SIGNED_TERMS: ("conditions generales", "termes et conditions", "terms and conditions",
                      "conditions of (purchase|contract)", "الشروط العامة"),
+    # The words triage/classify.py tells the kind by: the national ID card (CIN, CNIE) or a passport.
+    K.IDENTITY_DOCUMENT: (
+        r"\bcin\b", r"\bcnie?\b", "carte nationale", "carte d'identite", "piece d'identite", "passeport",
+        "passport", r"\bnational id\b", "identity (card|document)", r"\bid card\b", "البطاقة الوطنية",
+        "بطاقة التعريف", "جواز السفر",
+    ),
 }
 _KINDS = [(kind, re.compile("|".join(phrases))) for kind, phrases in _PHRASES.items()]
 # A line that opens the list of documents; the words after it may list them inline.
@@ -59,7 +66,7 @@ _OPTIONAL_LIST = re.compile(
 )
 _OPTIONAL = re.compile(
     r"optionnel|facultati|le cas echeant|si disponible|souhaitable|atout|est un plus|optional|if available|if any"
-    r"|a plus\b|اختياري"
+    r"|a plus\b|an asset|an advantage|un avantage|would be a plus|اختياري"
 )
 _PAGES = re.compile(
     r"(?:maximum|max\.?|pas plus de|ne (?:devra|doit) pas (?:depasser|exceder)|ne depassant pas|n'excedant pas"
@@ -78,11 +85,12 @@ _SEPARATE = re.compile(
 
 @dataclass(frozen=True)
 class Documents:
-    required: Found[list[DocumentKind]]
-    optional: Found[list[DocumentKind]]
+    required: Found[list[str]]  # built-in kinds' values and the ids of `own`
+    optional: Found[list[str]]
     max_pages: Found[dict[DocumentKind, int]]
     separate_financial_offer: Found[bool]
-    unmapped: list[str]  # items that name no kind of ours: a kind of the rule's own, or nothing to check
+    own: dict[str, DraftedKind]  # documents no built-in kind names, as kinds of the rule's own, by id
+    unmapped: list[str]  # items that name no kind and no document: for a person to read
 
 
 def kinds_in(folded: str) -> list[DocumentKind]:
@@ -92,14 +100,18 @@ def kinds_in(folded: str) -> list[DocumentKind]:
 
 
 def find_documents(lines: list[Line]) -> Documents:
-    required: dict[DocumentKind, Line] = {}
-    optional: dict[DocumentKind, Line] = {}
+    required: dict[str, Line] = {}
+    optional: dict[str, Line] = {}
+    own: dict[str, DraftedKind] = {}
     unmapped: list[str] = []
     for intro, items in _lists(lines):
         list_optional = bool(_OPTIONAL_LIST.search(intro.folded))
         for line, text in items:
-            kinds = kinds_in(text)
             target = optional if list_optional or _OPTIONAL.search(text) else required
+            kinds: list[str] = [kind.value for kind in kinds_in(text)]
+            for drafted in _own_kinds(line, text):
+                own.setdefault(drafted.id, drafted)
+                kinds.append(drafted.id)
             for kind in kinds:
                 target.setdefault(kind, line)
             if not kinds and line is not intro:
@@ -111,8 +123,22 @@ def find_documents(lines: list[Line]) -> Documents:
         optional=_listed(optional, None),
         max_pages=_max_pages(lines),
         separate_financial_offer=_separate(lines),
+        own={kind_id: kind for kind_id, kind in own.items() if kind_id in required or kind_id in optional},
         unmapped=unmapped,
     )
+
+
+def _own_kinds(line: Line, folded: str) -> list[DraftedKind]:
+    """The documents an item names that no built-in kind does: "Copie des diplômes", "السجل العدلي"."""
+    # `folded` is the end of the line's folded text; folding keeps the length of almost every text.
+    written = line.text[len(line.text) - len(folded):] if len(line.text) == len(line.folded) else folded
+    if not folded.strip():
+        return []
+    return [
+        drafted
+        for piece in pieces(written)
+        if not kinds_in(fold(piece)) and (drafted := drafted_kind(piece, line.evidence())) is not None
+    ]
 
 
 def _lists(lines: list[Line]) -> list[tuple[Line, list[tuple[Line, str]]]]:
@@ -150,7 +176,7 @@ def _belongs(line: Line) -> bool:
     return bool(kinds_in(line.folded)) and len(line.text) < 160 and not line.is_heading
 
 
-def _listed(found: dict[DocumentKind, Line], missing: str | None) -> Found[list[DocumentKind]]:
+def _listed(found: dict[str, Line], missing: str | None) -> Found[list[str]]:
     if not found:
         return Found([], review=missing)
     evidence = " | ".join(dict.fromkeys(line.evidence() for line in found.values()))

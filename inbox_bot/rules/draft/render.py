@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from inbox_bot.core.models import Deadline
 from inbox_bot.rules.draft.build import FIELDS, Draft
 from inbox_bot.rules.draft.found import Found
+from inbox_bot.rules.draft.own_kinds import DraftedKind
 
 EXAMPLE_DEADLINE = "10/05/2026 16h00"
 
@@ -22,8 +23,8 @@ def as_json(draft: Draft) -> dict[str, object]:
         "subject": draft.subject.value,
         "deadline": None if deadline is None else _deadline(deadline),
         "late_policy": draft.late_policy.value.value,
-        "required": sorted(k.value for k in draft.required.value),
-        "optional": sorted(k.value for k in draft.optional.value),
+        "required": sorted(draft.required.value),
+        "optional": sorted(draft.optional.value),
         "max_pages": {k.value: pages for k, pages in sorted(draft.max_pages.value.items())},
         "criteria": [{"name": name, "weight": weight} for name, weight in draft.criteria.value],
         "separate_financial_offer": draft.separate_financial_offer.value,
@@ -109,9 +110,9 @@ def _day(day: date) -> str:
 
 def _documents(draft: Draft) -> list[str]:
     out = ["", "[documents]", *_comment(draft.required)]
-    out.append(f"required = [{', '.join(_s(k.value) for k in draft.required.value)}]")
+    out.append(f"required = [{', '.join(_s(k) for k in draft.required.value)}]")
     if draft.optional.value:
-        out += [*_comment(draft.optional), f"optional = [{', '.join(_s(k.value) for k in draft.optional.value)}]"]
+        out += [*_comment(draft.optional), f"optional = [{', '.join(_s(k) for k in draft.optional.value)}]"]
     for line in draft.unmapped[:5]:
         out.append(f"# asked for, no kind of ours: {line}")
     if draft.separate_financial_offer.value:
@@ -119,6 +120,22 @@ def _documents(draft: Draft) -> list[str]:
     if draft.max_pages.value:
         out += ["", "[documents.max_pages]", *_comment(draft.max_pages)]
         out += [f"{kind.value} = {pages}" for kind, pages in draft.max_pages.value.items()]
+    for kind in draft.kinds.values():
+        out += _own_kind(kind, draft.language.value)
+    return out
+
+
+def _own_kind(kind: DraftedKind, language: str) -> list[str]:
+    """`[kinds.<id>]`: a document no built-in kind names, with the call's words for it (triage/own_kinds.py)."""
+    key = "ar" if kind.arabic else language if language in ("fr", "en") else "fr"
+    label = {key: kind.label} if key == "fr" else {key: kind.label, "fr": kind.label}
+    out = ["", f"[kinds.{kind.id}]",
+           "# TO REVIEW: a kind of this call's own, drafted from its words: check its label and the words that tell it",
+           f"# from the call: {kind.evidence}"]
+    if key != "fr":
+        out.append("# The French label is needed (replies, digest, export): it is the call's words, translate it.")
+    out.append(f"label = {{ {', '.join(f'{lang} = {_s(text)}' for lang, text in label.items())} }}")
+    out.append(f"words = {{ {key} = [{', '.join(_s(word) for word in kind.words)}] }}")
     return out
 
 

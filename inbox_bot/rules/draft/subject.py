@@ -55,6 +55,7 @@ def _subjects_in(line: Line, previous: str) -> list[str]:
         return [line.text[unquoted.start(1):].strip().rstrip(".")]
     if _ASK.search(line.folded) and (reference := _REFERENCE.search(line.folded)):
         start = reference.start(1)
-        if re.search(r"mentionn|indiqu|rappel|quot|mention|precis|ذكر", line.folded[:start]):
+        asked = re.search(r"mentionn|indiqu|rappel|quot|mention|precis|ذكر", line.folded[:start])
+        if asked or _AFTER.match(line.folded[reference.end(1):]):
             return [line.text[start : reference.end(1)].rstrip(".").upper()]
     return []
