@@ -126,10 +126,14 @@ def find_language(lines: list[Line]) -> Found[str]:
     return Found("en" if english > 2 * french else "fr")
 
 
+# "Rabat, le 2 mars 2026": where and when the call was signed, not its title.
+_PLACE_AND_DATE = re.compile(r"^[A-ZÀ-Ý][\w’' -]{1,30},\s*(?:le\s+|on\s+)?\d{1,2}\b")
+
+
 def find_title(lines: list[Line]) -> str:
     for line in lines[:15]:
         text = line.text.strip("#* ").strip()
-        if len(text) >= 15 and not _REFERENCE.match(text):
+        if len(text) >= 15 and not _REFERENCE.match(text) and not _PLACE_AND_DATE.match(text):
             return text[:150]
     return "Appel à candidatures"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from inbox_bot.core.models import Deadline, DocumentKind, LatePolicy
@@ -14,6 +13,7 @@ from inbox_bot.rules.draft.deadline import find_deadline, find_late_policy
 from inbox_bot.rules.draft.documents import find_documents
 from inbox_bot.rules.draft.found import Found
 from inbox_bot.rules.draft.own_kinds import DraftedKind
+from inbox_bot.rules.draft.own_kinds import slug as kind_slug
 from inbox_bot.rules.draft.subject import find_subject
 from inbox_bot.rules.draft.text import logical_lines
 
@@ -104,7 +104,7 @@ def _with_problem(draft: Draft, problem: str) -> Draft:
 def suggest_id(organisation: str, deadline: Deadline | None) -> str:
     acronym = re.search(r"\(([A-Za-z&]{2,10})\)", organisation)
     words = acronym.group(1) if acronym else " ".join(organisation.split()[:2]) or "appel"
-    plain = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "appel"
+    slug = kind_slug(words).replace("_", "-")  # an Arabic name spelt in Latin letters
+    slug = slug if len(slug) > 1 else "appel"
     year = f"-{deadline.local.year}" if deadline is not None else ""
     return f"{slug}{year}"[:64]

@@ -135,8 +135,10 @@ def _words(thing: str) -> list[str]:
 
 
 def _singular(phrase: str) -> str:
-    # "diplômes" and "diplôme": a file is named either way; a single word then counts twice in a text.
-    return " ".join(word[:-1] if len(word) > _MIN_WORD and word.endswith("s") else word for word in phrase.split())
+    # "diplômes" and "diplôme": a file is named either way; a single word then counts twice in a text, as
+    # own_kinds.py asks of one word. A phrase is enough on its own ("permis de conduire" is no plural).
+    plural = " " not in phrase and len(phrase) > _MIN_WORD and phrase.endswith("s")
+    return phrase[:-1] if plural else phrase
 
 
 _BUILTIN = frozenset(kind.value for kind in DocumentKind)
