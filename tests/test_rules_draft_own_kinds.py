@@ -150,3 +150,18 @@ def test_an_own_kind_is_named_after_the_thing_asked_for() -> None:
     assert slug("السجل العدلي") == "sjl_adly"
     assert slug("Références") == "references_own"  # never a built-in kind's id
     assert slug("3 photos d'identité") == "doc_3_photos_identite"
+
+
+def test_the_templates_own_kind_example_loads_once_uncommented(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["rules", "new", "ong-appel-2027", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "ong-appel-2027.toml"
+    text = path.read_text(encoding="utf-8")
+    assert "identity_document" in text
+    uncommented = "\n".join(
+        line[2:] if line.startswith(("# [kinds.", "# label =", "# words =")) else line for line in text.splitlines()
+    ).replace('required = ["cv", "cover_letter"]', 'required = ["cv", "cover_letter", "casier_judiciaire"]')
+    path.write_text(uncommented, encoding="utf-8")
+    rule = load_rule(path)
+    assert rule.kinds["casier_judiciaire"].label["fr"] == "extrait du casier judiciaire"
+    assert "casier_judiciaire" in rule.documents.required

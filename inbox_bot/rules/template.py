@@ -29,12 +29,20 @@ late_policy = "reject"
 
 [documents]
 # Kinds: cv, cover_letter, references, methodology_note, financial_offer, administrative_file,
-# tax_certificate, code_of_conduct, signed_terms
+# tax_certificate, code_of_conduct, signed_terms, identity_document (the CIN or a passport),
+# or one of this call's own kinds declared below ([kinds.<id>]).
 required = ["cv", "cover_letter"]
 optional = ["references"]
 
 [documents.max_pages]
 # methodology_note = 10
+
+# A document none of the kinds above names (a criminal record, diplomas, a driving licence): declare it as a
+# kind of this call's own, then put its id in `required` or `optional`. Its label is what replies and the
+# digest call it (French needed); its words tell it in a file's name, or in a text no other kind claims.
+# [kinds.casier_judiciaire]
+# label = {{ fr = "extrait du casier judiciaire", ar = "السجل العدلي", en = "police clearance certificate" }}
+# words = {{ fr = ["casier judiciaire"], ar = ["السجل العدلي"], en = ["police clearance"] }}
 
 # One block per selection criterion, in the call's order; weights add up to 100.
 [[criteria]]
