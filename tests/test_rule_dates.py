@@ -47,6 +47,14 @@ def write(tmp_path: Path, local: str) -> Path:
         ("10/05/2026 midi  # noon", datetime(2026, 5, 10, 12, 0)),
         ("2026-05-10T16:00:00", datetime(2026, 5, 10, 16, 0)),  # native TOML still works
         ("2026-05-10", date(2026, 5, 10)),
+        ("10 mai 2026 à 16h", datetime(2026, 5, 10, 16, 0)),  # month names, as a call writes them
+        ('"dimanche 10 mai 2026 16h00"', datetime(2026, 5, 10, 16, 0)),
+        ('"1er février 2026"', date(2026, 2, 1)),
+        ('"15 ماي 2026 16:00"', datetime(2026, 5, 15, 16, 0)),
+        ("10 May 2026 4:30 pm", datetime(2026, 5, 10, 16, 30)),
+        ("10/05/2026 4pm", datetime(2026, 5, 10, 16, 0)),
+        ("2026/05/10 16:00", datetime(2026, 5, 10, 16, 0)),
+        ("2026-05-10T16:00", datetime(2026, 5, 10, 16, 0)),  # TOML wants the seconds; inbox-bot does not
     ],
 )
 def test_the_forms_people_type_are_read(tmp_path: Path, typed: str, read: date) -> None:
@@ -62,6 +70,10 @@ def test_the_forms_people_type_are_read(tmp_path: Path, typed: str, read: date) 
         ("31/02/2026", "day is out of range for month"),
         ("10/05/2026 25h", "is not a time of day"),
         ("le 10 mai", "is not a date"),
+        ("vendredi 10 mai 2026 à 16h", "10/05/2026 is not a vendredi"),
+        ("10/05/2026 16h00 GMT+1", 'the zone in `zone` ("GMT+1" is "Etc/GMT-1"'),
+        ("10 mai 26", "write the year with four digits"),
+        ("10/05/2026 13pm", "is not a time of day"),
     ],
 )
 def test_an_ambiguous_or_wrong_date_names_the_file_the_field_and_what_to_write(

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from inbox_bot.rules.draft.months import MONTHS, WEEKDAYS, alternation
+from inbox_bot.core.months import MONTHS, WEEKDAYS, alternation
 from inbox_bot.rules.draft.text import Line
 
 _MONTH = alternation(MONTHS)

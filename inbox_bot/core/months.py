@@ -1,10 +1,10 @@
-"""Month and weekday names in French, English and Arabic (Maghreb and Levant), folded as the text is."""
+"""Month and weekday names in French, English and Arabic (Maghreb and Levant): for the deadlines a rule file
+types (core/dates.py) and those a call writes (rules/draft/dates.py). No I/O."""
 
 from __future__ import annotations
 
 import re
-
-from inbox_bot.rules.draft.text import fold
+import unicodedata
 
 _MONTHS = {
     1: "janvier january jan يناير كانون_الثاني جانفي",
@@ -31,8 +31,14 @@ _WEEKDAYS = {
 }
 
 
+def fold_name(text: str) -> str:
+    """Lower case without Latin accents ("Février" is "fevrier"); Arabic hamza and marks stay as typed."""
+    text = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in text if not "\u0300" <= c <= "\u036f")).lower()
+
+
 def _table(names: dict[int, str]) -> dict[str, int]:
-    return {fold(name.replace("_", " ")): number for number, words in names.items() for name in words.split()}
+    return {fold_name(name.replace("_", " ")): number for number, words in names.items() for name in words.split()}
 
 
 MONTHS = _table(_MONTHS)
