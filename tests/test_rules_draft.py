@@ -130,3 +130,17 @@ def test_any_text_gives_a_draft_whose_toml_parses(text: str) -> None:
         "organisation", "language", "addresses", "subject", "deadline", "late_policy", "required", "optional",
         "max_pages", "criteria", "separate_financial_offer", "evidence", "review",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "subject"),
+    [
+        ("Réf. CAND-2026-3 à rappeler dans l'objet du mail.", "CAND-2026-3"),
+        ("Please quote reference RFQ/2026/011 in the subject line.", "RFQ/2026/011"),
+        ("Applications must carry the reference DLA-2026-04 as the subject of the email.", "DLA-2026-04"),
+        ("Réf. : AO N° 04/2026", None),  # the call's own number, not a subject it imposes
+    ],
+)
+def test_a_reference_is_the_subject_only_when_the_call_asks_for_it_there(line: str, subject: str | None) -> None:
+    text = f"Association Exemple (AEX)\nAppel à candidatures\n{line}\nEnvoyer à a@aex.ma avant le 10/05/2026.\n"
+    assert as_json(draft_call(text, "a-call"))["subject"] == subject

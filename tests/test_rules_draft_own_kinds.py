@@ -165,3 +165,13 @@ def test_the_templates_own_kind_example_loads_once_uncommented(tmp_path: Path) -
     rule = load_rule(path)
     assert rule.kinds["casier_judiciaire"].label["fr"] == "extrait du casier judiciaire"
     assert "casier_judiciaire" in rule.documents.required
+
+
+def test_a_bilingual_item_is_one_own_kind_told_by_both_names() -> None:
+    text = ("Dossier de candidature / Application file :\n- CV\n"
+            "- Extrait du casier judiciaire / Police clearance certificate")
+    draft = draft_call(text, "a-call")
+    assert list(draft.kinds) == ["extrait_casier_judiciaire"]
+    assert draft.kinds["extrait_casier_judiciaire"].words == [
+        "extrait du casier judiciaire", "casier judiciaire", "police clearance certificate", "clearance certificate"]
+    assert as_json(draft)["required"] == ["cv", "extrait_casier_judiciaire"]

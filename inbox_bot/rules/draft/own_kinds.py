@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inbox_bot.core.models import DocumentKind
 from inbox_bot.rules.draft.text import fold
@@ -93,7 +93,18 @@ def pieces(written: str) -> list[str]:
 
 
 def drafted_kind(piece: str, evidence: str) -> DraftedKind | None:
-    """A kind of the rule's own for one piece that names no built-in kind, or None if it names no document."""
+    """A kind of the rule's own for one piece that names no built-in kind, or None if it names no document.
+
+    "Extrait du casier judiciaire / Police clearance certificate": a bilingual call's two names of one
+    document are one kind, named by the first, told by the words of both."""
+    found = [kind for name in re.split(r"\s+/\s+", piece) if (kind := _one_kind(name, evidence))]
+    if not found:
+        return None
+    words = list(dict.fromkeys(word for kind in found for word in kind.words))
+    return replace(found[0], words=words)
+
+
+def _one_kind(piece: str, evidence: str) -> DraftedKind | None:
     written = piece.strip(" .;:-–—*•\"'«»")
     folded = fold(written)
     if not _DOCUMENT.match(folded) and not _ENGLISH_NAME.match(folded):

@@ -14,6 +14,7 @@ _KEY = re.compile(
 )
 _ASK = re.compile(
     r"mentionn|indiqu|precis|rappel|portant|porter|ecrire|inscri|mettre|quot|mention|includ|stat|\buse\b|\bput\b"
+    r"|\bcarr(?:y|ies)\b|\bbear\b"
     r"|\bwith\b|\bavec\b|\ben objet\b|ذكر|كتابة|تحمل|تحت"
 )
 _UNQUOTED = re.compile(
@@ -21,6 +22,8 @@ _UNQUOTED = re.compile(
 )
 _REFERENCE = re.compile(r"(?:\bref(?:erence)?\b\.?|\bn°)\s*:?\s*([a-z0-9][a-z0-9/_.-]*\d[a-z0-9/_.-]*)")
 _AFTER = re.compile(r"\s*(?:(?:in|as) the (?:subject|title)|(?:en|comme|dans l') ?objet|في (?:الموضوع|خانة الموضوع))")
+# "Réf. CAND-2026-3 à rappeler dans l'objet du mail": the request after the reference.
+_ASKED_AFTER = re.compile(r".{0,20}(?:rappel|mentionn|indiqu|quot|includ|ذكر).{0,40}(?:objet|subject|الموضوع)")
 _MAIL = re.compile(r"mail|courriel|message|objet|subject|البريد")
 
 
@@ -56,6 +59,7 @@ def _subjects_in(line: Line, previous: str) -> list[str]:
     if _ASK.search(line.folded) and (reference := _REFERENCE.search(line.folded)):
         start = reference.start(1)
         asked = re.search(r"mentionn|indiqu|rappel|quot|mention|precis|ذكر", line.folded[:start])
-        if asked or _AFTER.match(line.folded[reference.end(1):]):
+        after = line.folded[reference.end(1):]
+        if asked or _AFTER.match(after) or _ASKED_AFTER.match(after):
             return [line.text[start : reference.end(1)].rstrip(".").upper()]
     return []
