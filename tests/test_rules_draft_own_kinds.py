@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inbox_bot.cli.main import main
 from inbox_bot.core.models import RawMail, Rule, TriageResult, Verdict
@@ -175,3 +177,24 @@ def test_a_bilingual_item_is_one_own_kind_told_by_both_names() -> None:
     assert draft.kinds["extrait_casier_judiciaire"].words == [
         "extrait du casier judiciaire", "casier judiciaire", "police clearance certificate", "clearance certificate"]
     assert as_json(draft)["required"] == ["cv", "extrait_casier_judiciaire"]
+
+
+_WORDS = st.sampled_from([
+    "copie", "extrait", "attestation", "du", "de la", "des", "casier", "judiciaire", "diplômes", "CNSS", "a", "of",
+    "police", "certificate", "licence", "نسخة", "من", "السجل", "العدلي", "2", "(", ")", "/", "datant", "Réf.",
+    "références", "cv", "lettre", "x" * 45, "l'", "ÉÀ", "«", "»", '"', "\\", "=", "[", "]",
+])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(_WORDS, min_size=1, max_size=8).map(" ".join), min_size=1, max_size=5))
+def test_any_list_of_documents_drafts_a_rule_that_loads(tmp_path_factory: pytest.TempPathFactory,
+                                                         items: list[str]) -> None:
+    listed = "\n".join(f"- {item} ;" for item in items)
+    text = f"Dossier de candidature :\n{listed}\n\nEnvoyer à a@ong.ma au plus tard le 10/05/2026 à 16h00.\n"
+    draft = draft_call(text, "fuzzed-call")
+    path = tmp_path_factory.mktemp("rules") / "fuzzed-call.toml"
+    path.write_text(as_toml(draft, "fuzzed.txt"), encoding="utf-8")
+    rule = load_rule(path)
+    assert set(rule.kinds) == set(draft.kinds)
+    assert set(rule.documents.required) == set(draft.required.value)
