@@ -198,3 +198,13 @@ def test_any_list_of_documents_drafts_a_rule_that_loads(tmp_path_factory: pytest
     rule = load_rule(path)
     assert set(rule.kinds) == set(draft.kinds)
     assert set(rule.documents.required) == set(draft.required.value)
+
+
+def test_what_a_built_in_kind_covers_is_never_an_own_kind() -> None:
+    # the names triage/classify.py gives these kinds: a separate own kind would ask for a second file
+    text = ("Dossier de candidature :\n- Un plan de travail et un chronogramme ;\n- Le bordereau des prix ;\n"
+            "- Copie du registre du commerce et certificat négatif ;\n- Attestation de régularité fiscale.")
+    draft = draft_call(text, "a-call")
+    assert draft.kinds == {}
+    assert as_json(draft)["required"] == [
+        "administrative_file", "financial_offer", "methodology_note", "tax_certificate"]
