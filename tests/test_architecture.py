@@ -14,6 +14,7 @@ SHARED = {
     "pydantic": None,
     "click": {
         "cli.main", "cli.common", "cli.operator_commands", "cli.digest_commands", "cli.reference", "cli.rules_commands",
+        "cli.lazy", "cli.mail_commands", "cli.rule_template",
     },
     "sqlite_utils": {"storage.store", "storage.schema"},  # the schema is the store's own migrations
 }

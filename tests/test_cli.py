@@ -320,3 +320,28 @@ def test_status_shows_sources_and_rules_in_force_never_a_secret(tmp_path: Path) 
     assert "Rules in force" in shown and "Oxfam Maroc" in shown and "2022-01-21 24:00" in shown
     assert "Sources" in shown and "password_env" in shown
     assert "secret-never-shown" not in shown + json.dumps(report)
+
+
+def test_a_command_imports_only_its_own_layers(tmp_path: Path) -> None:
+    # `rules new` and `--help` of one command must not pay for the daemon, SQLite or the PDF readers.
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from inbox_bot.cli.main import main\n"
+        f"result = CliRunner().invoke(main, ['rules', 'new', 'demo-2027', '--dir', {str(tmp_path)!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "heavy = ('inbox_bot.daemon', 'inbox_bot.storage', 'inbox_bot.triage', 'sqlite_utils', 'pypdf', 'openpyxl')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+    assert (tmp_path / "demo-2027.toml").is_file()
+
+
+def test_every_command_named_in_main_loads() -> None:
+    from inbox_bot.cli.lazy import LazyGroup
+
+    groups = [main, main.get_command(click.Context(main), "rules")]
+    for group in groups:
+        assert isinstance(group, LazyGroup)
+        assert set(group.in_order()) >= set(group.lazy)

@@ -6,15 +6,17 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
-from inbox_bot.config.settings import Settings, load_settings
 from inbox_bot.core.errors import ConfigError, UsageError
-from inbox_bot.core.models import Rule, Verdict
-from inbox_bot.rules.loader import load_rules
-from inbox_bot.storage.store import Store
+from inbox_bot.core.states import Verdict
+
+if TYPE_CHECKING:  # imported when a command first asks for them: `--help` or `rules draft` need no database
+    from inbox_bot.config.settings import Settings
+    from inbox_bot.core.models import Rule
+    from inbox_bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,10 +43,14 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from inbox_bot.config.settings import load_settings
+
             self._settings = load_settings(self.config_path)
         return self._settings
 
     def rules(self, directory: Path | None = None) -> dict[str, Rule]:
+        from inbox_bot.rules.loader import load_rules
+
         return load_rules(directory or self.settings.rules_dir)
 
     def rules_for_wording(self) -> dict[str, Rule]:
@@ -60,6 +66,8 @@ class Context:
         database = self.settings.database
         if not create and not database.exists():
             raise self._no_database(database)
+        from inbox_bot.storage.store import Store
+
         try:
             store = Store(database, self.settings.storage)
         except ConfigError as exc:

@@ -356,17 +356,7 @@ def _deadline(rule: Rule) -> str:
 # ---------------------------------------------------------------- rules check, purge
 
 
-@click.group(name="rules")
-def rules_() -> None:
-    """The rule files: one call for applications each.
-
-    \b
-    Example:
-      inbox-bot rules check rules/
-    """
-
-
-@rules_.command(name="check")
+@click.command(name="check")
 @click.argument("directory", metavar="[DIR]", required=False, type=click.Path(path_type=Path))
 @output_options("One JSON object per valid rule.")
 @click.pass_obj
@@ -418,6 +408,3 @@ def purge_(obj: Context, call: str, keep_counts: bool, force: bool, yes: bool) -
     purge.purge(store, found, keep_counts=keep_counts, track=lambda paths: views.track(paths, "Deleting files"))
     kept = "; counts per verdict kept" if keep_counts else ""
     click.echo(f"{call}: personal data deleted{kept}")
-
-
-COMMANDS: list[click.Command] = [applications, show, retriage_, override, export_, unseal_, extend, rules_, purge_]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from inbox_bot.cli.lazy import LazyGroup
 from inbox_bot.cli.main import main
 
 BEGIN = "<!-- commands: written by `python -m inbox_bot.cli.reference` from --help; do not edit by hand -->"
@@ -26,7 +27,8 @@ FIX = "python -m inbox_bot.cli.reference"
 
 def commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
     """Every command, subcommands of a group included, in the order they are registered (the README's order)."""
-    for name, command in group.commands.items():
+    listed = group.in_order() if isinstance(group, LazyGroup) else group.commands
+    for name, command in listed.items():
         if isinstance(command, click.Group):
             yield from commands(command, f"{prefix}{name} ")
         else:

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import click
 
 from inbox_bot.cli.common import Context, json_option
+from inbox_bot.cli.rule_template import ID, checked_id
 from inbox_bot.core.errors import UsageError
 from inbox_bot.operator.call_text import read_call
 from inbox_bot.rules.draft import render
 from inbox_bot.rules.draft.build import draft_call
-from inbox_bot.rules.template import template
-
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
-
-
-def _checked_id(rule_id: str) -> str:
-    if not _ID.match(rule_id):
-        raise UsageError(
-            f"{rule_id!r} cannot be a rule id", fix="use lower case letters, digits and dashes, e.g. omp-cabinet-2026"
-        )
-    return rule_id
 
 
 @click.command(name="draft")
@@ -44,12 +33,12 @@ def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | 
       inbox-bot rules draft appel.pdf --out rules/omp-cabinet-2026.toml
       inbox-bot rules draft appel.docx --json
     """
-    rule_id = rule_id or (out.stem if out is not None and _ID.match(out.stem) else None)
+    rule_id = rule_id or (out.stem if out is not None and ID.match(out.stem) else None)
     if out is not None and out.exists():
         # A draft never replaces a rule a person may already have reviewed.
         raise UsageError(f"{out} already exists", fix="give another --out, or move that file away first")
     call = read_call(call_file)
-    draft = draft_call(call.text, _checked_id(rule_id) if rule_id else None, call.problem)
+    draft = draft_call(call.text, checked_id(rule_id) if rule_id else None, call.problem)
     toml = render.as_toml(draft, call_file.name)
     if out is not None:
         out.write_text(toml, encoding="utf-8")
@@ -61,32 +50,3 @@ def rules_draft(obj: Context, call_file: Path, rule_id: str | None, out: Path | 
         click.echo(f"wrote {out}: {len(draft.review())} field(s) to review; then run: inbox-bot rules check")
     for field, reason in draft.review().items():
         click.echo(f"inbox-bot: to review: {field}: {reason}", err=True)
-
-
-@click.command(name="new")
-@click.argument("rule_id", metavar="ID")
-@click.option(
-    "--dir", "directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False),
-    help="Default: ./rules or the config's.",
-)
-@click.pass_obj
-def rules_new(obj: Context, rule_id: str, directory: Path | None) -> None:
-    """Write a commented template for a new call, DIR/ID.toml, to fill in by hand (see docs/rules.md).
-
-    \b
-    Example:
-      inbox-bot rules new omp-cabinet-2027
-    """
-    if directory is None:
-        directory = Path("rules") if obj.config_path is None else obj.settings.rules_dir
-    path = directory / f"{_checked_id(rule_id)}.toml"
-    if path.exists():
-        raise UsageError(f"{path} already exists", fix="choose another id or edit that file")
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(template(rule_id), encoding="utf-8")
-    click.echo(f"wrote {path}: fill it in, then run: inbox-bot rules check {directory}")
-
-
-def add_rules_commands(group: click.Group) -> None:
-    group.add_command(rules_draft)
-    group.add_command(rules_new)

@@ -11,18 +11,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from inbox_bot.core.dates import parse_local
 from inbox_bot.core.reasons import Reason
+from inbox_bot.core.states import Verdict as Verdict  # where it was always imported from
 from inbox_bot.core.timezones import zone
-
-
-class Verdict(StrEnum):
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    LATE = "late"
-    DUPLICATE = "duplicate"
-    UNMATCHED = "unmatched"
-    IGNORED = "ignored"
-    NEEDS_REVIEW = "needs_review"
-
 
 # Mails whose documents count towards an applicant's dossier: on time, and ours to judge.
 DOSSIER_VERDICTS = frozenset({Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW})

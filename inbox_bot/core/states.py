@@ -19,6 +19,18 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class Verdict(StrEnum):
+    """What became of a mail: the word every list, digest and export is sorted by."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    LATE = "late"
+    DUPLICATE = "duplicate"
+    UNMATCHED = "unmatched"
+    IGNORED = "ignored"
+    NEEDS_REVIEW = "needs_review"
+
+
 class LedgerState(StrEnum):
     RECORDED = "recorded"  # in the store, not yet filed on the server
     FILED = "filed"  # moved to its folder
