@@ -30,7 +30,8 @@ PARAMS = {
     "pages": "14", "limit": "10", "signals": "Auto-Submitted: auto-replied", "error": "—", "text": "texte",
     "phrases": "'prix unitaire'", "more": "2", "score": "4", "needed": "3", "best": "14",
     "phrase": "demande de stage", "how": "attached", "by": "k.amrani@oxfam.org", "sender": "Sara <s@gmail.com>",
-    "evidence": "le nom dit « CIN »",
+    "evidence": "le nom dit « CIN »", "ident": "A17", "verdict": "late", "until": "2026-05-12T11:00:00+00:00",
+    "word": "compelt",
 }  # fmt: skip
 
 

@@ -404,3 +404,38 @@ class TriageResult(Strict):
             "received_at": self.received_at.isoformat(),
             "reasons": [r.as_dict() for r in self.reasons],
         }
+
+
+# ---------------------------------------------------------------- a coordinator's commands by mail
+
+
+class CommandAction(StrEnum):
+    VERDICT = "verdict"  # a person's verdict on an application
+    EXTEND = "extend"  # a later deadline, for one application or (with `call`) for a whole call
+    CANCEL = "cancel"  # back to the automatic verdict: the application's override and extension removed
+
+
+class Command(Strict):
+    """One command line understood: what to do, to which application (A17) or call."""
+
+    action: CommandAction
+    ident: str = ""  # an application's ID as the digest shows it, upper case: A17
+    call: str = ""  # a whole call, for an extension
+    verdict: Verdict | None = None
+    until: datetime | None = None  # aware, for an extension
+
+
+class CommandLine(Strict):
+    """One line of a command mail that reads as a command: understood, or refused with the reason."""
+
+    text: str  # the line as she wrote it, on one line and bounded
+    command: Command | None = None
+    refusal: Reason | None = None
+
+
+class CommandOutcome(Strict):
+    """What became of one command line: done (what was done) or refused (why), as a reason to render."""
+
+    text: str
+    applied: bool
+    reason: Reason

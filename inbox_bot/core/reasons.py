@@ -82,6 +82,23 @@ class ReasonCode(StrEnum):
     HOLDS_KINDS = "holds_kinds"  # file, kinds, detail (each kind's pages and evidence): a combined file
     OWN_KIND = "own_kind"  # file, kind, evidence: a kind the call declares itself
     READ_BY_OCR = "read_by_ocr"  # file: the text was read from images by OCR, and may hold mistakes
+    # a coordinator's commands, by a reply to her digest (sentences in core/command_words.py)
+    OPERATOR_COMMAND = "operator_command"  # by: the mail is a command to inbox-bot, never an application
+    COMMAND_VERDICT_SET = "command_verdict_set"  # ident, verdict
+    COMMAND_EXTENDED = "command_extended"  # ident, until
+    COMMAND_CALL_EXTENDED = "command_call_extended"  # call, until
+    COMMAND_CANCELLED = "command_cancelled"  # ident
+    COMMAND_UNKNOWN_ID = "command_unknown_id"  # ident: none, or another organisation's
+    COMMAND_UNKNOWN_CALL = "command_unknown_call"  # call: none, or another organisation's
+    COMMAND_UNKNOWN_VERDICT = "command_unknown_verdict"  # word
+    COMMAND_BAD_DATE = "command_bad_date"  # text
+    COMMAND_NOT_UNDERSTOOD = "command_not_understood"
+    COMMAND_NOT_ALLOWED = "command_not_allowed"  # ident, verdict: a verdict a person does not give by mail
+    COMMAND_NOT_AFTER_DEADLINE = "command_not_after_deadline"  # until, deadline
+    COMMAND_NOTHING_TO_CANCEL = "command_nothing_to_cancel"  # ident
+    COMMAND_FAILED = "command_failed"  # ident: our fault, in the log
+    COMMAND_NOT_AUTHENTICATED = "command_not_authenticated"  # sender
+    COMMAND_FOREIGN_SENDER = "command_foreign_sender"  # sender
 
 
 class Action(StrEnum):

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Literal
 
+from inbox_bot.core.command_words import COMMAND_SENTENCES
 from inbox_bot.core.models import DocumentKind
 from inbox_bot.core.reasons import Action, Cause, Reason, ReasonCode
 from inbox_bot.core.timezones import morocco_time
@@ -78,7 +79,7 @@ DOCUMENT_STATES: dict[Language, dict[str, str]] = {
 _LATE_FR = "reçu le {received}, date limite{extended} {deadline}"
 _LATE_AR = "ورد في {received}، والأجل{extended} {deadline}"
 _LATE_EN = "received {received}, deadline{extended} {deadline}"
-SENTENCES: dict[Language, dict[ReasonCode, str]] = {
+_REASON_SENTENCES: dict[Language, dict[ReasonCode, str]] = {
     "fr": {
         C.NOTE: "{text}",
         C.MACHINE_SENT: "message automatique ({signals})",
@@ -325,9 +326,12 @@ HINTS: dict[Language, dict[Cause, str]] = {
         Cause.OTHER: "the server's answer names no cause: run inbox-bot check to see what it accepts",
     },
 }  # fmt: skip
+SENTENCES: dict[Language, dict[ReasonCode, str]] = {
+    language: {**_REASON_SENTENCES[language], **COMMAND_SENTENCES[language]} for language in LANGUAGES
+}
 _EXTENDED = {"fr": " prolongée", "ar": " الممدد", "en": " (extended)"}
 _MORE = {"fr": " et {n} autres", "ar": " و{n} أخرى", "en": " and {n} more"}
-_INSTANTS = ("received", "deadline", "server", "header")
+_INSTANTS = ("received", "deadline", "server", "header", "until")
 _HOW = {
     "fr": {"attached": "en pièce jointe", "inline": "dans le corps du courriel"},
     "ar": {"attached": "كمرفق", "inline": "في نص الرسالة"},
@@ -394,6 +398,8 @@ def _words(params: Mapping[str, str], language: Language, own: Mapping[str, str]
     for key in _INSTANTS:
         if key in params:
             words[key] = _instant(params[key], language)
+    if "verdict" in params:
+        words["verdict"] = verdict_label(params["verdict"], language)
     if "how" in params:
         words["how"] = _HOW[language].get(params["how"], params["how"])
     words["extended"] = _EXTENDED[language] if params.get("extended") else ""

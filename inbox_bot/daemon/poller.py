@@ -18,6 +18,7 @@ from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.core.models import RawMail
 from inbox_bot.core.states import LedgerState
+from inbox_bot.daemon.commands import CommandHandler
 from inbox_bot.daemon.filing import Filer
 from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.daemon.recording import LedgerEntry, Origin, record_triaged, triage_counted
@@ -57,6 +58,7 @@ class MailboxPoller:
         allow_move: bool = True,
         mailboxes: MailboxFactory | None = None,
         reply_max_age: timedelta = DEFAULT_MAX_AGE,
+        commands: CommandHandler | None = None,
     ) -> None:
         self.box = box
         self.store = store
@@ -74,6 +76,7 @@ class MailboxPoller:
         self.quiet_polls = 0
         self.last_uidvalidity: int | None = None
         self.reply_max_age = reply_max_age
+        self.commands = commands  # a reply to our digest is a command mail: recorded and applied, not triaged
         self.first_contact = False  # no poll of this mailbox ever succeeded: what this one reads is not answered
 
     def close(self) -> None:
@@ -215,10 +218,13 @@ class MailboxPoller:
             return
         pipeline = self.pipeline()
         triaged = pipeline.unreadable(raw, problem) if problem else triage_counted(pipeline, self.store, raw)
+        entry = LedgerEntry(self.ledger.place, seen)
+        if self.commands is not None and self.commands(triaged, self.box, self.store, self.origin, entry):
+            report.recorded += 1
+            return
         reply = None
         if self.plan_reply is not None:
             reply = self.plan_reply(triaged, self.box, self.store, self._held_back(raw, triaged))
-        entry = LedgerEntry(self.ledger.place, seen)
         record_triaged(self.store, triaged, self.origin, ledger=entry, reply=reply)
         report.recorded += 1
 

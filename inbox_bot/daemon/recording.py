@@ -10,12 +10,13 @@ recorded, from an IMAP poll or a folder source, gets one INFO line of key=value 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from inbox_bot.core.models import RawMail
 from inbox_bot.outgoing import outbox
 from inbox_bot.storage.ledger import Place, SeenUid
-from inbox_bot.storage.store import Store
+from inbox_bot.storage.store import Store, Transaction
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,11 @@ def record_triaged(
     *,
     ledger: LedgerEntry | None = None,
     reply: outbox.PlannedReply | None = None,
+    then: Callable[[Transaction, int], None] | None = None,
 ) -> int:
-    """Record a triaged mail with its ledger row and its reply, all in one unit of work; return its id."""
+    """Record a triaged mail with its ledger row and its reply, all in one unit of work; return its id.
+
+    `then` writes more in the same unit of work, given the mail's id (a command mail's row)."""
     with store.transaction() as tx:
         mail_id = tx.record_mail(triaged.raw, triaged.result, triaged.attachments)
         if ledger is not None:
@@ -63,6 +67,8 @@ def record_triaged(
             tx.ledger_recorded(ledger.place, ledger.seen, mail_id, sha256=triaged.raw.sha256, message_id=message_id)
         if reply is not None:
             outbox.queue(tx, mail_id, reply)
+        if then is not None:
+            then(tx, mail_id)
     log_recorded(origin, mail_id, triaged)
     return mail_id
 

@@ -25,6 +25,7 @@ from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.errors import ConfigError, InboxBotError
 from inbox_bot.core.models import Rule
 from inbox_bot.core.timezones import MOROCCO, zone
+from inbox_bot.daemon.commands import CommandRouter
 from inbox_bot.daemon.folder_sources import RunReport, run_folder_sources
 from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.poll_report import PollReport
@@ -112,6 +113,8 @@ class Daemon:
         self._pipeline_rules: dict[str, Rule] | None = None
         self._pipeline: Pipeline | None = None
         self.plan_reply: ReplyPlanner | None = self._plan_reply if settings.smtp else None
+        # Replies to the digest carry the coordinator's commands; without [smtp] there is no digest to answer.
+        self.commands = CommandRouter(settings, self.rules.current, self.pipeline).handle if settings.smtp else None
         self.extra_jobs = self._mail_jobs(settings) if settings.smtp else []
         if daemon and settings.smtp:
             # A reply caught mid-send by the last stop may have gone: shown as unknown, never resent blindly.
@@ -184,6 +187,7 @@ class Daemon:
             plan_reply=self.plan_reply,
             mailboxes=self.mailboxes,
             reply_max_age=self.settings.replies.max_age,
+            commands=self.commands,
         )
 
     # ------------------------------------------------------------ one pass

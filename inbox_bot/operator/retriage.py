@@ -114,6 +114,9 @@ def _rejudge(
 ) -> tuple[Change, tuple[TriageResult, Sequence[Attachment]] | None]:
     mail_id = int(row["id"])
     change = Change(mail_id, row["sender"], _before(store, row))
+    if any(r.code is reasons.ReasonCode.OPERATOR_COMMAND for r in reasons.load_all(row["reasons"])):
+        change.skipped = "a coordinator's command mail (a reply to the digest): never an application"
+        return change, None
     raw = stored_raw(store, row)
     if isinstance(raw, str):
         change.skipped = raw

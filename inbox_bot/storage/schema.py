@@ -290,3 +290,15 @@ def m010_action_failures(db: Database) -> None:
     )
     db.table("mailbox_health").add_column("cause", str)
     db.table("ledger").add_column("retry_at", str)
+
+
+@MIGRATIONS()
+def m011_commands(db: Database) -> None:
+    # A coordinator's command mails (her replies to the digest, storage.commands): one row per Message-ID, so a
+    # command mail delivered twice is applied once; the partial index finds a digest by the subject a reply quotes.
+    db.execute(
+        "create table commands (id integer primary key, message_id text not null unique, mail_id integer, "
+        "organisation text, author text not null, state text not null, outcomes text not null, at text not null)"
+    )
+    db.execute("create index commands_mail on commands (mail_id)")
+    db.execute("create index outbox_digest_subject on outbox (subject) where kind = 'digest'")

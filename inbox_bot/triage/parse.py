@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
+from html import unescape
 from typing import Any
 
 import mailparser
@@ -46,6 +47,9 @@ AUTO_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 HTML_TAG = re.compile(r"<[^>]+>")
+HTML_HIDDEN = re.compile(r"<(style|script|head|title)\b", re.IGNORECASE)
+# Where a line ends in what a mail client shows: an HTML-only reply keeps its lines (one command a line).
+HTML_BREAK = re.compile(r"<\s*/?\s*(br|p|div|li|tr|h[1-6]|blockquote|hr|table)\b[^>]*>", re.IGNORECASE)
 MAX_BODY_CHARS = 200_000
 # Header values are cut to this before decoding: the standard library decodes encoded words in quadratic time
 MAX_HEADER_CHARS = 64 * 1024
@@ -325,8 +329,27 @@ def auto_signals(message: Message, sender: str) -> list[str]:
 def _body_text(parsed: Any) -> str:
     plain = "\n".join(str(p) for p in parsed.text_plain)
     if not plain.strip():
-        plain = HTML_TAG.sub(" ", "\n".join(str(p) for p in parsed.text_html))
+        plain = html_text("\n".join(str(p) for p in parsed.text_html))
     return plain[:MAX_BODY_CHARS]
+
+
+def html_text(markup: str) -> str:
+    """The text an HTML part shows, line by line: tags out, entities read, blocks and <br> as line ends."""
+    text = HTML_TAG.sub(" ", HTML_BREAK.sub("\n", _shown(markup[: MAX_BODY_CHARS * 4])))
+    lines = (" ".join(line.split()) for line in unescape(text).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _shown(markup: str) -> str:
+    """Without what a mail client does not show (styles, scripts, the head); one pass, whatever the markup."""
+    lower, kept, at = markup.lower(), [], 0
+    while (found := HTML_HIDDEN.search(markup, at)) is not None:
+        kept.append(markup[at : found.start()])
+        closing = lower.find(f"</{found.group(1).lower()}", found.end())
+        if closing < 0:
+            return "".join(kept)
+        at = lower.find(">", closing) + 1 or len(markup)
+    return "".join([*kept, markup[at:]])
 
 
 def _parts(parsed: Any, restore: _Restore) -> tuple[list[MailPart], list[Reason], list[Forwarded]]:
