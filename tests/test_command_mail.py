@@ -192,7 +192,16 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
 
     # "annuler": back to the rules, the override and the extension gone; the confirmation itself, come back
     # into the mailbox, is no command (Auto-Submitted, our own Message-ID).
-    undo = passing(COORDINATOR) + reply(digest, f"annuler {a1}\ncancel {a2}\nannuler {a3}", "<cmd-2@omp.ma>").build()
+    # She answers the confirmation this time, not the digest.
+    first = confirmations(smtp_server)[0]
+    undo = (
+        passing(COORDINATOR)
+        + reply(digest, f"annuler {a1}\ncancel {a2}\nannuler {a3}", "<cmd-2@omp.ma>", threaded=False,
+                subject=f"Re: {first['Subject']}")
+        .header("In-Reply-To", str(first["Message-ID"]))
+        .header("References", f"<cmd-1@omp.ma> {first['Message-ID']}")
+        .build()
+    )
     echoed = bytes(smtp_server.received[-1].data)
     dovecot.append_many(mail_user, "INBOX", [undo, echoed])
     run_once(config)

@@ -1,6 +1,7 @@
 """Renders replies, digests and alerts from Jinja2 templates and builds the MIME messages. The only jinja2 user.
 
 Templates live in inbox_bot/templates/ (`reply_<kind>.<language>.txt`, `digest.txt`, `digest.html`,
+`confirmation.<language>.txt` (the answer to a coordinator's commands by mail),
 `alert.txt`); a call may override any of them from its own folder (`[replies] template_dir` in its rule), the
 packaged ones filling the gaps. Each template sets its subject with `{% set subject = "..." %}`.
 

@@ -25,16 +25,16 @@ def add(store: Store, row: dict[str, Any]) -> bool:
     return store.db.execute(sql, list(values.values())).rowcount == 1
 
 
-def is_command_mail(store: Store, mail_id: int) -> bool:
-    return store.db.execute("select 1 from commands where mail_id = ?", [mail_id]).fetchone() is not None
-
-
 def digest_organisation(store: Store, message_ids: Sequence[str]) -> str | None:
-    """The organisation whose digest one of these Message-IDs names; None when none is a digest of ours."""
+    """The organisation whose digest (or confirmation of commands) one of these Message-IDs names; None when none
+    is: she may answer the confirmation with more commands as she answers the digest."""
     for start in range(0, len(message_ids), 500):  # SQLite's limit on bound parameters
         chunk = list(message_ids[start : start + 500])
         marks = ", ".join("?" for _ in chunk)
-        sql = f"select organisation from outbox where message_id in ({marks}) and kind = 'digest' limit 1"  # noqa: S608
+        sql = (
+            f"select organisation from outbox where message_id in ({marks}) "  # noqa: S608 (placeholders only)
+            "and kind in ('digest', 'confirmation') limit 1"
+        )
         row = store.db.execute(sql, chunk).fetchone()
         if row is not None:
             return str(row[0] or "")

@@ -300,5 +300,4 @@ def m011_commands(db: Database) -> None:
         "create table commands (id integer primary key, message_id text not null unique, mail_id integer, "
         "organisation text, author text not null, state text not null, outcomes text not null, at text not null)"
     )
-    db.execute("create index commands_mail on commands (mail_id)")
     db.execute("create index outbox_digest_subject on outbox (subject) where kind = 'digest'")
