@@ -145,7 +145,8 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
     a1, a2, a3 = ids["candidat1@example.ma"], ids["candidat2@example.ma"], ids["candidat3@example.ma"]
     lines = (
         f"Bonjour,\n{a1} complet\n{a2} prolonger 01/06/2030 12h00\n{a3} compelt\nA999 complet\n"
-        f"prolonger oxfam-migration-2022 2031-01-01 12:00\n{a3} prolonger 2020-01-01\nMerci"
+        f"prolonger oxfam-migration-2022 2031-01-01 12:00\n{a3} prolonger 2020-01-01\n{a3} non attribué\n"
+        f"prolonger {CALL} 2030-07-01\nMerci"
     )
     mail = passing(COORDINATOR) + reply(digest, lines, "<cmd-1@omp.ma>").build()
     dovecot.append(mail_user, "INBOX", mail)
@@ -154,13 +155,16 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
 
     assert verdicts(tmp_path)["candidat1@example.ma"] == "complete", "the override is applied at once"
     assert db_rows(tmp_path, "select applicant, until from extensions") == [
-        ("candidat2@example.ma", datetime(2030, 6, 1, 12, tzinfo=zone(MOROCCO)).astimezone(UTC).isoformat())
+        ("candidat2@example.ma", datetime(2030, 6, 1, 12, tzinfo=zone(MOROCCO)).astimezone(UTC).isoformat()),
+        (None, datetime(2030, 7, 2, tzinfo=zone(MOROCCO)).astimezone(UTC).isoformat()),  # the whole of 1 July
     ]
     done = events(tmp_path, "command")
     assert [(e["author"], e["message_id"], e["action"]) for e in done] == [
         (COORDINATOR, "<cmd-1@omp.ma>", "verdict"), (COORDINATOR, "<cmd-1@omp.ma>", "extend"),
+        (COORDINATOR, "<cmd-1@omp.ma>", "extend"),
     ]  # fmt: skip
     assert all(e["mail"] == db_rows(tmp_path, "select max(id) from mails")[0][0] for e in done)
+    assert (done[2]["call"], done[2]["ident"]) == (CALL, ""), "the whole call's extension"
     assert str(events(tmp_path, "override")[0]["note"]).startswith(f"par courriel de {COORDINATOR}")
 
     # The command mail: recorded for no call, ignored, left in the inbox; no receipt, not in the next digest.
@@ -171,7 +175,7 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
     assert len(smtp_server.messages()) == before + 1, "one confirmation, nothing else"
     assert parseaddr(str(confirmation["To"]))[1] == COORDINATOR
     assert confirmation["Auto-Submitted"] == "auto-replied" and confirmation["In-Reply-To"] == "<cmd-1@omp.ma>"
-    assert str(confirmation["Subject"]) == "inbox-bot – vos commandes : 2 appliquée(s), 4 refusée(s)"
+    assert str(confirmation["Subject"]) == "inbox-bot – vos commandes : 3 appliquée(s), 5 refusée(s)"
     text = text_of(confirmation)
     assert f"{a1} complet → {a1} : décision « complet » enregistrée" in text
     assert f"{a2} : délai prolongé jusqu'au 01/06/2030 à 12:00:00 (heure du Maroc)" in text
@@ -179,6 +183,8 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
     assert "A999 : identifiant inconnu pour votre organisation" in text
     assert "oxfam-migration-2022 : appel inconnu pour votre organisation" in text, "another organisation's call"
     assert "n'est pas après la date limite de l'appel" in text
+    assert f"{a3} : la décision « non attribué » ne se donne pas par courriel" in text
+    assert f"{CALL} : délai de tout l'appel prolongé jusqu'au 02/07/2030 à 00:00:00" in text
     assert "Merci" not in text.split("Refusé :")[1], "her own words are no command"
 
     # Delivered again (same bytes): linked, nothing applied twice, no second confirmation.
@@ -186,7 +192,7 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
     # Sent again (same Message-ID, another path): recorded, not applied again.
     dovecot.append(mail_user, "INBOX", mail.replace(b"Bonjour,", b"Bonjour !", 1))
     run_once(config)
-    assert len(events(tmp_path, "command")) == 2 and len(confirmations(smtp_server)) == 1
+    assert len(events(tmp_path, "command")) == 3 and len(confirmations(smtp_server)) == 1
     assert len(events(tmp_path, "command_again")) == 1
     assert db_rows(tmp_path, "select count(*) from overrides") == [(1,)]
 
@@ -206,7 +212,7 @@ def test_she_acts_by_replying_and_gets_one_confirmation_in_french(
     dovecot.append_many(mail_user, "INBOX", [undo, echoed])
     run_once(config)
     assert verdicts(tmp_path)["candidat1@example.ma"] == "incomplete"
-    assert db_rows(tmp_path, "select count(*) from extensions") == [(0,)]
+    assert db_rows(tmp_path, "select applicant from extensions") == [(None,)], "the call's stays"
     second = confirmations(smtp_server)[-1]
     assert len(confirmations(smtp_server)) == 2 and second["In-Reply-To"] == "<cmd-2@omp.ma>"
     assert f"{a1} : retour à la décision automatique" in text_of(second)

@@ -62,10 +62,10 @@ def recognise(
     """The command mail this is, or None when it answers no digest of ours (then it is triaged as any mail)."""
     if parsed is None or settings.smtp is None:
         return None
-    if replies.loop_reasons(parsed, raw_headers(raw)) or parsed.sender == settings.smtp.from_address:
-        return None
-    organisation = _digest_of(store, parsed)
+    organisation = _digest_of(store, parsed)  # one indexed look-up: most mail stops here
     if organisation is None:
+        return None
+    if replies.loop_reasons(parsed, raw_headers(raw)) or parsed.sender == settings.smtp.from_address:
         return None
     listed = recipients(settings, organisation)
     refusal = None
