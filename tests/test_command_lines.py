@@ -82,6 +82,8 @@ def test_a_whole_call_extension_and_a_cancel() -> None:
         ("A17", ReasonCode.COMMAND_NOT_UNDERSTOOD), ("anuler A17", ReasonCode.COMMAND_NOT_UNDERSTOOD),
         ("annuler tout", ReasonCode.COMMAND_NOT_UNDERSTOOD), ("prolonger", ReasonCode.COMMAND_NOT_UNDERSTOOD),
         ("Pour A17 je ne sais pas", ReasonCode.COMMAND_NOT_UNDERSTOOD),
+        ("17 complet", ReasonCode.COMMAND_NOT_UNDERSTOOD),
+        ("17 prolonger 12/05/2026", ReasonCode.COMMAND_NOT_UNDERSTOOD),
     ],
 )  # fmt: skip
 def test_a_line_naming_an_id_or_a_command_that_cannot_be_read_is_refused_with_why(line: str, code: ReasonCode) -> None:
@@ -93,7 +95,9 @@ def test_the_unknown_word_is_named_in_the_refusal() -> None:
     assert read is not None and read.refusal is not None and read.refusal.params == {"word": "compelt"}
 
 
-@pytest.mark.parametrize("line", ["Bonjour,", "Merci pour le digest.", "", "   ", "Cordialement", "Salam 3alikom"])
+@pytest.mark.parametrize(
+    "line", ["Bonjour,", "Merci pour le digest.", "", "   ", "Cordialement", "Salam 3alikom", "12 dossiers vus"]
+)
 def test_her_own_words_are_no_command(line: str) -> None:
     assert read_line(line) is None
 

@@ -93,9 +93,15 @@ def read_line(line: str) -> CommandLine | None:
         if len(words) >= 2 and IDENT.match(" ".join(words[1:])):
             return _line(shown, Command(action=CommandAction.CANCEL, ident=_ident(" ".join(words[1:]))))
         return _refused(shown, ReasonCode.COMMAND_NOT_UNDERSTOOD)
-    if IDENT_ANYWHERE.search(text):
+    if IDENT_ANYWHERE.search(text) or (first.isdigit() and _names_a_command(words[1:])):
+        # "17 complet": the mail's number, not the application's ID: said, not guessed
         return _refused(shown, ReasonCode.COMMAND_NOT_UNDERSTOOD)
     return None
+
+
+def _names_a_command(words: list[str]) -> bool:
+    rest = " ".join(words)
+    return bool(words) and (words[0] in EXTEND_WORDS | CANCEL_WORDS or rest.strip(" .!") in VERDICT_WORDS)
 
 
 def _about_ident(shown: str, ident: str, rest: list[str]) -> CommandLine:
