@@ -417,6 +417,13 @@ class DovecotServer(ImapTestServer):
             raise DovecotError(f"UIDVALIDITY of {folder} stayed {old}: {done.stderr.strip()}")
         return old, new
 
+    def kick(self, user: MailUser) -> None:
+        """End every open session of `user` from the server's side (`doveadm kick`): a BYE, then the socket closes."""
+        command = [self.doveadm, "-c", str(self.config), "kick", user.name]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        if done.returncode != 0:
+            raise DovecotError(f"doveadm kick {user.name} failed: {done.stderr.strip()}")
+
     # -------------------------------------------------------- what the server saw
 
     def sessions(self, user: MailUser, count: int, timeout: float = 5.0) -> list[dict[str, int]]:

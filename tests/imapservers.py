@@ -355,6 +355,8 @@ autocreate_quota: 0
 failedloginpause: 0
 # Owners get no right implicitly (Cyrus default: lkxan), so an ACL without k really forbids creating folders.
 implicit_owner_rights: l
+# IDLE without idled: imapd looks for changes itself, every second rather than every minute.
+imapidlepoll: 1
 """
 
 # The master does not pass its -C on: every command names the config itself, or it would use /etc/imapd.conf.
@@ -462,7 +464,7 @@ set -e; C=$1; PORT=$2
 mount --bind $C/etc /etc/courier
 mount -t tmpfs tmpfs /run && mkdir -p /run/courier/authdaemon
 /usr/lib/courier/courier-authlib/authdaemond 2>>$C/log/authdaemond.log & A=$!
-env -i PATH=/usr/bin:/bin IMAP_CAPABILITY="{capability}" IMAP_ACL=1 \\
+env -i PATH=/usr/bin:/bin IMAP_CAPABILITY="{capability}" IMAP_ACL=1 IMAP_IDLE_TIMEOUT=1 \\
   /usr/sbin/couriertcpd -address={host} -maxprocs=40 -maxperip=40 -nodnslookup -noidentlookup \\
   -stderr=$C/log/imapd.log $PORT {imaplogin} {imapd} Maildir & T=$!
 trap 'kill -TERM $T $A 2>/dev/null; wait; exit 0' TERM INT

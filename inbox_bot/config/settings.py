@@ -85,6 +85,12 @@ class MailboxSettings(Section):
     )
     folder: str = "INBOX"
     poll_every: Duration = timedelta(minutes=5)
+    idle: bool = Field(
+        default=True,
+        description="Wait for new mail with IDLE (RFC 2177) where the server has it; the polls go on beside it.",
+    )
+    # RFC 2177: a server may end an IDLE after 30 minutes of silence; the client re-issues it within 29.
+    idle_renew: Annotated[Duration, Field(gt=timedelta(0), le=timedelta(minutes=29))] = timedelta(minutes=25)
     file_into: str = Field(
         default=DEFAULT_FILE_INTO, description="Folder template; fields {call}, {verdict}, {organisation}."
     )

@@ -17,10 +17,11 @@ from pathlib import Path
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from inbox_bot.config.secrets import check_secrets
+from inbox_bot.config.secrets import check_secrets, read_credential
 from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.errors import ConfigError, InboxBotError
 from inbox_bot.core.models import Rule
@@ -30,10 +31,13 @@ from inbox_bot.daemon.folder_sources import RunReport, run_folder_sources
 from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.daemon.poller import MailboxPoller, ReplyPlanner
+from inbox_bot.daemon.push import PollRequests, PushWatcher, start_watchers, stop_watchers
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.rules.loader import load_rules
-from inbox_bot.sources.mailbox import MailboxFactory
+from inbox_bot.sources.imap_idle import ImapIdle
+from inbox_bot.sources.mailbox import MailboxFactory, Waiter, WaiterFactory
+from inbox_bot.storage.ledger import Ledger
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
@@ -99,9 +103,18 @@ class RulesWatcher:
 
 
 class Daemon:
-    def __init__(self, settings: Settings, *, daemon: bool = False, mailboxes: MailboxFactory | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        daemon: bool = False,
+        mailboxes: MailboxFactory | None = None,
+        waiters: WaiterFactory | None = None,
+    ) -> None:
         self.settings = settings
         self.mailboxes = mailboxes  # None: each poller opens IMAP; tests give an in-memory twin
+        # IDLE beside the polls: over IMAP by default; with a twin for the polls, only when a waiter is given.
+        self.waiters = waiters if waiters is not None or mailboxes is not None else _imap_waiter
         if mailboxes is None:  # a password variable not set is for the operator to fix now, not a poll failure
             check_secrets(settings)
         self.stopping = threading.Event()
@@ -123,6 +136,8 @@ class Daemon:
         self.failures: dict[str, int] = {}
         self.last_errors: dict[str, str] = {}
         self.scheduler: BlockingScheduler | None = None
+        self.requests = PollRequests(self.poll_mailbox, self.stopping)
+        self.watchers: list[PushWatcher] = []
 
     def _record_rules_event(self, what: str, detail: str) -> None:
         store = Store(self.settings.database, self.settings.storage)
@@ -260,7 +275,7 @@ class Daemon:
         now = datetime.now(UTC)
         for name, poller in self.pollers.items():
             scheduler.add_job(
-                self.poll_mailbox,
+                self.requests.run,
                 IntervalTrigger(seconds=poller.box.poll_every.total_seconds()),
                 args=[name],
                 id=f"poll:{name}",
@@ -278,6 +293,11 @@ class Daemon:
         for job_id, job, trigger in self.extra_jobs:
             scheduler.add_job(self._guarded(job_id, job), trigger, id=job_id, name=job_id, next_run_time=now)
         self._install_signals(scheduler)
+        self.requests.run_now = self._poll_now
+        if self.waiters is not None:
+            self.watchers = start_watchers(
+                self.settings.mailboxes, self.waiters, self.requests.request, self.stopping, self._push_failed
+            )
         log.info(
             "inbox-bot running: %d mailbox(es), %d folder source(s)", len(self.pollers), len(self.settings.sources)
         )
@@ -285,6 +305,23 @@ class Daemon:
             scheduler.start()
         finally:
             self.close()
+
+    def _poll_now(self, name: str) -> None:
+        """Make the mailbox's poll job due now (IDLE announced mail); its interval goes on from there."""
+        if self.scheduler is None or self.stopping.is_set():
+            return
+        try:
+            self.scheduler.modify_job(f"poll:{name}", next_run_time=datetime.now(UTC))
+        except JobLookupError:  # the scheduler is shutting down and has let its jobs go
+            log.debug("mailbox %s: no poll job to run now", name)
+
+    def _push_failed(self, name: str, error: str) -> None:
+        # The watcher's own thread: a connection of its own, opened and closed here (as for rules events).
+        store = Store(self.settings.database, self.settings.storage)
+        try:
+            Ledger(store, name, self.pollers[name].box.folder).watch_failed(error)
+        finally:
+            store.close()
 
     @staticmethod
     def _guarded(name: str, job: Callable[[], None]) -> Callable[[], None]:
@@ -311,9 +348,14 @@ class Daemon:
         signal.signal(signal.SIGHUP, reload)
 
     def close(self) -> None:
+        stop_watchers(self.watchers, self.stopping)
         for poller in self.pollers.values():
             poller.close()
             poller.store.close()
         for store in getattr(self, "_job_stores", []):
             store.close()
         self.store.close()
+
+
+def _imap_waiter(box: MailboxSettings) -> Waiter:
+    return ImapIdle(box, read_credential(box))

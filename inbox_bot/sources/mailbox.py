@@ -74,9 +74,43 @@ class Mailbox(Protocol):
 MailboxFactory = Callable[[MailboxSettings], Mailbox]
 
 
+class Waiter(Protocol):
+    """A second session with one mailbox that only waits for news (IMAP IDLE: sources/imap_idle.py)."""
+
+    def connect(self) -> Self:
+        """Open and log in."""
+        ...
+
+    def close(self) -> None:
+        """Leave IDLE and log out; never raises."""
+        ...
+
+    @property
+    def has_idle(self) -> bool:
+        """The server offers IDLE (known once connected)."""
+        ...
+
+    def begin(self) -> None:
+        """Open the configured folder read-only and start waiting."""
+        ...
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds`: True when the server announced new mail."""
+        ...
+
+    def renew(self) -> bool:
+        """Stop waiting and start again, before the server's timeout: True when news came meanwhile."""
+        ...
+
+
+# Builds the (not yet connected) waiter of a mailbox; the daemon's default reads the secret and opens IMAP.
+WaiterFactory = Callable[[MailboxSettings], Waiter]
+
+
 if TYPE_CHECKING:  # mypy holds both adapters to the protocol; nothing runs here
     from inbox_bot.sources.imap import ImapMailbox
+    from inbox_bot.sources.imap_idle import ImapIdle
     from inbox_bot.sources.memory_mailbox import MemoryMailbox
 
-    def _adapters(imap: ImapMailbox, twin: MemoryMailbox) -> tuple[Mailbox, Mailbox]:
-        return imap, twin
+    def _adapters(imap: ImapMailbox, twin: MemoryMailbox, idle: ImapIdle) -> tuple[Mailbox, Mailbox, Waiter]:
+        return imap, twin, idle
