@@ -2,7 +2,8 @@
 
 In one run, against one real Dovecot on 127.0.0.1 serving one seeded corpus, each phase in a fresh process:
 the baseline (imapclient + the standard library's email package), inbox-bot's `run --once`, `retriage --call`,
-idle polls of a small and a large folder, and the memory one big mail costs. Ratios are computed within the run,
+idle polls of a small and a large folder, the memory one big mail costs, and the wait of a new mail from its
+APPEND to its row in SQLite with IDLE and with polling alone (the daemon running). Ratios are computed within the run,
 so they hold on any machine; docs/benchmarks.md says how to read them.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 
 # Run as a module from the repository's root (`python -m benchmarks.run`), which puts the root on sys.path:
 # tests/dovecot.py and tests/mailbuilder.py come from there.
-from benchmarks import report, state
+from benchmarks import push, report, state
 from benchmarks.corpus import (
     FIRST_RECEIVED,
     OFFICER_CALL,
@@ -53,12 +54,16 @@ class Plan:
     scale_sizes: tuple[int, int] = (10_000, 100_000)
     call_size: int = 2000  # mails per call in the generated stores
     profile: str | None = None
+    push_mails: int = 50  # issue #11: p50 and p95 over at least 50 mails
+    push_poll_seconds: float = 5.0  # the interval of the polling side of the comparison
+    push_gap: float = 1.0  # mean seconds between two arrivals
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
         profile = str(args.profile.resolve()) if args.profile else None
         if args.quick:  # the smoke test: every phase, tiny sizes, a few seconds
-            return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, (500, 1000), 100, profile)
+            return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, (500, 1000), 100, profile,
+                       push_mails=5, push_poll_seconds=1.0, push_gap=0.2)
         return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile=profile)
 
     def profile_path(self, phase: str) -> str | None:
@@ -245,6 +250,7 @@ def run(plan: Plan, keep: bool) -> dict[str, Any]:
         measured["idle"] = idle_polls(bench)
         measured["big"] = big_mail_memory(bench)
         measured["scale"] = scale(bench)
+        measured["push"] = push.latency(bench, plan.push_mails, plan.push_poll_seconds, plan.push_gap)
     return measured
 
 

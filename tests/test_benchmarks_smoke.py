@@ -23,7 +23,8 @@ ROWS = {
     "idle_small", "idle_large", "idle_ratio", "idle_own_ratio",
     "big_parse", "big_baseline", "big_triage", "big_ratio",
     "scale:list --call", "scale:applications --call", "scale:applications (every call)", "scale:status",
-    "scale:digest (built, not sent)",
+    "scale:digest (built, not sent)", "push_notified", "push_idle", "push_idle_ratio",
+    "push_poll", "push_ratio",
 }
 
 
@@ -32,13 +33,14 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     measured = json.loads(out.read_text(encoding="utf-8"))
     rows = {row["key"]: row for row in measured["rows"]}
     assert set(rows) == ROWS
-    for key in ("time_ratio", "memory_ratio", "idle_ratio", "idle_own_ratio", "big_triage", "big_ratio"):
+    for key in ("time_ratio", "memory_ratio", "idle_ratio", "idle_own_ratio", "big_triage", "big_ratio", "push_idle",
+                "push_ratio"):
         ratio = rows[key]["ratio"]
         assert isinstance(ratio, float) and math.isfinite(ratio) and ratio > 0, (key, ratio)
     assert all(rows[key]["status"].startswith(("OK", "SHORT")) for key in ("time_ratio", "idle_ratio", "big_triage"))

@@ -2,8 +2,9 @@
 
 The polling connection is busy reading and filing; this one only waits. It EXAMINEs the folder (read-only, so
 it takes no \\Recent flag from the staff's mail client), issues IDLE and says whether the server announced new
-mail: an EXISTS above the count it knew (EXPUNGE lowers it: our own filing is no news, nor are flags). A BYE, or a connection that reached its end, is a `MailboxError` like every other
-failure of the adapter, so the daemon reconnects. Typical use, one thread per mailbox::
+mail: an EXISTS above the count it knew (EXPUNGE lowers it: our own filing is no news, nor are flags). A BYE,
+or a connection that reached its end, is a `MailboxError` like every other failure of the adapter, so the daemon
+reconnects. Typical use, one thread per mailbox::
 
     with ImapIdle(settings, read_credential(settings)) as idle:
         if idle.has_idle:
