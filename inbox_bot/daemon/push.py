@@ -185,7 +185,9 @@ def start_watchers(
     return watchers
 
 
-def stop_watchers(watchers: Iterable[PushWatcher], stopping: threading.Event) -> None:
+def stop_watchers(watchers: list[PushWatcher], stopping: threading.Event) -> None:
+    if not watchers:
+        return
     stopping.set()
     for watcher in watchers:
         watcher.join()
