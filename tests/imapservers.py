@@ -8,12 +8,15 @@ Debian and unpacks `cyrus-imapd` and `courier-imap` (which conflict with dovecot
 `any_server` runs a test once per server. A server that cannot start fails its tests with the reason (never
 a skip: a skipped server would look like a passing one).
 
-| server        | delimiter | personal prefix | MOVE | UIDPLUS |
-|---------------|-----------|-----------------|------|---------|
-| dovecot       | /         | ""              | yes  | yes     |
-| dovecot-dot   | .         | ""              | yes  | yes     |
-| cyrus         | /         | ""              | yes  | yes     |
-| courier       | .         | "INBOX."        | no   | yes     |
+| server        | delimiter | personal prefix | MOVE | UIDPLUS | IDLE                                          |
+|---------------|-----------|-----------------|------|---------|-----------------------------------------------|
+| dovecot       | /         | ""              | yes  | yes     | yes (inotify)                                 |
+| dovecot-dot   | .         | ""              | yes  | yes     | yes (inotify)                                 |
+| cyrus         | /         | ""              | yes  | yes     | yes, no idled: imapd looks every second       |
+| courier       | .         | "INBOX."        | no   | yes     | yes, no FAM: imapd looks every second         |
+
+Cyrus without idled and Courier without FAM look for changes during IDLE every minute by default; the harness
+makes it a second (imapidlepoll, IMAP_IDLE_TIMEOUT) so that push is tested within a short bounded wait.
 """
 
 from __future__ import annotations
