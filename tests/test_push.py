@@ -9,22 +9,34 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
 from inbox_bot.cli.main import main
-from inbox_bot.config.secrets import Credential
+from inbox_bot.config.secrets import Credential, read_credential
+from inbox_bot.config.settings import load_settings
 from inbox_bot.core.errors import MailboxError
+from inbox_bot.core.reasons import Cause
+from inbox_bot.core.wording import HINTS
+from inbox_bot.daemon.push import PushWatcher
+from inbox_bot.daemon.scheduler import Daemon
+from inbox_bot.outgoing import digest
+from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.sources.imap_idle import ImapIdle
+from inbox_bot.storage.rows import utc_now
 from tests.dovecot import DovecotServer, MailUser, find_dovecot
 from tests.imapservers import ImapTestServer
 from tests.pollkit import application
-from tests.test_daemon import db_rows, open_rules, wait_for
+from tests.smtpd import SmtpServer, free_port
+from tests.test_daemon import db_rows, open_rules, wait_for, write_config
 from tests.test_imap_source import mail, settings
 
 pytestmark = pytest.mark.imap
@@ -126,6 +138,13 @@ class Running:
         return self.process.wait(timeout=60)
 
 
+def mailbox_status(config: Path) -> dict[str, Any]:
+    status = CliRunner().invoke(main, ["--config", str(config), "status", "--json"])
+    assert status.exit_code == 0, status.output
+    boxes: list[dict[str, Any]] = json.loads(status.output)["mailboxes"]
+    return next(box for box in boxes if box["mailbox"] == "ngo")
+
+
 @contextmanager
 def running(config: Path) -> Iterator[Running]:
     daemon = Running(config)
@@ -150,11 +169,18 @@ def test_new_mail_is_recorded_by_push_renewed_and_after_a_restart(
         assert wait_for(lambda: daemon.log().count("IDLE renewed") >= renewed + 2, SOON), daemon.log()
         any_server.append(any_user, "INBOX", application(2))
         assert wait_for(lambda: daemon.mails() == 2, SOON), daemon.log()
-        # The server goes away and comes back: both connections die; the watcher reconnects by itself.
-        any_server.restart()
+        # The server goes away: while it is away the mailbox shows degraded (mail would still come, by the polls).
+        any_server.stop()
+        assert wait_for(lambda: mailbox_status(config)["state"] == "degraded", SOON), daemon.log()
+        (problem,) = mailbox_status(config)["problems"]
+        assert problem["action"] == "push" and problem["what"] == "l'attente des nouveaux courriels (IDLE)", problem
+        assert problem["cause"] == "network" and problem["fix"], problem
+        # It comes back: the watcher reconnects by itself, records the next mail, and the mailbox is ok again.
+        any_server.start()
         any_server.append(any_user, "INBOX", application(3))
         assert wait_for(lambda: daemon.mails() == 3, SOON), daemon.log()
         assert wait_for(lambda: "IDLE connection back" in daemon.log(), SOON), daemon.log()
+        assert mailbox_status(config)["state"] == "ok"
         assert daemon.stop() == 0, daemon.log()
     log = daemon.log()
     assert "IDLE connection failed (try 1), reconnecting" in log, log
@@ -162,7 +188,7 @@ def test_new_mail_is_recorded_by_push_renewed_and_after_a_restart(
     assert db_rows(tmp_path, "select count(distinct sha256) from mails") == [(3,)]
 
 
-def test_a_connection_the_server_kicks_is_made_again_and_shown_in_status(
+def test_a_connection_the_server_kicks_is_made_again(
     tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser
 ) -> None:
     config = push_config(tmp_path, dovecot, mail_user, poll_every=NEVER)
@@ -172,10 +198,9 @@ def test_a_connection_the_server_kicks_is_made_again_and_shown_in_status(
         assert wait_for(lambda: "IDLE connection back" in daemon.log(), SOON), daemon.log()
         dovecot.append(mail_user, "INBOX", application(1))
         assert wait_for(lambda: daemon.mails() == 1, SOON), daemon.log()
-    status = CliRunner().invoke(main, ["--config", str(config), "status", "--json"])
-    assert status.exit_code == 0, status.output
-    boxes = json.dumps(json.loads(status.output))
-    assert "IDLE: IMAP mailbox 'ngo'" in boxes and "the server ended the session" in boxes, boxes
+    assert "IDLE connection failed (try 1), reconnecting in 0:00:02: IMAP mailbox 'ngo'" in daemon.log()
+    assert "IDLE: the server ended the session" in daemon.log()
+    assert mailbox_status(config)["state"] == "ok", "the failure ended when IDLE worked again"
 
 
 def test_idle_off_is_polled_as_before(tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser) -> None:
@@ -209,3 +234,45 @@ def test_a_server_without_idle_is_polled(tmp_path: Path, dovecot_without_idle: D
         dovecot_without_idle.append(user, "INBOX", application(1))
         assert wait_for(lambda: daemon.mails() == 1, SOON), daemon.log()
     assert "IDLE connection failed" not in daemon.log()
+
+
+SMTP = '[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "bot@ngo.example"\n'
+DIGEST = '[digest]\nalert_after = "2h"\noperator = ["it@ngo.example"]\n'
+
+
+def test_idle_failing_makes_the_mailbox_degraded_and_alerts_once(
+    tmp_path: Path, dovecot: DovecotServer, mail_user: MailUser, smtp_server: SmtpServer
+) -> None:
+    config = write_config(tmp_path, dovecot, {"ngo": mail_user}, top=SMTP.format(port=smtp_server.port) + DIGEST)
+    settings = load_settings(config)
+    assert settings.smtp is not None
+    daemon = Daemon(settings)
+    try:
+        assert daemon.poll_mailbox("ngo") is not None  # the poll works...
+        # ... while IDLE cannot connect (nothing listens on that port): the watcher records it, the daemon's way.
+        unreachable = settings.mailboxes[0].model_copy(update={"port": free_port()})
+        stopping = threading.Event()
+        watcher = PushWatcher(
+            unreachable, lambda box: ImapIdle(box, read_credential(box)), lambda _name: None, stopping,
+            daemon.push_state,
+        )  # fmt: skip
+        watcher.start()
+        try:
+            assert wait_for(lambda: mailbox_status(config)["state"] == "degraded", SOON)
+        finally:
+            stopping.set()
+            watcher.join()
+        failed_at, rules, mailer = utc_now(), daemon.rules.current(), Mailer(settings.smtp)
+
+        def alerts(after: timedelta) -> list[str]:
+            return digest.send_mailbox_alerts(daemon.store, settings, rules, mailer, now=failed_at + after)
+
+        assert alerts(timedelta(hours=1)) == []
+        assert alerts(timedelta(hours=2, minutes=1)) == ["ngo"]
+        assert alerts(timedelta(hours=3)) == []
+    finally:
+        daemon.close()
+    [alert] = smtp_server.messages()
+    assert "boîte « ngo », l'attente des nouveaux courriels (IDLE) échoue depuis 2 h" in str(alert["Subject"])
+    body = " ".join(alert.get_body(("plain",)).get_content().split())
+    assert "plus tard qu'avec IDLE" in body and "À corriger : " + HINTS["fr"][Cause.NETWORK] in body

@@ -102,11 +102,13 @@ class ReasonCode(StrEnum):
 
 
 class Action(StrEnum):
-    """What a mailbox failed to do: read its mail, file it, or send the replies to its applicants."""
+    """What a mailbox failed to do: read its mail, file it, send the replies to its applicants, or wait for new
+    mail in IDLE (then the polls still bring it, only later)."""
 
     POLL = "poll"
     FILING = "filing"
     SENDING = "sending"
+    PUSH = "push"
 
 
 class Cause(StrEnum):

@@ -254,9 +254,12 @@ _REASON_SENTENCES: dict[Language, dict[ReasonCode, str]] = {
 }  # fmt: skip
 # What a mailbox failed to do, as the subject of "... échoue depuis" (status, the digest, the alert).
 ACTIONS: dict[Language, dict[Action, str]] = {
-    "fr": {Action.POLL: "la relève", Action.FILING: "le classement", Action.SENDING: "l'envoi des réponses"},
-    "ar": {Action.POLL: "جلب الرسائل", Action.FILING: "ترتيب الرسائل", Action.SENDING: "إرسال الردود"},
-    "en": {Action.POLL: "polling", Action.FILING: "filing", Action.SENDING: "sending replies"},
+    "fr": {Action.POLL: "la relève", Action.FILING: "le classement", Action.SENDING: "l'envoi des réponses",
+           Action.PUSH: "l'attente des nouveaux courriels (IDLE)"},
+    "ar": {Action.POLL: "جلب الرسائل", Action.FILING: "ترتيب الرسائل", Action.SENDING: "إرسال الردود",
+           Action.PUSH: "انتظار الرسائل الجديدة (IDLE)"},
+    "en": {Action.POLL: "polling", Action.FILING: "filing", Action.SENDING: "sending replies",
+           Action.PUSH: "waiting for new mail (IDLE)"},
 }
 # The fix for each cause of a failure: what to change, and where (the config keys keep their names).
 HINTS: dict[Language, dict[Cause, str]] = {

@@ -5,9 +5,10 @@ works they go on beside it, a safety net for a notification lost or never sent. 
 job: `PollRequests` keeps two polls of one mailbox from ever overlapping, and a request that comes while one
 runs makes it run once more (the mail announced may have arrived after that poll's SEARCH).
 
-A watcher whose connection fails logs one line, records the error with the mailbox's health (`status` shows it
-until a poll succeeds), waits (backoff) and reconnects; after each connection it asks for a poll, for what came
-while it was away. It looks at the stopping flag every second, so SIGTERM ends it promptly.
+A watcher whose connection fails logs one line, records the failure (the mailbox is `degraded` in `status` and
+the digest until IDLE works again: mail still comes, with the polls), waits (backoff) and reconnects; after each
+connection it asks for a poll, for what came while it was away. It looks at the stopping flag every second, so
+SIGTERM ends it promptly.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from inbox_bot.config.settings import MailboxSettings
-from inbox_bot.core.errors import InboxBotError
+from inbox_bot.core.errors import InboxBotError, MailboxError
+from inbox_bot.core.reasons import Cause
+from inbox_bot.sources.imap_failures import cause_of
 from inbox_bot.sources.mailbox import Waiter, WaiterFactory
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,18 @@ RECONNECT_FIRST = timedelta(seconds=2)
 RECONNECT_MAX = timedelta(minutes=5)
 CHECK_EVERY = 1.0  # seconds between looks at the stopping flag
 JOIN_TIMEOUT = 10.0  # seconds a stopping daemon gives each watcher to leave IDLE and log out
+
+
+@dataclass(frozen=True)
+class PushFailure:
+    """Why IDLE failed: the server's words (status and the digest give the fix of its cause)."""
+
+    error: str
+    cause: Cause
+
+
+# (mailbox, failure): IDLE failed; (mailbox, None): it works (again).
+PushState = Callable[[str, PushFailure | None], None]
 
 
 class PollRequests:
@@ -78,7 +94,7 @@ class PushWatcher:
         waiters: WaiterFactory,
         request_poll: Callable[[str], None],
         stopping: threading.Event,
-        failed: Callable[[str, str], None],
+        state: PushState,
         *,
         check_every: float = CHECK_EVERY,
     ) -> None:
@@ -86,7 +102,7 @@ class PushWatcher:
         self.waiters = waiters
         self.request_poll = request_poll
         self.stopping = stopping
-        self.failed = failed  # (mailbox, error): recorded with the mailbox's health
+        self.state = state
         self.check_every = check_every
         self.thread = threading.Thread(target=self.run, name=f"idle:{box.name}", daemon=True)
 
@@ -114,15 +130,18 @@ class PushWatcher:
                 waiter.begin()
                 self._connected(tries)
                 tries = 0
+                self._tell(None)
                 self.request_poll(self.box.name)  # what came before IDLE began, or while it was down
                 self._watch(waiter)
             except InboxBotError as exc:
                 tries += 1
-                self._lost(exc.one_line(), tries)
+                cause = exc.cause if isinstance(exc, MailboxError) and exc.cause else cause_of(exc.message)
+                self._lost(exc.one_line(), PushFailure(exc.message, cause), tries)
             except Exception as exc:  # a bug must not end push for good: logged, then the same backoff
                 log.exception("mailbox %s: IDLE watcher failed", self.box.name)
                 tries += 1
-                self._lost(f"{type(exc).__name__}: {exc}", tries)
+                error = f"{type(exc).__name__}: {exc}"
+                self._lost(error, PushFailure(error, Cause.OTHER), tries)
             finally:
                 if waiter is not None:
                     waiter.close()
@@ -154,16 +173,19 @@ class PushWatcher:
                 log.debug("mailbox %s: new mail announced", self.box.name)
                 self.request_poll(self.box.name)
 
-    def _lost(self, error: str, tries: int) -> None:
+    def _lost(self, error: str, failure: PushFailure, tries: int) -> None:
         delay = min(RECONNECT_FIRST * 2 ** (tries - 1), RECONNECT_MAX)
         log.warning(
             "mailbox %s: IDLE connection failed (try %d), reconnecting in %s: %s", self.box.name, tries, delay, error
         )
-        try:
-            self.failed(self.box.name, f"IDLE: {error}")
-        except Exception:  # the store busy or gone: the log line above still tells
-            log.exception("mailbox %s: the IDLE failure could not be recorded", self.box.name)
+        self._tell(failure)
         self.stopping.wait(delay.total_seconds())
+
+    def _tell(self, failure: PushFailure | None) -> None:
+        try:
+            self.state(self.box.name, failure)
+        except Exception:  # the store busy or gone: the log says it all the same
+            log.exception("mailbox %s: the state of IDLE could not be recorded", self.box.name)
 
 
 def start_watchers(
@@ -171,7 +193,7 @@ def start_watchers(
     waiters: WaiterFactory,
     request_poll: Callable[[str], None],
     stopping: threading.Event,
-    failed: Callable[[str, str], None],
+    state: PushState,
 ) -> list[PushWatcher]:
     """A running watcher for each mailbox with `idle` on; the others are said to be polled only."""
     watchers = []
@@ -179,7 +201,7 @@ def start_watchers(
         if not box.idle:
             log.info("mailbox %s: IDLE off (idle = false): polled every %s", box.name, box.poll_every)
             continue
-        watcher = PushWatcher(box, waiters, request_poll, stopping, failed)
+        watcher = PushWatcher(box, waiters, request_poll, stopping, state)
         watcher.start()
         watchers.append(watcher)
     return watchers

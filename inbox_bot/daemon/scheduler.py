@@ -25,19 +25,20 @@ from inbox_bot.config.secrets import check_secrets, read_credential
 from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.errors import ConfigError, InboxBotError
 from inbox_bot.core.models import Rule
+from inbox_bot.core.reasons import Action
 from inbox_bot.core.timezones import MOROCCO, zone
 from inbox_bot.daemon.commands import CommandRouter
 from inbox_bot.daemon.folder_sources import RunReport, run_folder_sources
 from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.poll_report import PollReport
 from inbox_bot.daemon.poller import MailboxPoller, ReplyPlanner
-from inbox_bot.daemon.push import PollRequests, PushWatcher, start_watchers, stop_watchers
+from inbox_bot.daemon.push import PollRequests, PushFailure, PushWatcher, start_watchers, stop_watchers
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.rules.loader import load_rules
 from inbox_bot.sources.imap_idle import ImapIdle
 from inbox_bot.sources.mailbox import MailboxFactory, Waiter, WaiterFactory
-from inbox_bot.storage.ledger import Ledger
+from inbox_bot.storage import failures
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
@@ -296,7 +297,7 @@ class Daemon:
         self.requests.run_now = self._poll_now
         if self.waiters is not None:
             self.watchers = start_watchers(
-                self.settings.mailboxes, self.waiters, self.requests.request, self.stopping, self._push_failed
+                self.settings.mailboxes, self.waiters, self.requests.request, self.stopping, self.push_state
             )
         log.info(
             "inbox-bot running: %d mailbox(es), %d folder source(s)", len(self.pollers), len(self.settings.sources)
@@ -315,11 +316,15 @@ class Daemon:
         except JobLookupError:  # the scheduler is shutting down and has let its jobs go
             log.debug("mailbox %s: no poll job to run now", name)
 
-    def _push_failed(self, name: str, error: str) -> None:
+    def push_state(self, name: str, failure: PushFailure | None) -> None:
+        """IDLE failed (the mailbox is degraded: mail comes with the polls, later) or works again."""
         # The watcher's own thread: a connection of its own, opened and closed here (as for rules events).
         store = Store(self.settings.database, self.settings.storage)
         try:
-            Ledger(store, name, self.pollers[name].box.folder).watch_failed(error)
+            if failure is None:
+                failures.cleared(store, name, Action.PUSH)
+            else:
+                failures.failed(store, name, Action.PUSH, cause=failure.cause, error=failure.error)
         finally:
             store.close()
 

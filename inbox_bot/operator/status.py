@@ -1,7 +1,7 @@
 """What `status` shows: mailbox health, counts per call and verdict, the outbox, the rules in force.
 
-Each mailbox has a `state`: `failing` when its poll fails, `degraded` when its filing or sending fails, else
-`ok`; and its `problems`: what fails (poll, filing, sending), since when, the error, the cause and its fix.
+Each mailbox has a `state`: `failing` when its poll fails, `degraded` when its filing, sending or IDLE fails, else
+`ok`; and its `problems`: what fails (poll, filing, sending, push), since when, the error, the cause and its fix.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import ssl
 from typing import Any
 
 from inbox_bot.core.errors import MailboxError
+from inbox_bot.core.reasons import Cause
 from inbox_bot.sources.imap import ImapMailbox
 from inbox_bot.sources.imap_values import LOGOUT_TIMEOUT, check_folder_name
 
@@ -68,7 +69,9 @@ class ImapIdle(ImapMailbox):
         self._empty_reads += 1
         if self._empty_reads >= EMPTY_READS:
             self._drop()
-            raise MailboxError(self._message("IDLE", "the server closed the connection"), fix="reconnect")
+            raise MailboxError(
+                self._message("IDLE", "the server closed the connection"), fix="reconnect", cause=Cause.NETWORK
+            )
         return False
 
     def renew(self) -> bool:
@@ -114,6 +117,7 @@ class ImapIdle(ImapMailbox):
                 raise MailboxError(
                     self._message("IDLE", f"the server ended the session: {words.decode('ascii', 'replace')}"),
                     fix="reconnect",
+                    cause=Cause.NETWORK,
                 )
             if len(response) > 1 and isinstance(response[0], int):
                 news = self._counted(response[0], response[1]) or news

@@ -237,17 +237,6 @@ class Ledger:
                 [stamp, error, stamp, cause, stamp, self.mailbox],
             )
 
-    def watch_failed(self, error: str) -> None:
-        """The IDLE connection failed: shown with the mailbox's health until a poll succeeds; no poll counted."""
-        stamp = now()
-        with self.store.transaction():
-            self._health_row()
-            self.db.execute(
-                "update mailbox_health set last_error = ?, last_error_at = ?, "
-                "failing_since = coalesce(failing_since, ?) where mailbox = ?",
-                [error, stamp, stamp, self.mailbox],
-            )
-
     def _health_row(self) -> None:
         self.db.execute(
             "insert or ignore into mailbox_health (mailbox, folder) values (?, ?)", [self.mailbox, self.folder]
