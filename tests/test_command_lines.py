@@ -45,6 +45,9 @@ def refusal(line: str) -> ReasonCode:
         ("A17 doublon", Verdict.DUPLICATE), ("- A17 : complet", Verdict.COMPLETE),
         ("1. A 17 – incomplet", Verdict.INCOMPLETE),
         ("A17 / 17 complet, CV reçu par ailleurs", Verdict.COMPLETE), ("* A17: complet !", Verdict.COMPLETE),
+        ("A17 rejeté", Verdict.REJECTED), ("A17 rejete", Verdict.REJECTED), ("A17 rejected", Verdict.REJECTED),
+        ("A17 écarté", Verdict.REJECTED), ("A17 REJETÉE.", Verdict.REJECTED), ("A17 مرفوض", Verdict.REJECTED),
+        ("A17 : rejeté, hors sujet", Verdict.REJECTED),
     ],
 )  # fmt: skip
 def test_a_verdict_in_french_or_english_whatever_the_case_accents_and_bullets(line: str, verdict: Verdict) -> None:
@@ -76,7 +79,7 @@ def test_a_whole_call_extension_and_a_cancel() -> None:
 @pytest.mark.parametrize(
     ("line", "code"),
     [
-        ("A17 compelt", ReasonCode.COMMAND_UNKNOWN_VERDICT), ("A17 rejeté", ReasonCode.COMMAND_UNKNOWN_VERDICT),
+        ("A17 compelt", ReasonCode.COMMAND_UNKNOWN_VERDICT), ("A17 accepté", ReasonCode.COMMAND_UNKNOWN_VERDICT),
         ("A17 prolonger 31/02/2026", ReasonCode.COMMAND_BAD_DATE),
         ("A17 prolonger demain", ReasonCode.COMMAND_BAD_DATE), ("A17 prolonger", ReasonCode.COMMAND_BAD_DATE),
         ("A17", ReasonCode.COMMAND_NOT_UNDERSTOOD), ("anuler A17", ReasonCode.COMMAND_NOT_UNDERSTOOD),

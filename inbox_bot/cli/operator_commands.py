@@ -259,6 +259,8 @@ def export_(
     written = committee.export_call(obj.store(), rule, request, track=track)
     done, paths = written.export, ", ".join(map(str, written.paths))
     click.echo(f"wrote {paths}: {len(done.on_time)} applicant(s) on time, {len(done.late)} late")
+    if rejected := len(done.on_time) - len(done.scored):
+        click.echo(f"{rejected} rejected by a person: listed with their verdict, left out of the scoring sheet")
     if (fmt == "xlsx" or files or zip_) and not rule.criteria:
         click.echo("the rule states no weighted criteria: the scoring sheet has one overall mark (weight 100)")
     if done.closed:

@@ -24,6 +24,7 @@ VERDICT_STYLES = {
     "unmatched": "dim",
     "ignored": "dim",
     "needs_review": "magenta",
+    "rejected": "dim",
 }
 
 STATE_STYLES = {"present": "green", "missing": "yellow", "unreadable": "red", "to_fetch": "magenta"}

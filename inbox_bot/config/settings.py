@@ -95,7 +95,7 @@ class MailboxSettings(Section):
         default=DEFAULT_FILE_INTO, description="Folder template; fields {call}, {verdict}, {organisation}."
     )
     leave_verdicts: list[
-        Literal["complete", "incomplete", "late", "duplicate", "unmatched", "ignored", "needs_review"]
+        Literal["complete", "incomplete", "late", "duplicate", "unmatched", "ignored", "needs_review", "rejected"]
     ] = ["unmatched", "ignored"]
     addresses: list[str] = Field(default=[], description="This mailbox's own addresses: never replied to.")
     authserv_ids: list[str] = Field(

@@ -21,7 +21,7 @@ COMMAND_SENTENCES: dict[str, dict[ReasonCode, str]] = {
         C.COMMAND_UNKNOWN_ID: "{ident} : identifiant inconnu pour votre organisation",
         C.COMMAND_UNKNOWN_CALL: "{call} : appel inconnu pour votre organisation",
         C.COMMAND_UNKNOWN_VERDICT: "« {word} » n'est pas une décision connue (complet, incomplet, en retard, "
-        "doublon, ignoré, à vérifier)",
+        "doublon, ignoré, à vérifier, rejeté)",
         C.COMMAND_BAD_DATE: "« {text} » n'est pas une date lisible (écrivez 12/05/2026 12h00 ou 2026-05-12 12:00)",
         C.COMMAND_NOT_UNDERSTOOD: "ligne non comprise (exemples : A17 complet, A17 prolonger 12/05/2026 12h00, "
         "annuler A17)",
@@ -40,7 +40,7 @@ COMMAND_SENTENCES: dict[str, dict[ReasonCode, str]] = {
         C.COMMAND_CANCELLED: "{ident}: العودة إلى القرار التلقائي",
         C.COMMAND_UNKNOWN_ID: "{ident}: معرف غير معروف لدى مؤسستكم",
         C.COMMAND_UNKNOWN_CALL: "{call}: إعلان غير معروف لدى مؤسستكم",
-        C.COMMAND_UNKNOWN_VERDICT: "«{word}» ليس قرارا معروفا (كامل، ناقص، متأخر، مكرر، مهمل، للمراجعة)",
+        C.COMMAND_UNKNOWN_VERDICT: "«{word}» ليس قرارا معروفا (كامل، ناقص، متأخر، مكرر، مهمل، للمراجعة، مرفوض)",
         C.COMMAND_BAD_DATE: "«{text}» ليس تاريخا مقروءا (اكتبوا 12/05/2026 12h00 أو 2026-05-12 12:00)",
         C.COMMAND_NOT_UNDERSTOOD: "سطر غير مفهوم (أمثلة: A17 complet، A17 prolonger 12/05/2026 12h00، annuler A17)",
         C.COMMAND_NOT_ALLOWED: "{ident}: القرار «{verdict}» لا يعطى عبر البريد",
@@ -59,7 +59,7 @@ COMMAND_SENTENCES: dict[str, dict[ReasonCode, str]] = {
         C.COMMAND_UNKNOWN_ID: "{ident}: unknown ID for your organisation",
         C.COMMAND_UNKNOWN_CALL: "{call}: unknown call for your organisation",
         C.COMMAND_UNKNOWN_VERDICT: "\u201c{word}\u201d is no known verdict (complete, incomplete, late, duplicate, "
-        "ignored, to review)",
+        "ignored, to review, rejected)",
         C.COMMAND_BAD_DATE: "\u201c{text}\u201d is not a date we can read (write 12/05/2026 12h00 or 2026-05-12 12:00)",
         C.COMMAND_NOT_UNDERSTOOD: "line not understood (e.g. A17 complete, A17 extend 12/05/2026 12h00, cancel A17)",
         C.COMMAND_NOT_ALLOWED: "{ident}: the verdict \u201c{verdict}\u201d is not given by mail",

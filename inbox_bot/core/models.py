@@ -14,8 +14,9 @@ from inbox_bot.core.reasons import Reason
 from inbox_bot.core.states import Verdict as Verdict  # where it was always imported from
 from inbox_bot.core.timezones import zone
 
-# Mails whose documents count towards an applicant's dossier: on time, and ours to judge.
-DOSSIER_VERDICTS = frozenset({Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW})
+# Mails whose documents count towards an applicant's dossier: on time, and ours to judge. A person's rejection
+# puts the application out of the selection, it does not unsend its files: a later mail's dossier still has them.
+DOSSIER_VERDICTS = frozenset({Verdict.COMPLETE, Verdict.INCOMPLETE, Verdict.NEEDS_REVIEW, Verdict.REJECTED})
 
 
 class DocumentKind(StrEnum):

@@ -29,6 +29,9 @@ class Verdict(StrEnum):
     UNMATCHED = "unmatched"
     IGNORED = "ignored"
     NEEDS_REVIEW = "needs_review"
+    # Only a person gives it (override, or a command by mail): the coordinator put the application out of the
+    # selection. The triage never does, and no notice goes to the applicant for it.
+    REJECTED = "rejected"
 
 
 class LedgerState(StrEnum):

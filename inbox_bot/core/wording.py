@@ -63,11 +63,14 @@ KIND_LABELS: dict[Language, dict[DocumentKind, str]] = {
 MOROCCO_TIME = {"fr": "heure du Maroc", "ar": "بتوقيت المغرب", "en": "Morocco time"}
 VERDICTS: dict[Language, dict[str, str]] = {
     "fr": {"complete": "complet", "incomplete": "incomplet", "late": "en retard", "duplicate": "doublon",
-           "unmatched": "non attribué", "ignored": "ignoré", "needs_review": "à vérifier"},
+           "unmatched": "non attribué", "ignored": "ignoré", "needs_review": "à vérifier",
+           "rejected": "rejeté"},
     "ar": {"complete": "كامل", "incomplete": "ناقص", "late": "متأخر", "duplicate": "مكرر",
-           "unmatched": "غير منسوب", "ignored": "مهمل", "needs_review": "للمراجعة"},
+           "unmatched": "غير منسوب", "ignored": "مهمل", "needs_review": "للمراجعة",
+           "rejected": "مرفوض"},
     "en": {"complete": "complete", "incomplete": "incomplete", "late": "late", "duplicate": "duplicate",
-           "unmatched": "unmatched", "ignored": "ignored", "needs_review": "to review"},
+           "unmatched": "unmatched", "ignored": "ignored", "needs_review": "to review",
+           "rejected": "rejected"},
 }  # fmt: skip
 # What a document is, as the coordinator reads it: a file can be there, absent, there but unreadable, or behind
 # a link someone has to fetch by hand.

@@ -2,7 +2,8 @@
 
 The only module that imports openpyxl. Marks are given on each criterion's own scale (0 to its weight), so
 the total is a plain sum; a data validation refuses anything off the scale, and a total stays empty until
-every mark of its row is given, so a forgotten mark cannot pass for a zero.
+every mark of its row is given, so a forgotten mark cannot pass for a zero. An applicant a person rejected is
+listed with the verdict « rejeté » among the applicants and their documents, and left out of the scoring sheets.
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ def _scoring(sheet: Worksheet, export: Export) -> str:
     scale = sum(c.weight for c in marks)
     names = [words.scale.format(name=c.name or words.overall, weight=c.weight) for c in marks]
     _head(sheet, [words.ref, words.name, words.verdict, *names, words.total.format(weight=scale), words.rank])
-    end = len(export.on_time) + 1
-    for line, row in enumerate(export.on_time, start=2):
+    end = len(export.scored) + 1
+    for line, row in enumerate(export.scored, start=2):
         complete = f'=IF(COUNT({first}{line}:{last}{line})<{len(marks)},"",SUM({first}{line}:{last}{line}))'
         rank = f'=IF({total}{line}="","",RANK({total}{line},${total}$2:${total}${end}))'
         verdict = labels.verdict(export.language, row.verdict)
@@ -175,8 +176,8 @@ def _summary(sheet: Worksheet, export: Export, totals: list[str]) -> None:
     titles = scoring_titles(export)
     done = f"{words.done} (/{len(titles)})"
     _head(sheet, [words.ref, words.name, words.average.format(weight=scale), done, words.rank])
-    end = len(export.on_time) + 1
-    for line, row in enumerate(export.on_time, start=2):
+    end = len(export.scored) + 1
+    for line, row in enumerate(export.scored, start=2):
         given = ",".join(f"{quote_sheetname(t)}!{c}{line}" for t, c in zip(titles, totals, strict=True))
         average = f'=IF(COUNT({given})=0,"",AVERAGE({given}))'
         rank = f'=IF(C{line}="","",RANK(C{line},$C$2:$C${end}))'

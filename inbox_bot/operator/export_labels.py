@@ -24,6 +24,7 @@ VERDICTS: dict[Language, dict[Verdict, str]] = {
         Verdict.UNMATCHED: "non rattaché",
         Verdict.IGNORED: "ignoré",
         Verdict.NEEDS_REVIEW: "à vérifier",
+        Verdict.REJECTED: "rejeté",
     },
     "ar": {
         Verdict.COMPLETE: "كامل",
@@ -33,6 +34,7 @@ VERDICTS: dict[Language, dict[Verdict, str]] = {
         Verdict.UNMATCHED: "غير مرتبط",
         Verdict.IGNORED: "مهمل",
         Verdict.NEEDS_REVIEW: "للمراجعة",
+        Verdict.REJECTED: "مرفوض",
     },
     "en": {
         Verdict.COMPLETE: "complete",
@@ -42,6 +44,7 @@ VERDICTS: dict[Language, dict[Verdict, str]] = {
         Verdict.UNMATCHED: "unmatched",
         Verdict.IGNORED: "ignored",
         Verdict.NEEDS_REVIEW: "needs review",
+        Verdict.REJECTED: "rejected",
     },
 }
 

@@ -72,6 +72,10 @@ class Row:
     def late(self) -> bool:
         return self.verdict is Verdict.LATE
 
+    @property
+    def rejected(self) -> bool:
+        return self.verdict is Verdict.REJECTED
+
 
 @dataclass(frozen=True)
 class Export:
@@ -94,6 +98,14 @@ class Export:
     @property
     def rows(self) -> list[Row]:
         return [*self.on_time, *self.late]
+
+    @property
+    def scored(self) -> list[Row]:
+        """The applicants the committee marks: on time and not put out of the selection by a person.
+
+        A rejected applicant stays in the applicants' list with the verdict, as the late ones stay in theirs.
+        """
+        return [row for row in self.on_time if not row.rejected]
 
     def criteria(self) -> list[Criterion]:
         """The criteria marked now: a sealed kind's criterion waits for the opening."""

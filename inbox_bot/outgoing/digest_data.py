@@ -34,6 +34,7 @@ VERDICT_FR = {
     "complete": ("complet", "complets", "#2e7d32"), "incomplete": ("incomplet", "incomplets", "#f9a825"),
     "late": ("en retard", "en retard", "#c62828"), "duplicate": ("doublon", "doublons", "#9e9e9e"),
     "needs_review": ("à vérifier", "à vérifier", "#6a1b9a"), "unmatched": ("non attribué", "non attribués", "#78909c"),
+    "rejected": ("rejeté", "rejetés", "#37474f"),
 }  # fmt: skip
 ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 LIST_LIMIT = 200  # a digest is read on a phone: past this, a count and "see `inbox-bot list`"
@@ -158,7 +159,7 @@ def _call_summary(store: Store, rule: Rule, now: datetime) -> dict[str, Any]:
     bars = [
         {"verdict": v, "label": VERDICT_FR[v][1], "count": counts[v], "colour": VERDICT_FR[v][2],
          "percent": round(100 * counts[v] / total) if total else 0}
-        for v in ("complete", "incomplete", "late", "duplicate", "needs_review") if counts[v]
+        for v in ("complete", "incomplete", "late", "duplicate", "needs_review", "rejected") if counts[v]
     ]  # fmt: skip
     return {
         "id": rule.id,

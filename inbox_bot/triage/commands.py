@@ -1,6 +1,6 @@
 """A coordinator's command lines, read from her reply to the digest: one command a line, French or English. Pure.
 
-    A17 complet            A17 incomplete         A17 à vérifier         A17 : ignoré.
+    A17 complet            A17 incomplete         A17 à vérifier         A17 : ignoré.         A17 rejeté
     A17 prolonger 2026-05-12 12:00                A17 extend 12/05/2026 12h00
     annuler A17            cancel A17             prolonger omp-cabinet-2026 12/05/2026 12h00
 
@@ -42,6 +42,8 @@ SYNONYMS: dict[str, Verdict] = {
     "retard": Verdict.LATE, "hors delai": Verdict.LATE, "ignorer": Verdict.IGNORED,
     "verifier": Verdict.NEEDS_REVIEW, "a revoir": Verdict.NEEDS_REVIEW, "review": Verdict.NEEDS_REVIEW,
     "needs review": Verdict.NEEDS_REVIEW,
+    "rejetee": Verdict.REJECTED, "rejetes": Verdict.REJECTED, "rejeter": Verdict.REJECTED, "reject": Verdict.REJECTED,
+    "ecarte": Verdict.REJECTED, "ecartee": Verdict.REJECTED, "ecarter": Verdict.REJECTED,
 }  # fmt: skip
 
 
