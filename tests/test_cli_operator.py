@@ -493,3 +493,35 @@ def test_extend_revoke_removes_the_extension_and_records_it(config: Path) -> Non
     assert no_note.exit_code == 2 and "--note" in no_note.output
     nothing = run(config, "extend", "--call", OMP_CHARGE, "--revoke", "--applicant", SALMA, "--note", "x")
     assert nothing.exit_code == 2 and "no extension" in nothing.output
+
+
+# ---------------------------------------------------------------- a person's rejection
+
+
+def test_a_rejection_is_a_persons_verdict_listed_counted_and_undone(config: Path) -> None:
+    done = run(config, "override", "A4", "--verdict", "rejected", "--note", "hors du champ de l'appel")
+    assert done.exit_code == 0, done.output
+    assert "incomplete -> rejected (override)" in done.stdout
+    [app] = json_lines(run(config, "applications", "--verdict", "rejected", "--json"))
+    assert (app["id"], app["verdict"], app["overridden"]) == ("A4", "rejected", True)
+    assert [r["id"] for r in json_lines(run(config, "list", "--verdict", "rejected", "--json"))] == [4]
+    assert "rejected" in run(config, "applications").stdout
+    store = open_store(config)
+    try:
+        status = run(config, "status", "--json")
+        counts = {(c["call"], c["verdict"]): c["n"] for c in json_lines(status)[0]["counts"]}
+        # the tallies follow the change: Salma's mail left "incomplete" (Karim's first mail is still there)
+        assert (counts[(OMP_CHARGE, "rejected")], counts[(OMP_CHARGE, "incomplete")]) == (1, 1)
+        assert list(store.table("outbox").rows) == []  # no notice to the applicant for a rejection
+    finally:
+        store.close()
+    cleared = run(config, "override", "A4", "--clear", "--note", "erreur de dossier")
+    assert cleared.exit_code == 0, cleared.output
+    assert json_lines(run(config, "applications", "--verdict", "rejected", "--json")) == []
+    back = {r["id"]: r for r in json_lines(run(config, "applications", "--json"))}["A4"]
+    assert back["verdict"] != "rejected" and back["overridden"] is False  # the rules' verdict again
+    store = open_store(config)
+    try:
+        assert list(store.table("outbox").rows) == []
+    finally:
+        store.close()

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from inbox_bot.cli.main import main
 from inbox_bot.config.settings import Settings
+from inbox_bot.core.models import Verdict
+from inbox_bot.operator.overrides import override
 from inbox_bot.outgoing import digest, outbox
 from inbox_bot.outgoing.mailer import Mailer
 from inbox_bot.storage.store import Store
@@ -304,3 +306,22 @@ def test_the_operator_sees_counts_and_health_not_the_applicants_of_any_organisat
     assert "Échec : receipt à karim@example.ma" in omp  # her own applicant: she may write to him
     assert "karim" not in ops and "karim" not in text(sent[OPS], "html")
     assert f"Échec : receipt à un candidat de {rule.id} – 550 5.1.1 <[adresse]>: unknown user" in ops
+
+
+def test_a_rejected_dossier_is_counted_per_call_and_never_listed_as_work(
+    tmp_path: Path, store: Store, smtp_server: SmtpServer
+) -> None:
+    settings = settings_for(smtp_server, tmp_path)
+    call = "omp-charge-projet-2026"
+    first = add(store, call, "incomplete", "karim@example.ma", missing=("references", "cv"))
+    add(store, call, "incomplete", "karim@example.ma", missing=("references",))
+    add(store, call, "complete", "nadia@example.ma")
+    override(store, RULES, f"A{first}", Verdict.REJECTED, [], "hors du champ de l'appel")
+    send(store, settings, organisation=OMP)
+    [message] = smtp_server.messages()
+    body = text(message)
+    assert "karim@example.ma" not in body, "a rejected dossier is no work to do, not even by its earlier mail"
+    assert "nadia@example.ma" in section(body, "DOSSIERS COMPLETS")
+    assert "incomplets : 1 · " in body and "rejetés : 1" in body and "(total 3)" in body
+    html = text(message, "html")
+    assert "rejetés" in html and 'bgcolor="#37474f"' in html and "karim@example.ma" not in html

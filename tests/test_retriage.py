@@ -244,6 +244,25 @@ def test_an_overridden_verdict_and_kind_are_kept(config: Path, karim_in_two_mail
 
 
 @pytest.mark.usefixtures("known_kinds")
+def test_a_rejection_is_kept_and_its_files_still_count_for_the_later_mail(
+    config: Path, karim_in_two_mails: Store
+) -> None:
+    store = karim_in_two_mails
+    done = run(config, "override", "1", "--verdict", "rejected", "--note", "hors du champ de l'appel")
+    assert done.exit_code == 0, done.output
+    result = run(config, "retriage", "--all")
+    assert result.exit_code == 0, result.output
+    assert _mail(store, 1)["verdict"] == "rejected"
+    [change] = json_lines(run(config, "retriage", "1", "--json", "--dry-run"))
+    assert change["kept"] == {"verdict": "incomplete"} and change["changed"] == []
+    # Put out of the selection, not unsent: mail 2 still counts mail 1's CV.
+    assert (_mail(store, 2)["verdict"], _mail(store, 2)["missing"]) == ("complete", "[]")
+    cleared = run(config, "override", "1", "--clear", "--note", "erreur")
+    assert cleared.exit_code == 0, cleared.output
+    assert _mail(store, 1)["verdict"] == "incomplete"
+
+
+@pytest.mark.usefixtures("known_kinds")
 def test_a_corrected_kind_alone_redecides_complete_or_incomplete(config: Path, store: Store) -> None:
     record(
         store,

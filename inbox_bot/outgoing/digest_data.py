@@ -83,7 +83,8 @@ def build(
     mine = [row for row in new_rows if row["call"] in audience.calls]
     callless = [row for row in new_rows if row["call"] is None and _reaches(store, row, audience, all_addresses)]
     withheld = _withheld(store, [row["id"] for row in mine])
-    review = [r for r in mine if r["verdict"] == "needs_review" or r["id"] in withheld]
+    # A dossier she rejected is decided: not hers to look at again, whatever its reply waits for.
+    review = [r for r in mine if r["verdict"] == "needs_review" or (r["id"] in withheld and r["verdict"] != "rejected")]
     review += [r for r in callless if r["verdict"] == "needs_review"]
     unmatched = [r for r in callless if r["verdict"] == "unmatched"]
     line = _liner(store, audience, withheld)
@@ -198,7 +199,7 @@ def _kept(rows: list[dict[str, Any]], review: list[dict[str, Any]], verdict: str
     listed = {r["id"] for r in review}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
-        if row["verdict"] in ("complete", "incomplete"):
+        if row["verdict"] in ("complete", "incomplete", "rejected"):  # a rejection ends the dossier's work
             latest[(row["call"], row["sender"])] = row  # rows come in id order: the last one wins
     kept = [r for r in latest.values() if r["verdict"] == verdict and r["id"] not in listed]
     return sorted(kept, key=lambda r: r["id"])[:LIST_LIMIT]
