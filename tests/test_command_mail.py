@@ -317,3 +317,39 @@ def test_bad_input_clear_lines_applied_once_the_rest_refused_and_strangers_get_n
         tmp_path, "select count(*) from commands where message_id = '<away-1@omp.ma>'"
     ) == [(0,)]
     assert digest_id  # the thread they all answered
+
+
+def test_she_rejects_by_replying_and_no_applicant_hears_of_it(
+    tmp_path: Path,
+    dovecot: DovecotServer,
+    mail_user: MailUser,
+    smtp_server: SmtpServer,
+    started: tuple[Path, EmailMessage, dict[str, str]],
+) -> None:
+    config, digest, ids = started
+    a1, a2, a3 = ids["candidat1@example.ma"], ids["candidat2@example.ma"], ids["candidat3@example.ma"]
+    to_applicants = "select count(*) from outbox where kind != 'confirmation'"
+    outbox_before = db_rows(tmp_path, to_applicants)
+    lines = f"{a1} rejeté\n{a2} rejete\n{a3} : écarté, hors du champ de l'appel\nMerci"
+    dovecot.append(mail_user, "INBOX", passing(COORDINATOR) + reply(digest, lines, "<cmd-rej@omp.ma>").build())
+    run_once(config)
+
+    assert {verdicts(tmp_path)[f"candidat{n}@example.ma"] for n in (1, 2, 3)} == {"rejected"}
+    assert db_rows(tmp_path, to_applicants) == outbox_before, "no notice to a rejected applicant"
+    [confirmation] = confirmations(smtp_server)
+    assert str(confirmation["Subject"]) == "inbox-bot – vos commandes : 3 appliquée(s), 0 refusée(s)"
+    text = text_of(confirmation)
+    for ident in (a1, a2, a3):
+        assert f"{ident} : décision « rejeté » enregistrée" in text
+    rows = CliRunner().invoke(main, ["--config", str(config), "applications", "--verdict", "rejected", "--json"])
+    assert sorted(json.loads(line)["id"] for line in rows.output.splitlines()) == sorted([a1, a2, a3])
+
+    # In English, and undone: back to the rules' verdict.
+    again = passing(COORDINATOR) + reply(digest, f"{a1} rejected\ncancel {a2}", "<cmd-rej-2@omp.ma>").build()
+    dovecot.append(mail_user, "INBOX", again)
+    run_once(config)
+    assert verdicts(tmp_path)["candidat1@example.ma"] == "rejected"
+    assert verdicts(tmp_path)["candidat2@example.ma"] != "rejected"
+    second = text_of(confirmations(smtp_server)[-1])
+    assert f"{a1} : décision « rejeté » enregistrée" in second and f"{a2} : retour à la décision automatique" in second
+    assert db_rows(tmp_path, to_applicants) == outbox_before

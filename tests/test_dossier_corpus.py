@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from inbox_bot.core.models import Verdict
+
 from tests.corpus import all_cases
 from tests.corpus.score import Score, score
 
@@ -41,3 +43,9 @@ def test_the_corpus_scores_at_least_the_floors(scored: Score) -> None:
     for miss in scored.misses:
         print("  miss:", miss)
     assert {name: figures[name] >= floor for name, floor in FLOORS.items()} == dict.fromkeys(FLOORS, True)
+
+
+def test_the_triage_never_rejects_only_a_person_does(scored: Score) -> None:
+    assert sum(scored.verdicts.values()) == scored.mails
+    assert Verdict.REJECTED.value not in scored.verdicts, "rejected is a person's verdict, never the triage's"
+    assert {"complete", "incomplete"} <= set(scored.verdicts), "the corpus does give the triage's verdicts"

@@ -14,9 +14,11 @@ import pytest
 
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.errors import MailboxError
+from inbox_bot.core.models import Verdict
 from inbox_bot.core.reasons import Action, Cause
 from inbox_bot.daemon.poller import FULL_CHECK_EVERY, MailboxPoller
 from inbox_bot.daemon.scheduler import Daemon
+from inbox_bot.operator.overrides import override
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.sources.memory_mailbox import MemoryMailbox
 from inbox_bot.storage import failures
@@ -32,8 +34,10 @@ from tests.pollkit import (
     received,
     spam,
 )
+from tests.values import RULES
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+REJECTED = "inbox-bot/omp-charge-projet-2026/rejected"  # a person's verdict, by the default template
 NO_MOVE = frozenset({"IMAP4REV1", "UIDPLUS", "UNSELECT"})
 
 
@@ -232,6 +236,26 @@ def test_a_refused_folder_creation_loses_nothing(memory_server: MemoryServer, st
     assert (first.recorded, first.filed) == (1, 0) and "NOPERM" in first.errors[0]
     assert sum(r.filed for r in later) == 1 and sum(r.new for r in later) == 0
     assert memory_server.raws(INCOMPLETE) == [application(1)]
+
+
+@pytest.mark.parametrize(("leave", "folder"), [([], REJECTED), (["rejected"], "INBOX")])
+def test_a_mail_rejected_before_its_filing_goes_where_her_verdict_puts_it(
+    memory_server: MemoryServer, store: Store, leave: list[str], folder: str
+) -> None:
+    # GIVEN an application recorded but not filed yet (the folder may not be created), then rejected by a person
+    deliver(memory_server, [1])
+    memory_server.refuse_create.add(INCOMPLETE)
+    box = mailbox_settings().model_copy(update={"leave_verdicts": ["unmatched", "ignored", *leave]})
+    polling = poller(store, lambda b: MemoryMailbox(memory_server, b.name, b.folder), box)
+    assert polling.poll().filed == 0
+    override(store, RULES, "A1", Verdict.REJECTED, [], "hors du champ de l'appel")
+    # WHEN the filing is tried again
+    polling.filer.clock = lambda: utc_now() + timedelta(minutes=6)
+    for _ in range(FULL_CHECK_EVERY + 1):
+        polling.poll()
+    # THEN it is filed by her verdict, or stays where it is when that verdict is left in place
+    assert memory_server.raws(folder) == [application(1)]
+    assert ledger_states(store) == [(1, "filed" if folder == REJECTED else "left")]
 
 
 def test_a_connection_dropped_mid_batch_loses_nothing(memory_server: MemoryServer, store: Store) -> None:

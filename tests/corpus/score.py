@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ class Score:
     documents: int = 0
     kinds: int = 0
     misses: list[str] = field(default_factory=list)
+    verdicts: Counter[str] = field(default_factory=Counter)  # every verdict the triage gave, right or wrong
 
     def figures(self) -> dict[str, float]:
         return {"call": self.call / self.mails, "verdict": self.verdict / self.mails,
@@ -38,6 +40,7 @@ class Score:
 
     def add(self, case: Case, result: TriageResult) -> None:
         self.mails += 1
+        self.verdicts[result.verdict.value] += 1
         checks = {"call": result.call == case.call, "verdict": result.verdict.value == case.verdict,
                   "missing": sorted(k for k in result.missing) == case.missing,
                   "applicant": result.sender == case.applicant}
