@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from inbox_bot.core.models import Verdict
-
 from tests.corpus import all_cases
 from tests.corpus.score import Score, score
 
