@@ -335,3 +335,30 @@ def test_a_call_whose_every_criterion_is_sealed_gets_one_overall_mark_meanwhile(
         update={"criteria": [Criterion(name="Offre financière", weight=100)], "sealed": [DocumentKind.FINANCIAL_OFFER]}
     )
     assert [(c.name, c.weight) for c in Export(rule=rule, on_time=[], late=[]).criteria()] == [("", 100)]
+
+
+# ---------------------------------------------------------------- a person's rejection
+
+
+def test_a_rejected_applicant_is_listed_with_the_verdict_and_left_out_of_the_scoring(
+    oxfam: Path, tmp_path: Path
+) -> None:
+    done = run(oxfam, "override", "A2", "--verdict", "rejected", "--note", "hors du champ de l'appel")
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "oxfam.xlsx"
+    written = run(oxfam, "export", "--call", OXFAM, "--out", str(out), "--reviewers", "Amal, Youssef")
+    assert written.exit_code == 0, written.output
+    assert "2 applicant(s) on time, 1 late" in written.stdout
+    assert "1 rejected by a person: listed with their verdict, left out of the scoring sheet" in written.stdout
+    book = workbook(out)
+    assert [(r[0], r[4]) for r in rows(book["Candidatures"])[1:]] == [("A1", "complet"), ("A2", "rejeté")]
+    assert "A2" in {r[0] for r in rows(book["Documents"])}, "her files are still there to read"
+    for title in ("Notation - Amal", "Notation - Youssef", "Synthèse"):
+        assert [r[0] for r in rows(book[title])[1:]] == ["A1"], title
+    assert book["Notation - Amal"]["H2"].value == '=IF(G2="","",RANK(G2,$G$2:$G$2))', "ranked among the scored"
+    assert [r[0] for r in rows(book["Hors délai"])[1:]] == ["A3"]
+    assert "rejected" not in every_text(book)
+    csv_out = _export(oxfam, tmp_path / "oxfam.csv")
+    with csv_out.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle, delimiter=";"))[1:]
+    assert [(r[0], r[4]) for r in lines] == [("A1", "complet"), ("A2", "rejeté"), ("A3", "hors délai")]
