@@ -8,10 +8,15 @@ import string
 
 import pytest
 
+from inbox_bot.cli.views import VERDICT_STYLES
 from inbox_bot.core import reasons
 from inbox_bot.core.document_states import DocumentState, Held, document_states
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
-from inbox_bot.core.wording import LANGUAGES, SENTENCES, render
+from inbox_bot.core.states import Verdict
+from inbox_bot.core.wording import LANGUAGES, SENTENCES, VERDICTS, render
+from inbox_bot.operator import export_labels
+from inbox_bot.outgoing.digest_data import VERDICT_FR
+from inbox_bot.triage.commands import VERDICT_WORDS, fold
 
 # Words of the sentences reasons were before they were data: none may reach a French reader.
 ENGLISH = re.compile(
@@ -93,3 +98,15 @@ def test_a_dossier_sent_as_a_link_is_to_fetch_not_missing() -> None:
     states = document_states([], ["cv", "financial_offer"], [link])
     assert states == {"cv": DocumentState.TO_FETCH, "financial_offer": DocumentState.TO_FETCH}
     assert document_states([], ["cv"], []) == {"cv": DocumentState.MISSING}
+
+
+def test_every_verdict_has_its_words_wherever_a_person_reads_or_writes_one() -> None:
+    everyone = {v.value for v in Verdict}
+    for language in ("fr", "ar", "en"):
+        assert set(VERDICTS[language]) == everyone, language
+        assert set(export_labels.VERDICTS[language]) == set(Verdict), language
+        # a coordinator may write back any label she reads
+        assert all(VERDICT_WORDS[fold(label)].value == v for v, label in VERDICTS[language].items()), language
+    assert everyone - {"ignored"} <= set(VERDICT_FR) and everyone <= set(VERDICT_STYLES)
+    rejected = (VERDICTS["fr"]["rejected"], VERDICTS["ar"]["rejected"], VERDICTS["en"]["rejected"])
+    assert rejected == ("rejeté", "مرفوض", "rejected")
