@@ -164,12 +164,15 @@ def override(
 ) -> None:
     """Record a person's decision on a mail (or on an application's deciding mail); --clear undoes it.
 
-    Later re-triages never change it. The mailbox filing follows the new verdict on the next poll.
+    Later re-triages never change it. A mail not filed yet on the server is filed by the new verdict on the
+    next poll; one already filed stays where it is. `rejected` is a person's verdict only: the application
+    put out of the selection, counted, left out of the scoring sheets, and never told to the applicant.
 
     \b
     Example:
       inbox-bot --config config.toml override A17 --verdict complete \\
           --kind budget.pdf=financial_offer --note "the budget is in the annex"
+      inbox-bot --config config.toml override A17 --verdict rejected --note "hors du champ de l'appel"
       inbox-bot --config config.toml override A17 --clear --note "back to the rules"
     """
     if clear:
