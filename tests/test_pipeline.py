@@ -40,7 +40,8 @@ def test_every_sample_mail_gets_the_verdict_it_was_written_for(sample_results: d
 
 
 def test_sample_inbox_covers_every_verdict(sample_results: dict[str, dict[str, object]]) -> None:
-    assert {r["verdict"] for r in sample_results.values()} == {v.value for v in Verdict}
+    # every verdict the triage gives; `rejected` is a person's only, never the triage's
+    assert {r["verdict"] for r in sample_results.values()} == {v.value for v in Verdict} - {Verdict.REJECTED.value}
 
 
 def test_results_are_in_order_of_receipt_with_offsets(sample_results: dict[str, dict[str, object]]) -> None:
