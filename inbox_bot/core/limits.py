@@ -5,6 +5,7 @@ The operator writes sizes in MB or KB; the byte counts triage compares against a
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,6 +48,12 @@ class ExtractionLimits(_Section):
     timeout_s: Annotated[float, Field(gt=0)] = 15.0  # one file
     memory_mb: Annotated[int, Field(ge=256)] = 512  # address space of the worker (RLIMIT_AS), libraries included
     mail_budget_s: Annotated[float, Field(gt=0)] = 60.0  # all the files of one mail (a zip may hold 200)
+    # Workers reading at once, each under the limits above; 0: one per core of the machine (os.cpu_count()).
+    workers: Annotated[int, Field(ge=0, le=64)] = 0
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
 
 class Limits(_Section):

@@ -8,6 +8,7 @@ downloaded again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from inbox_bot.core.states import LedgerState
 from inbox_bot.daemon.commands import CommandHandler
 from inbox_bot.daemon.filing import Filer
 from inbox_bot.daemon.poll_report import PollReport
+from inbox_bot.daemon.readahead import Ahead, ReadAhead
 from inbox_bot.daemon.recording import LedgerEntry, Origin, record_triaged, triage_counted
 from inbox_bot.outgoing import replies
 from inbox_bot.outgoing.outbox import PlannedReply
@@ -189,13 +191,16 @@ class MailboxPoller:
             else:
                 to_download.append(uid)
         delivered = set()
-        for uid, raw in imap.fetch_bodies(to_download, batch=min(10, len(to_download) or 1)):
-            delivered.add(uid)
-            meta = metas[uid]
-            short = f"the server delivered {len(raw)} of {meta.size} bytes" if len(raw) < meta.size else None
-            self._record(imap.raw_mail(uid, raw, meta), state, meta, report, problem=short)
-            if should_stop():
-                return
+        # The next mails are read in threads while each is recorded in turn (daemon.readahead)
+        with ReadAhead(self.store, self.pipeline().limits.extraction.worker_count) as ahead:
+            for uid, raw in imap.fetch_bodies(to_download, batch=min(10, len(to_download) or 1)):
+                delivered.add(uid)
+                meta = metas[uid]
+                short = f"the server delivered {len(raw)} of {meta.size} bytes" if len(raw) < meta.size else None
+                finish = functools.partial(self._finish, state=state, meta=meta, report=report, reading=ahead)
+                ahead.add(imap.raw_mail(uid, raw, meta), self.pipeline(), finish, problem=short)
+                if should_stop():
+                    return  # what is read ahead is recorded first, on the way out
         for uid in set(to_download) - delivered:
             self._undelivered(imap, state, metas[uid], report)
 
@@ -208,8 +213,16 @@ class MailboxPoller:
             self._record(_placeholder(imap.raw_mail(meta.uid, b"", meta)), state, meta, report, problem=problem)
 
     def _record(
-        self, raw: RawMail, state: FolderState, meta: MessageMeta, report: PollReport, *, problem: str | None = None
+        self,
+        raw: RawMail,
+        state: FolderState,
+        meta: MessageMeta,
+        report: PollReport,
+        *,
+        problem: str | None = None,
+        judged: Callable[[], Triaged] | None = None,
     ) -> None:
+        """Record one mail: unread with `problem`, as `judged` (read ahead) gives it, or triaged here and now."""
         seen = _seen(state, meta)
         existing = self.store.mail_id_by_hash(raw.sha256)
         if existing is not None:  # the same bytes came before (UIDVALIDITY change, a copy in two folders)
@@ -217,7 +230,10 @@ class MailboxPoller:
             report.linked += 1
             return
         pipeline = self.pipeline()
-        triaged = pipeline.unreadable(raw, problem) if problem else triage_counted(pipeline, self.store, raw)
+        if problem:
+            triaged = pipeline.unreadable(raw, problem)
+        else:
+            triaged = judged() if judged is not None else triage_counted(pipeline, self.store, raw)
         entry = LedgerEntry(self.ledger.place, seen)
         if self.commands is not None and self.commands(triaged, self.box, self.store, self.origin, entry):
             report.recorded += 1
@@ -227,6 +243,13 @@ class MailboxPoller:
             reply = self.plan_reply(triaged, self.box, self.store, self._held_back(raw, triaged))
         record_triaged(self.store, triaged, self.origin, ledger=entry, reply=reply)
         report.recorded += 1
+
+    def _finish(
+        self, ahead: Ahead, *, state: FolderState, meta: MessageMeta, report: PollReport, reading: ReadAhead
+    ) -> None:
+        """A mail read ahead, at its turn."""
+        judged = functools.partial(reading.triaged, ahead)
+        self._record(ahead.raw, state, meta, report, problem=ahead.problem, judged=judged)
 
     def _held_back(self, raw: RawMail, triaged: Triaged) -> str | None:
         # Our server's INTERNALDATE, not the mail's own Date or Received, which the sender writes.

@@ -11,7 +11,11 @@ with the document's row (documents.ocr, documents.ocr_text), which older stores 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inbox_bot.core.models import Attachment
@@ -30,15 +34,38 @@ def ocr_columns(attachment: Attachment | None) -> dict[str, str | None]:
 
 
 def read_before(store: Store, sha256: str) -> Extracted | None:
-    row = store.db.execute(
+    return _lookup(store.db.conn, sha256)
+
+
+@contextmanager
+def shared_lookup(database: Path) -> Iterator[Callable[[str], Extracted | None]]:
+    """`read_before` for the threads that read mails ahead: a connection of their own (the store's is the
+    recording thread's, in the middle of its units of work), one lookup at a time; it sees what is committed."""
+    connection = sqlite3.connect(str(database), check_same_thread=False)
+    lock = threading.Lock()
+
+    def lookup(sha256: str) -> Extracted | None:
+        with lock:
+            return _lookup(connection, sha256)
+
+    try:
+        connection.execute("PRAGMA busy_timeout=10000")
+        yield lookup
+    finally:
+        with lock:
+            connection.close()
+
+
+def _lookup(connection: sqlite3.Connection, sha256: str) -> Extracted | None:
+    row = connection.execute(
         "select texts, pages, ocr from readings where sha256 = ? and extractor = ?", [sha256, EXTRACTOR]
     ).fetchone()
     if row is not None:
         return Extracted(text="\n".join(json.loads(row[0])), pages=row[1], ocr=row[2])
-    rows = list(store.db.query(
+    row = connection.execute(
         "select ocr, ocr_text, pages from documents where sha256 = ? and ocr_text is not null limit 1", [sha256]
-    ))  # fmt: skip
-    return Extracted(text=rows[0]["ocr_text"], pages=rows[0]["pages"], ocr=rows[0]["ocr"]) if rows else None
+    ).fetchone()
+    return Extracted(text=row[1], pages=row[2], ocr=row[0]) if row is not None else None
 
 
 def keep(store: Store, attachments: Sequence[Attachment]) -> None:

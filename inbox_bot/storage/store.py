@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ __all__ = ["Store", "Transaction", "utc_now"]
 
 class Store:
     def __init__(self, database: Path, storage: Path) -> None:
+        self.database = database
         self.storage = storage
         try:
             database.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +71,10 @@ class Store:
     def read_before(self, sha256: str) -> Extracted | None:
         """What OCR read of these bytes when a mail first brought them (the pipeline's Readings)."""
         return readings.read_before(self, sha256)
+
+    def readings_for_threads(self) -> AbstractContextManager[Callable[[str], Extracted | None]]:
+        """`read_before` that threads other than the store's may call: see `readings.shared_lookup`."""
+        return readings.shared_lookup(self.database)
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
         return mails.dossier(self, call, applicant, message_id)
@@ -141,6 +146,12 @@ class Store:
                 "on conflict(sha256) do update set count = count + 1, source = excluded.source, at = excluded.at",
                 [sha256, source, utc_now().isoformat()],
             )
+
+    def attempt_given_back(self, sha256: str) -> None:
+        """Uncount a try that was begun but never made (mails read ahead when the poll stopped on an error): only
+        a try the process died in counts towards quarantine."""
+        with self.transaction():
+            self.db.execute("update attempts set count = count - 1 where sha256 = ? and count > 0", [sha256])
 
     def attempt_failed(self, sha256: str, error: str) -> None:
         with self.transaction():

@@ -27,7 +27,7 @@ from inbox_bot.core.models import (
     Verdict,
 )
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
-from inbox_bot.triage.attachments import read_attachments
+from inbox_bot.triage.attachments import Known, read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
 from inbox_bot.triage.extract import Extracted
@@ -52,6 +52,17 @@ class Readings(Protocol):
     """A history that also remembers what OCR read of a file, so no file is read by OCR twice."""
 
     def read_before(self, sha256: str) -> Extracted | None: ...
+
+
+@dataclass
+class Read:
+    """A mail as `Pipeline.read` left it: parsed with its files read, refused by a limit, or failed."""
+
+    raw: RawMail
+    parsed: ParsedMail | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    refusal: str | None = None
+    failure: Reason | None = None
 
 
 @dataclass
@@ -104,22 +115,47 @@ class Pipeline:
 
     def triage(self, raw: RawMail, history: History, threads: Threads | None = None) -> Triaged:
         """`threads` finds the call of the conversation a mail answers, when the mail itself names none."""
+        known = history.read_before if isinstance(history, Readings) else None
+        return self.judge(self.read(raw, known), history, threads)
+
+    def read(self, raw: RawMail, known: Known | None = None) -> Read:
+        """What a mail holds, read: the part of a triage that needs no other mail, so mails can be read ahead
+        (in threads, over the pool of sandbox workers) while earlier ones are judged and recorded. Never raises."""
         try:
-            return self._triage(raw, history, threads)
+            # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
+            scan = scan_mail(raw.raw, self.limits)
+            if scan.refusal is not None:
+                return Read(raw, refusal=scan.refusal)
+            parsed = parse(raw, scan)
+            parts = [(p.filename, p.content) for p in parsed.parts]
+            attachments = read_attachments(parts, self.limits.archives, self.limits.extraction, known)
+            return Read(raw, parsed=parsed, attachments=attachments)
+        except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
+            log.exception("%s: triage failed", raw.source)
+            return Read(raw, failure=reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
+
+    def judge(self, read: Read, history: History, threads: Threads | None = None) -> Triaged:
+        """The verdict on a mail read: what depends on the mails before it (its dossier), so mails are judged
+        one at a time, in order of receipt. Never raises."""
+        raw = read.raw
+        if read.failure is not None:
+            return self._failed(raw, read.failure)
+        try:
+            if read.parsed is None:
+                return self.refused(raw, read.refusal or "")
+            return self._judge(raw, read.parsed, read.attachments, history, threads)
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
             log.exception("%s: triage failed", raw.source)
             return self._failed(raw, reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
 
-    def _triage(self, raw: RawMail, history: History, threads: Threads | None) -> Triaged:
-        # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
-        scan = scan_mail(raw.raw, self.limits)
-        if scan.refusal is not None:
-            return self.refused(raw, scan.refusal)
-        parsed = parse(raw, scan)
-        known = history.read_before if isinstance(history, Readings) else None
-        attachments = read_attachments(
-            [(p.filename, p.content) for p in parsed.parts], self.limits.archives, self.limits.extraction, known
-        )
+    def _judge(
+        self,
+        raw: RawMail,
+        parsed: ParsedMail,
+        attachments: list[Attachment],
+        history: History,
+        threads: Threads | None,
+    ) -> Triaged:
         documents = [classify(a) for a in attachments]
         matched = (
             MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes

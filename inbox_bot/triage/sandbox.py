@@ -3,10 +3,11 @@
 Document parsers (pypdf; zipfile and defusedxml for DOCX, ODT, XLSX; Pillow and Tesseract for scans) are where
 hostile files do their damage: a PDF whose streams inflate to gigabytes or whose page tree loops, an XML that
 nests until the stack runs out, an image that declares a gigapixel canvas. Run inside the daemon, one such file
-could stall it or get it killed. Here they run in one persistent worker process (a fork per file would cost more
-than most extractions: the worker starts once, about 0.3 s, then each file costs a pipe round trip) under
-RLIMIT_AS and RLIMIT_CPU, and the daemon waits at most `timeout_s` for each
-answer. A worker that overruns or dies is killed and the file gets a problem; the next file starts a fresh one.
+could stall it or get it killed. Here they run in persistent worker processes (a fork per file would cost more
+than most extractions: a worker starts once, about 0.3 s, then each file costs a pipe round trip), one per core
+by default (`Pool`, `[limits.extraction] workers`), each under RLIMIT_AS and RLIMIT_CPU, and the daemon waits
+at most `timeout_s` for each answer. A worker that overruns or dies is killed and the file gets a problem; the
+next file given to that worker starts a fresh one, and the other workers never notice.
 
 The worker answers in JSON, never pickle: a worker taken over by a hostile file must not be able to run code
 in the daemon through what it sends back. Its answers are also bounded in size.
@@ -19,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import os
+import queue
 import resource
 import select
 import signal
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -199,12 +201,45 @@ def _problem(value: object) -> Reason | None:
     return found.model_copy(update={"params": {k[:40]: v[:300] for k, v in list(found.params.items())[:8]}})
 
 
-class MailReader:
-    """One mail's share of the worker: each file within `timeout_s`, all of them within `mail_budget_s`, so a
-    mail carrying many slow files cannot hold the daemon for longer either."""
+class Pool:
+    """`limits.worker_count` workers (one per core by default), each a Sandbox under the per-worker limits.
+
+    A thread takes an idle worker for one file and gives it back, so as many files are read at once as there are
+    workers; the most recently used is taken first, so a caller reading one file at a time starts one worker.
+    """
 
     def __init__(self, limits: ExtractionLimits) -> None:
-        self.sandbox = shared(limits)
+        self.limits = limits
+        self.size = limits.worker_count
+        self._workers = [Sandbox(limits) for _ in range(self.size)]
+        self._idle: queue.LifoQueue[Sandbox] = queue.LifoQueue()
+        for sandbox in reversed(self._workers):
+            self._idle.put(sandbox)
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[Sandbox]:
+        sandbox = self._idle.get()
+        try:
+            yield sandbox
+        finally:
+            self._idle.put(sandbox)
+
+    def extract(self, family: str, data: bytes, timeout_s: float | None = None, *, ocr: bool = False) -> Extracted:
+        with self.worker() as sandbox:
+            return sandbox.extract(family, data, timeout_s, ocr=ocr)
+
+    def close(self) -> None:
+        for sandbox in self._workers:
+            sandbox.close()
+
+
+class MailReader:
+    """One mail's share of the workers: each file within `timeout_s`, all of them within `mail_budget_s`, so a
+    mail carrying many slow files cannot hold the daemon for longer either. Only the time a worker spends on the
+    mail's files counts: waiting for an idle worker, while other mails are read, does not."""
+
+    def __init__(self, limits: ExtractionLimits) -> None:
+        self.pool = shared(limits)
         self.left = limits.mail_budget_s
         self.known: Callable[[str], Extracted | None] | None = None  # OCR readings by SHA-256 (attachments.py)
 
@@ -212,24 +247,25 @@ class MailReader:
         if self.left <= 0:
             spent = "the time for reading this mail's files is spent"
             return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=spent))
-        started = time.monotonic()
-        try:
-            return self.sandbox.extract(family, data, timeout_s=self.left, ocr=ocr)
-        finally:
-            self.left -= time.monotonic() - started
+        with self.pool.worker() as sandbox:
+            started = time.monotonic()
+            try:
+                return sandbox.extract(family, data, timeout_s=self.left, ocr=ocr)
+            finally:
+                self.left -= time.monotonic() - started
 
 
 # ---------------------------------------------------------------- shared workers
 
-_SHARED: dict[ExtractionLimits, Sandbox] = {}
+_SHARED: dict[ExtractionLimits, Pool] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared(limits: ExtractionLimits = DEFAULT_LIMITS.extraction) -> Sandbox:
-    """The process-wide worker for these limits: pipelines built with the same settings share one."""
+def shared(limits: ExtractionLimits = DEFAULT_LIMITS.extraction) -> Pool:
+    """The process-wide pool for these limits: pipelines built with the same settings share its workers."""
     with _SHARED_LOCK:
         if limits not in _SHARED:
-            _SHARED[limits] = Sandbox(limits)
+            _SHARED[limits] = Pool(limits)
         return _SHARED[limits]
 
 
@@ -263,8 +299,7 @@ def serve() -> None:
         # a worker grown this large is replaced rather than trusted to shrink back
         recycle = _resident_bytes() > memory_mb * MB // 2
         problem = result.problem.as_dict() if result.problem else None
-        answer = {"text": result.text, "pages": result.pages, "problem": problem, "ocr": result.ocr,
-                  "recycle": recycle}
+        answer = {"text": result.text, "pages": result.pages, "problem": problem, "ocr": result.ocr, "recycle": recycle}
         reply = json.dumps(answer).encode()
         replies.write(_REPLY.pack(len(reply)) + reply)
         replies.flush()

@@ -1,0 +1,126 @@
+"""Reading ahead: while one mail of a poll is judged and recorded, the next ones are parsed and their files read
+in threads, over the pool of sandbox workers (`triage.sandbox.Pool`), so that every core works.
+
+What does not change:
+- Mails are judged and recorded one at a time, in the order they came (UID order): a dossier builds up mail by
+  mail, and the ledger's highest UID must never pass a mail not yet recorded.
+- A mail is recorded before anything is done to it on the server (the poller files after the batch).
+- One bad mail costs one mail. A try is counted (committed) before a mail's reading starts, so a mail that
+  kills the process is counted even when others were read beside it. Those others were counted too: a mail
+  tried before is therefore read alone, with nothing else in flight, so only the mail that really kills the
+  process keeps failing until it is quarantined. A try begun but never made (the poll stopped on an error
+  while mails were read ahead) is given back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from inbox_bot.core.models import RawMail
+from inbox_bot.storage.store import Store
+from inbox_bot.triage.attachments import Known
+from inbox_bot.triage.pipeline import Pipeline, Read, Triaged
+
+
+@dataclass
+class Ahead:
+    """One mail in the queue: being read in a thread, to be read alone at its turn, or not to be read at all."""
+
+    raw: RawMail
+    pipeline: Pipeline
+    problem: str | None = None  # recorded unread with this reason (the server delivered part of it)
+    reading: Future[Read] | None = None
+    quarantined: str | None = None
+    counted: bool = False  # a try was begun for it
+    alone: bool = False
+    finish: Callable[[Ahead], None] = field(default=lambda _: None)
+
+
+class ReadAhead:
+    """A bounded queue of mails read ahead; each is finished (judged, recorded) by its `finish`, in order."""
+
+    def __init__(self, store: Store, workers: int) -> None:
+        self.store = store
+        self.depth = workers + 1  # one being recorded while each worker reads the next
+        self._queue: deque[Ahead] = deque()
+        self._stack = contextlib.ExitStack()
+        self._known: Known | None = None
+        self._threads: ThreadPoolExecutor | None = None
+        self._workers = workers
+
+    def __enter__(self) -> ReadAhead:
+        self._known = self._stack.enter_context(self.store.readings_for_threads())
+        self._threads = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="read-ahead")
+        self._stack.callback(self._threads.shutdown, wait=True, cancel_futures=True)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if error is None:
+                self.drain()
+            else:
+                self._give_back()
+        finally:
+            self._stack.close()
+
+    def add(
+        self, raw: RawMail, pipeline: Pipeline, finish: Callable[[Ahead], None], problem: str | None = None
+    ) -> None:
+        """Queue a mail (its reading starts now, in a thread), then finish the oldest while the queue is full."""
+        ahead = self._start(Ahead(raw, pipeline, problem=problem, finish=finish))
+        self._queue.append(ahead)
+        if ahead.alone:  # everything before it, then it, with nothing read beside it
+            self.drain()
+        while len(self._queue) > self.depth:
+            self._finish_oldest()
+
+    def drain(self) -> None:
+        while self._queue:
+            self._finish_oldest()
+
+    def triaged(self, ahead: Ahead) -> Triaged:
+        """The mail judged, at its turn: the store holds every mail before it."""
+        pipeline, raw = ahead.pipeline, ahead.raw
+        if ahead.problem is not None:
+            return pipeline.unreadable(raw, ahead.problem)
+        if ahead.quarantined is not None:
+            return pipeline.quarantined(raw, ahead.quarantined)
+        read = ahead.reading.result() if ahead.reading is not None else pipeline.read(raw, self._known)
+        return pipeline.judge(read, self.store, threads=self.store)
+
+    def _start(self, ahead: Ahead) -> Ahead:
+        raw = ahead.raw
+        if ahead.problem is not None or self.store.mail_id_by_hash(raw.sha256) is not None:
+            return ahead  # nothing to read: recorded unread, or its bytes are recorded already
+        failed = self.store.attempts(raw.sha256)
+        if failed >= ahead.pipeline.limits.max_attempts:
+            ahead.quarantined = f"quarantined after {failed} failed attempts"
+            return ahead
+        self.store.begin_attempt(raw.sha256, raw.source)
+        ahead.counted = True
+        if failed:
+            ahead.alone = True
+        else:
+            assert self._threads is not None, "ReadAhead is used as a context manager"
+            ahead.reading = self._threads.submit(ahead.pipeline.read, raw, self._known)
+        return ahead
+
+    def _finish_oldest(self) -> None:
+        ahead = self._queue.popleft()  # out of the queue before its turn: on an error, it keeps its try
+        ahead.finish(ahead)
+
+    def _give_back(self) -> None:
+        """The poll stopped on an error: the mails queued behind were never tried, whatever their readers did.
+        The mail being recorded when it happened keeps its try: the error may be its own, again and again."""
+        for ahead in self._queue:
+            if ahead.counted:
+                with contextlib.suppress(Exception):  # the error that stopped the poll may be the store's
+                    self.store.attempt_given_back(ahead.raw.sha256)
+        self._queue.clear()
