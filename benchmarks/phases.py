@@ -76,7 +76,9 @@ def _clock_pipeline(clock: Clock) -> None:
     from inbox_bot.triage import attachments, pipeline, sandbox
     from inbox_bot.triage.pipeline import Pipeline
 
-    clock.wrap(Pipeline, "triage", "pipeline")
+    clock.wrap(Pipeline, "triage", "pipeline")  # retriage; run --once reads ahead, then judges in turn
+    clock.wrap(Pipeline, "read", "read")
+    clock.wrap(Pipeline, "judge", "judge")
     for name in ("scan_mail", "parse", "read_attachments", "classify", "match", "decide"):
         clock.wrap(pipeline, name, name)
     _clock_extraction(clock, sandbox.Sandbox)
@@ -103,10 +105,12 @@ def _clock_extraction(clock: Clock, sandbox: Any) -> None:
 
 def _clock_daemon(clock: Clock) -> None:
     """Time what run --once does around the pipeline: IMAP, SQLite, filing."""
+    from inbox_bot.daemon.readahead import ReadAhead
     from inbox_bot.sources.imap import ImapMailbox
     from inbox_bot.storage.ledger import Ledger
     from inbox_bot.storage.store import Store, Transaction
 
+    clock.wrap(ReadAhead, "triaged", "triaged")
     clock.wrap_iterator(ImapMailbox, "fetch_bodies", "imap_fetch_bodies")
     clock.wrap(ImapMailbox, "fetch_meta", "imap_fetch_meta")
     clock.wrap(ImapMailbox, "move_many", "imap_move")

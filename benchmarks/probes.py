@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import resource
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -96,10 +97,13 @@ class Clock:
         self.seconds: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
         self.missing: list[str] = []  # labels whose function was not found: the code moved on, say so
+        self._lock = threading.Lock()  # mails are read ahead in threads (inbox_bot.daemon.readahead)
 
     def add(self, label: str, started: float) -> None:
-        self.seconds[label] += time.perf_counter() - started
-        self.calls[label] += 1
+        spent = time.perf_counter() - started
+        with self._lock:
+            self.seconds[label] += spent
+            self.calls[label] += 1
 
     def wrap(self, owner: Any, name: str, label: str) -> None:
         """Replace owner.name by a timed version: a module's global is looked up at each call, so this works

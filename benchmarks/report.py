@@ -238,30 +238,38 @@ def _table(table_rows: list[Row]) -> str:
 
 
 # Where the time of `run --once` went: (label in the run, what it is, its parts). Each part's time is within
-# its parent's; "other" is what the named parts leave.
+# its parent's; "other" is what the named parts leave. The daemon's thread first, then the threads that read
+# mails ahead (inbox_bot.daemon.readahead), whose time runs beside it: thread-seconds, not a share of the run.
 Node = tuple[str, str, tuple[Any, ...]]
+READ: tuple[Node, ...] = (
+    ("scan_mail", "limits checked on the raw bytes (scan_mail)", ()),
+    ("parse", "parse (mail-parser)", ()),
+    ("read_attachments", "attachments (read_attachments)", (
+        ("magic", "python-magic", ()),
+        ("extract_text", "text extraction, in the sandbox workers", (
+            ("extract_pdf", "PDF, pypdf", ()),
+            ("extract_docx", "DOCX, word/document.xml (defusedxml)", ()),
+        )),
+    )),
+)
+JUDGE: tuple[Node, ...] = (
+    ("classify", "classify", ()),
+    ("match", "match", ()),
+    ("store_dossier", "history of the applicant (Store.dossier, SQLite)", ()),
+    ("decide", "decide", ()),
+)
 BREAKDOWN: tuple[Node, ...] = (
     ("imap_fetch_meta", "IMAP: sizes and dates (FETCH RFC822.SIZE INTERNALDATE)", ()),
     ("imap_fetch_bodies", "IMAP: bodies (FETCH BODY.PEEK[])", ()),
-    ("pipeline", "pipeline (Pipeline.triage)", (
-        ("scan_mail", "limits checked on the raw bytes (scan_mail)", ()),
-        ("parse", "parse (mail-parser)", ()),
-        ("read_attachments", "attachments (read_attachments)", (
-            ("magic", "python-magic", ()),
-            ("extract_text", "text extraction, in the sandbox worker", (
-                ("extract_pdf", "PDF, pypdf", ()),
-                ("extract_docx", "DOCX, word/document.xml (defusedxml)", ()),
-            )),
-        )),
-        ("classify", "classify", ()),
-        ("match", "match", ()),
-        ("store_dossier", "history of the applicant (Store.dossier, SQLite)", ()),
-        ("decide", "decide", ()),
+    ("pipeline", "pipeline (Pipeline.triage)", READ + JUDGE),  # a run without read-ahead
+    ("triaged", "each mail at its turn (ReadAhead.triaged: judging; other: waiting for its reading)", (
+        ("judge", "judge (Pipeline.judge)", JUDGE),
     )),
     ("store_record", "store: raw mail, files, rows, ledger row, commit (Store.record)", ()),
     ("imap_move", "filing: MOVE, one command per target folder and batch", ()),
     ("ledger_mark", "filing: ledger row and event, commit (Ledger.mark)", ()),
 )
+AHEAD: tuple[Node, ...] = (("read", "reading ahead, in threads (Pipeline.read)", READ),)
 
 PER_CALL = {"extract_text", "extract_pdf", "extract_docx", "imap_move", "store_dossier", "magic", "classify"}
 
@@ -293,6 +301,9 @@ def _breakdown(measured: dict[str, Any]) -> str:
     top = emit(BREAKDOWN, 0)
     line("the rest: connect, SEARCH, ledger reads, Python around it", total - top, 0)
     line("total", total, 0)
+    if "read" in seconds and "pipeline" not in seconds:
+        lines.append("| *beside it, in the threads reading mails ahead (thread-seconds):* | | | |")
+        emit(AHEAD, 0)
     return "\n".join(lines)
 
 
