@@ -7,10 +7,12 @@ parsing, matching and deciding stay real while the kinds are known in advance.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,11 +21,14 @@ from inbox_bot.config.settings import load_settings
 from inbox_bot.core.models import Attachment, ClassifiedDocument, DocumentKind, ReceivedSource, Verdict
 from inbox_bot.core.reasons import load_all
 from inbox_bot.daemon import folder_sources, pipeline_setup
+from inbox_bot.daemon.recording import record_mail
 from inbox_bot.operator.replay import ReplayHistory
 from inbox_bot.rules.loader import load_rules
-from inbox_bot.sources.files import read_paths
+from inbox_bot.sources.files import raw_mail, read_paths
+from inbox_bot.storage import purging
 from inbox_bot.storage.store import Store
-from tests.opkit import OMP_CHARGE, attachment, day, json_lines, open_store, record, run, write_config
+from tests.docmakers import make_pdf
+from tests.opkit import OMP_CHARGE, attachment, day, eml, json_lines, open_store, record, run, write_config
 
 KARIM = "karim@example.ma"
 SALMA = "salma@example.ma"
@@ -327,3 +332,64 @@ def test_the_sample_inbox_rejudged_with_the_same_rules_changes_nothing(config: P
         c for c in json_lines(run(config, "retriage", "--call", "oxfam-migration-2022", "--json")) if c["changed"]
     ]
     assert [(c["before"]["verdict"], c["changed"]) for c in changed] == [("late", ["verdict"])]
+
+
+# ---------------------------------------------------------------- judged again from what was read (issue #16)
+
+
+def _record_through_the_pipeline(config: Path, store: Store, sender: str, files: list[tuple[str, bytes]]) -> int:
+    settings = load_settings(config)
+    pipeline = pipeline_setup.build_pipeline(settings, load_rules(settings.rules_dir))
+    raw = eml(sender, received=day(20), message_id=f"<{sender}>", files=files)
+    triaged = record_mail(pipeline, store, raw_mail(f"{sender}.eml", raw))
+    assert triaged is not None and triaged.reader == pipeline.reader
+    return int(next(iter(store.db.query("select max(id) as id from mails")))["id"])
+
+
+def test_a_retriage_judges_from_what_was_read_when_the_mail_was_recorded(
+    config: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cv = make_pdf(["Curriculum vitae", "Expérience professionnelle", "Formation", "Compétences", "Langues"])
+    mail_id = _record_through_the_pipeline(config, store, KARIM, [("CV.pdf", cv)])
+    before = _mail(store, mail_id)
+    assert before["verdict"] == "incomplete"
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a re-triage parsed or read the mail again")
+
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "parse", never)
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "read_attachments", never)
+    [change] = json_lines(run(config, "retriage", "--call", OMP_CHARGE, "--json"))
+    assert change["changed"] == [] and change["after"]["kinds"] == ["CV.pdf: cv"]
+    after = _mail(store, mail_id)
+    assert (after["verdict"], after["missing"]) == (before["verdict"], before["missing"])
+    assert [d["path"] for d in store.documents(mail_id)] == [store.path_of("files", hashlib.sha256(cv).hexdigest())]
+
+
+def test_what_another_reader_read_is_read_again_and_kept_anew(
+    config: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cv = make_pdf(["Curriculum vitae", "Expérience professionnelle", "Formation", "Compétences", "Langues"])
+    mail_id = _record_through_the_pipeline(config, store, KARIM, [("CV.pdf", cv)])
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "READER", "read-0-test")
+    calls = {"parse": 0}
+    parse = inbox_bot.triage.pipeline.parse
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls["parse"] += 1
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(inbox_bot.triage.pipeline, "parse", counted)
+    for _ in range(2):
+        [change] = json_lines(run(config, "retriage", "--call", OMP_CHARGE, "--json"))
+        assert change["after"]["kinds"] == ["CV.pdf: cv"]
+    assert calls["parse"] == 1, "read again once, then judged from what that reading kept"
+    [reader] = [row["reader"] for row in store.db.query("select reader from parsings where mail_id = ?", [mail_id])]
+    assert reader.startswith("read-0-test+")
+
+
+def test_a_purge_deletes_what_was_read_with_the_mail(config: Path, store: Store) -> None:
+    _record_through_the_pipeline(config, store, KARIM, [("CV.pdf", make_pdf(["Curriculum vitae"]))])
+    assert store.db.execute("select count(*) from parsings").fetchone()[0] == 1
+    purging.delete_rows(store, OMP_CHARGE, [1])
+    assert store.db.execute("select count(*) from parsings").fetchone()[0] == 0

@@ -62,6 +62,8 @@ def record_triaged(
     `then` writes more in the same unit of work, given the mail's id (a command mail's row)."""
     with store.transaction() as tx:
         mail_id = tx.record_mail(triaged.raw, triaged.result, triaged.attachments)
+        if triaged.reader is not None and triaged.parsed is not None:
+            tx.keep_parsing(mail_id, triaged.reader, triaged.parsed, triaged.attachments)
         if ledger is not None:
             message_id = triaged.result.message_id
             tx.ledger_recorded(ledger.place, ledger.seen, mail_id, sha256=triaged.raw.sha256, message_id=message_id)

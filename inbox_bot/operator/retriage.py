@@ -16,13 +16,14 @@ from typing import Any, Protocol
 
 from inbox_bot.core import reasons
 from inbox_bot.core.errors import UsageError
-from inbox_bot.core.models import Attachment, RawMail, Rule, TriageResult, Verdict
+from inbox_bot.core.models import Attachment, ParsedMail, RawMail, Rule, TriageResult, Verdict
 from inbox_bot.operator.applications import resolve
 from inbox_bot.operator.overrides import Pins, pins
 from inbox_bot.operator.replay import MailState, ReplayHistory
-from inbox_bot.storage import judgements, mails, readings
+from inbox_bot.storage import judgements, mails, parsings, readings
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.decide import missing_kinds
+from inbox_bot.triage.pipeline import Read
 from inbox_bot.triage.threads import Threads
 
 COMPARED = ("call", "verdict", "missing", "kinds", "sender", "subject", "message_id")
@@ -36,11 +37,22 @@ class Judged(Protocol):
     @property
     def attachments(self) -> Sequence[Attachment]: ...
 
+    @property
+    def parsed(self) -> ParsedMail | None: ...
+
+    @property
+    def reader(self) -> str | None: ...
+
 
 class Triager(Protocol):
     """The pipeline, seen from here (inbox_bot.triage.pipeline.Pipeline is one)."""
 
+    @property
+    def reader(self) -> str: ...
+
     def triage(self, raw: RawMail, history: ReplayHistory, threads: Threads | None = None) -> Judged: ...
+
+    def judge(self, read: Read, history: ReplayHistory, threads: Threads | None = None) -> Judged: ...
 
 
 @dataclass
@@ -97,11 +109,22 @@ def retriage(
         changes.append(change)
         if judged is None:
             continue
-        result, attachments = judged
-        history.update(_state(row, result))
-        if not dry_run and (change.changed() or _reasons_changed(row, result)):
-            _write(store, int(row["id"]), result, attachments, change)
+        history.update(_state(row, judged.result))
+        if dry_run:
+            continue
+        if change.changed() or _reasons_changed(row, judged.result):
+            _write(store, int(row["id"]), judged.result, judged.attachments, change)
+        if judged.fresh is not None:  # read now (first re-triage since it was recorded): kept for the next
+            with store.transaction() as tx:
+                tx.keep_parsing(int(row["id"]), *judged.fresh)
     return changes
+
+
+@dataclass
+class Rejudged:
+    result: TriageResult
+    attachments: Sequence[Attachment]
+    fresh: tuple[str, ParsedMail, Sequence[Attachment]] | None  # what was read now, to keep, under its reader
 
 
 def _reasons_changed(row: dict[str, Any], result: TriageResult) -> bool:
@@ -111,7 +134,7 @@ def _reasons_changed(row: dict[str, Any], result: TriageResult) -> bool:
 
 def _rejudge(
     store: Store, triager: Triager, rules: Mapping[str, Rule], history: ReplayHistory, row: dict[str, Any]
-) -> tuple[Change, tuple[TriageResult, Sequence[Attachment]] | None]:
+) -> tuple[Change, Rejudged | None]:
     mail_id = int(row["id"])
     change = Change(mail_id, row["sender"], _before(store, row))
     if any(r.code is reasons.ReasonCode.OPERATOR_COMMAND for r in reasons.load_all(row["reasons"])):
@@ -122,10 +145,18 @@ def _rejudge(
         change.skipped = raw
         return change, None
     history.at(mail_id)
-    judged = triager.triage(raw, history, threads=store)  # an answer to our notice keeps its thread's call
+    # an answer to our notice keeps its thread's call (threads=store)
+    kept = parsings.read_before(store, mail_id, triager.reader)
+    if kept is not None:  # read when it was recorded: judged again from that, nothing parsed or read again
+        judged = triager.judge(Read(raw, parsed=kept[0], attachments=kept[1]), history, threads=store)
+    else:
+        judged = triager.triage(raw, history, threads=store)
+    fresh = None
+    if kept is None and judged.reader is not None and judged.parsed is not None:
+        fresh = (judged.reader, judged.parsed, judged.attachments)
     result, change.kept = apply_pins(judged.result, pins(store, mail_id), row, rules, history)
     change.after = _view(result)
-    return change, (result, judged.attachments)
+    return change, Rejudged(result, judged.attachments, fresh)
 
 
 def stored_raw(store: Store, row: dict[str, Any]) -> RawMail | str:
@@ -221,7 +252,13 @@ def _state(row: dict[str, Any], result: TriageResult) -> MailState:
 
 def _write(store: Store, mail_id: int, result: TriageResult, attachments: Sequence[Attachment], change: Change) -> None:
     # Files first, under their hash, as Store.record does: a crash leaves at worst an unused file.
-    stored = {a.sha256: store.put_file("files", a.sha256, a.content) for a in attachments}
+    # a file judged from what was kept (storage.parsings) comes without its bytes: it is stored already
+    stored = {
+        a.sha256: store.put_file("files", a.sha256, a.content)
+        if a.content or not a.size
+        else store.path_of("files", a.sha256)
+        for a in attachments
+    }
     safe_names = {a.sha256: a.safe_name for a in attachments}
     with store.transaction() as tx:
         judgements.update_mail(store, mail_id, result)

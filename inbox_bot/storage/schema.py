@@ -301,3 +301,14 @@ def m011_commands(db: Database) -> None:
         "organisation text, author text not null, state text not null, outcomes text not null, at text not null)"
     )
     db.execute("create index outbox_digest_subject on outbox (subject) where kind = 'digest'")
+
+
+@MIGRATIONS()
+def m012_parsings(db: Database) -> None:
+    # What reading a mail gave (its parsed fields, its files as read, without their bytes), under the reader's
+    # version (storage.parsings): a re-triage judges again without parsing again. A row names its mail, so a
+    # purge deletes it with the mail.
+    db.execute(
+        "create table parsings (mail_id integer primary key references mails(id), reader text not null, "
+        "parsed text not null, attachments text not null)"
+    )

@@ -113,7 +113,7 @@ class Store:
 
     def put_file(self, area: str, sha256: str, content: bytes) -> str:
         """Store bytes under their hash (no extension, no exec bit); return the path relative to storage."""
-        relative = Path(area) / sha256[:2] / sha256
+        relative = Path(self.path_of(area, sha256))
         target = self.storage / relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +127,10 @@ class Store:
                 Path(temporary).unlink(missing_ok=True)
                 raise
         return relative.as_posix()
+
+    def path_of(self, area: str, sha256: str) -> str:
+        """Where `put_file` keeps these bytes, relative to storage."""
+        return (Path(area) / sha256[:2] / sha256).as_posix()
 
     def read_file(self, relative: str) -> bytes:
         return (self.storage / relative).read_bytes()

@@ -6,6 +6,7 @@ A mail is untrusted input: whatever goes wrong inside, the pipeline answers with
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -30,7 +31,7 @@ from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.attachments import Known, read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
-from inbox_bot.triage.extract import Extracted
+from inbox_bot.triage.extract import EXTRACTOR, Extracted
 from inbox_bot.triage.forwards import applicant, forward_reason
 from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
@@ -39,6 +40,11 @@ from inbox_bot.triage.parse import headers_only, parse, peek_received_at
 from inbox_bot.triage.threads import Threads, follow_thread
 
 log = logging.getLogger(__name__)
+
+# What `Pipeline.read` gives is kept with each mail recorded (storage.parsings) and a re-triage judges from it
+# without parsing again. Bump this when parse, mimescan or attachments change what they give for a mail (the
+# extractor's own version and the limits are part of the key already).
+READER = "read-1"
 
 
 class History(Protocol):
@@ -64,6 +70,14 @@ class Read:
     refusal: str | None = None
     failure: Reason | None = None
 
+    def complete(self) -> bool:
+        """Read to the end, so worth keeping: no file cut by a time limit, a spent budget or a lost worker."""
+        return self.parsed is not None and all(
+            a.reading is not None
+            or (a.ocr is None and (a.problem is None or a.problem.code is not ReasonCode.TEXT_NOT_READ))
+            for a in self.attachments
+        )
+
 
 @dataclass
 class Triaged:
@@ -71,6 +85,7 @@ class Triaged:
     result: TriageResult
     attachments: list[Attachment]
     parsed: ParsedMail | None
+    reader: str | None = None  # the key to keep what was read under (Pipeline.reader); None: not to keep
 
 
 @dataclass
@@ -112,6 +127,9 @@ class Pipeline:
     def __init__(self, rules: Mapping[str, Rule], limits: Limits = DEFAULT_LIMITS) -> None:
         self.rules = dict(rules)
         self.limits = limits
+        # what was read depends on the code's versions and on the limits it was read under
+        digest = hashlib.sha256(limits.model_dump_json(exclude={"extraction": {"workers"}}).encode()).hexdigest()
+        self.reader = f"{READER}+{EXTRACTOR}+{digest[:16]}"
 
     def triage(self, raw: RawMail, history: History, threads: Threads | None = None) -> Triaged:
         """`threads` finds the call of the conversation a mail answers, when the mail itself names none."""
@@ -143,7 +161,9 @@ class Pipeline:
         try:
             if read.parsed is None:
                 return self.refused(raw, read.refusal or "")
-            return self._judge(raw, read.parsed, read.attachments, history, threads)
+            judged = self._judge(raw, read.parsed, read.attachments, history, threads)
+            judged.reader = self.reader if read.complete() else None
+            return judged
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
             log.exception("%s: triage failed", raw.source)
             return self._failed(raw, reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
