@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from inbox_bot.core.models import GENERIC_KINDS, ClassifiedDocument, MatchResult, ParsedMail, Rule
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
+from inbox_bot.triage.classify import without_marks
 
 REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|tr|fw|fwd|aw|wg|rv|sv|vs|ref|réf|رد|إعادة توجيه)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
@@ -133,12 +134,13 @@ TYPO_TOLERANCE = 80  # rapidfuzz ratio for one word: "chargee"~"charge", "cabine
 BODY_TOLERANCE = 90
 
 
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
 def normalise(text: str) -> str:
     """Lower case, accents and Arabic diacritics dropped, punctuation and underscores as spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    spaced = "".join(ch if ch.isalnum() else " " for ch in kept.casefold())
-    return " ".join(spaced.split())
+    kept = without_marks(unicodedata.normalize("NFKD", text))
+    return " ".join(_ALNUM_RUN.findall(kept.casefold()))  # [^\W_] is str.isalnum(): the rest are spaces
 
 
 def normalise_subject(subject: str) -> str:
