@@ -393,3 +393,10 @@ def test_a_purge_deletes_what_was_read_with_the_mail(config: Path, store: Store)
     assert store.db.execute("select count(*) from parsings").fetchone()[0] == 1
     purging.delete_rows(store, OMP_CHARGE, [1])
     assert store.db.execute("select count(*) from parsings").fetchone()[0] == 0
+
+
+def test_a_mail_judged_from_what_was_kept_still_needs_its_raw_copy(config: Path, store: Store) -> None:
+    mail_id = _record_through_the_pipeline(config, store, KARIM, [("CV.pdf", make_pdf(["Curriculum vitae"]))])
+    (load_settings(config).storage / str(_mail(store, mail_id)["raw_path"])).unlink()
+    result = run(config, "retriage", "--call", OMP_CHARGE)
+    assert "no longer stored" in result.stdout and "1 skipped" in result.stdout

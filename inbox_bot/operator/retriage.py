@@ -140,14 +140,16 @@ def _rejudge(
     if any(r.code is reasons.ReasonCode.OPERATOR_COMMAND for r in reasons.load_all(row["reasons"])):
         change.skipped = "a coordinator's command mail (a reply to the digest): never an application"
         return change, None
-    raw = stored_raw(store, row)
+    kept = parsings.read_before(store, mail_id, triager.reader)
+    # Judged again from what was read when it was recorded, the raw copy is not read (a twentieth of a
+    # re-triage went to reading and hashing it); it must still be there.
+    raw = stored_raw(store, row, read=kept is None)
     if isinstance(raw, str):
         change.skipped = raw
         return change, None
     history.at(mail_id)
     # an answer to our notice keeps its thread's call (threads=store)
-    kept = parsings.read_before(store, mail_id, triager.reader)
-    if kept is not None:  # read when it was recorded: judged again from that, nothing parsed or read again
+    if kept is not None:  # nothing parsed or read again
         judged = triager.judge(Read(raw, parsed=kept[0], attachments=kept[1]), history, threads=store)
     else:
         judged = triager.triage(raw, history, threads=store)
@@ -159,15 +161,21 @@ def _rejudge(
     return change, Rejudged(result, judged.attachments, fresh)
 
 
-def stored_raw(store: Store, row: dict[str, Any]) -> RawMail | str:
+def stored_raw(store: Store, row: dict[str, Any], *, read: bool = True) -> RawMail | str:
     """The mail as first received, or why it cannot be had. The receipt time comes back with it: a server's
-    INTERNALDATE or a file's mtime is not in the bytes, and re-reading without it would move the mail in time."""
-    try:
-        data = store.read_file(row["raw_path"])
-    except OSError:
-        return "the raw mail is no longer stored"
-    if hashlib.sha256(data).hexdigest() != row["sha256"]:
-        return "the stored raw mail is damaged (its hash differs)"
+    INTERNALDATE or a file's mtime is not in the bytes, and re-reading without it would move the mail in time.
+    Without `read`, its bytes are left on disk (checked there, not read): the RawMail carries none."""
+    if not read:
+        if not store.has_file(row["raw_path"]):
+            return "the raw mail is no longer stored"
+        data = b""
+    else:
+        try:
+            data = store.read_file(row["raw_path"])
+        except OSError:
+            return "the raw mail is no longer stored"
+        if hashlib.sha256(data).hexdigest() != row["sha256"]:
+            return "the stored raw mail is damaged (its hash differs)"
     received = datetime.fromisoformat(row["received_at"])
     return RawMail(
         source=row["source"],

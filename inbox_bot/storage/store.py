@@ -132,6 +132,9 @@ class Store:
         """Where `put_file` keeps these bytes, relative to storage."""
         return (Path(area) / sha256[:2] / sha256).as_posix()
 
+    def has_file(self, relative: str) -> bool:
+        return (self.storage / relative).is_file()
+
     def read_file(self, relative: str) -> bytes:
         return (self.storage / relative).read_bytes()
 
