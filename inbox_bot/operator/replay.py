@@ -33,12 +33,16 @@ class ReplayHistory:
         self.store = store
         self.states: dict[int, MailState] = {}
         self.by_call: dict[str | None, set[int]] = defaultdict(set)  # so a dossier reads one call, not every mail
+        # and one applicant's mails, and the mails of one Message-ID: a dossier per mail, not a pass over the call
+        self.by_applicant: dict[tuple[str | None, str], set[int]] = defaultdict(set)
+        self.by_message_id: dict[tuple[str | None, str], set[int]] = defaultdict(set)
         found, documents = mails.replay_rows(store)
         for r in found:
-            self.states[int(r["id"])] = MailState(
+            state = MailState(
                 int(r["id"]), r["call"], r["sender"] or "", r["verdict"], r["message_id"], (r["received_at"], r["id"])
             )
-            self.by_call[r["call"]].add(int(r["id"]))
+            self.states[state.id] = state
+            self._index(state, add=True)
         for d in documents:
             document = (DocumentKind(d["kind"]), d["sha256"], d["problem"] is None)
             self.states[int(d["mail_id"])].documents.append(document)
@@ -52,19 +56,30 @@ class ReplayHistory:
         return self.store.read_before(sha256)
 
     def dossier(self, call: str, applicant: str, message_id: str | None = None) -> DossierSoFar:
-        of_call = (self.states[i] for i in self.by_call[call])
-        earlier = [s for s in of_call if s.order < self.position]
-        mine = [s for s in earlier if s.sender == applicant]
+        """As the store's: with `message_id`, `message_ids` holds it alone when an earlier mail of the call has it."""
+        mine = [s for i in self.by_applicant[(call, applicant)] if (s := self.states[i]).order < self.position]
         counted = [s for s in mine if s.verdict in DOSSIER_VERDICTS]
+        if message_id is not None:
+            same = (self.states[i] for i in self.by_message_id[(call, message_id)])
+            message_ids = frozenset({message_id}) if any(s.order < self.position for s in same) else frozenset()
+        else:
+            of_call = (self.states[i] for i in self.by_call[call])
+            message_ids = frozenset(s.message_id for s in of_call if s.order < self.position)
         return DossierSoFar(
             kinds=frozenset(kind for s in counted for kind, _, readable in s.documents if readable),
             document_hashes=frozenset(sha for s in mine for _, sha, _ in s.documents),
-            message_ids=frozenset(s.message_id for s in earlier),
+            message_ids=message_ids,
             mails=len(mine),
             deadline_override=extensions.deadline_override(self.store, call, applicant),
         )
 
     def update(self, state: MailState) -> None:
-        self.by_call[self.states[state.id].call].discard(state.id)
-        self.by_call[state.call].add(state.id)
+        self._index(self.states[state.id], add=False)
+        self._index(state, add=True)
         self.states[state.id] = state
+
+    def _index(self, state: MailState, *, add: bool) -> None:
+        change = set.add if add else set.discard
+        change(self.by_call[state.call], state.id)
+        change(self.by_applicant[(state.call, state.sender)], state.id)
+        change(self.by_message_id[(state.call, state.message_id)], state.id)
