@@ -346,7 +346,7 @@ def _record_through_the_pipeline(config: Path, store: Store, sender: str, files:
     return int(next(iter(store.db.query("select max(id) as id from mails")))["id"])
 
 
-def test_a_retriage_judges_from_what_was_read_when_the_mail_was_recorded(
+def test_a_retriage_judges_from_what_was_read_and_classified_when_the_mail_was_recorded(
     config: Path, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cv = make_pdf(["Curriculum vitae", "Expérience professionnelle", "Formation", "Compétences", "Langues"])
@@ -355,10 +355,10 @@ def test_a_retriage_judges_from_what_was_read_when_the_mail_was_recorded(
     assert before["verdict"] == "incomplete"
 
     def never(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a re-triage parsed or read the mail again")
+        raise AssertionError("a re-triage parsed, read or classified the mail again")
 
-    monkeypatch.setattr(inbox_bot.triage.pipeline, "parse", never)
-    monkeypatch.setattr(inbox_bot.triage.pipeline, "read_attachments", never)
+    for stage in ("parse", "read_attachments", "classify"):
+        monkeypatch.setattr(inbox_bot.triage.pipeline, stage, never)
     [change] = json_lines(run(config, "retriage", "--call", OMP_CHARGE, "--json"))
     assert change["changed"] == [] and change["after"]["kinds"] == ["CV.pdf: cv"]
     after = _mail(store, mail_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from inbox_bot.core.models import RawMail
 from inbox_bot.outgoing import outbox
 from inbox_bot.storage.ledger import Place, SeenUid
+from inbox_bot.storage.parsings import Parsing
 from inbox_bot.storage.store import Store, Transaction
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
@@ -63,7 +64,8 @@ def record_triaged(
     with store.transaction() as tx:
         mail_id = tx.record_mail(triaged.raw, triaged.result, triaged.attachments)
         if triaged.reader is not None and triaged.parsed is not None:
-            tx.keep_parsing(mail_id, triaged.reader, triaged.parsed, triaged.attachments)
+            parsing = Parsing(triaged.parsed, triaged.attachments, triaged.classified)
+            tx.keep_parsing(mail_id, triaged.reader, parsing)
         if ledger is not None:
             message_id = triaged.result.message_id
             tx.ledger_recorded(ledger.place, ledger.seen, mail_id, sha256=triaged.raw.sha256, message_id=message_id)

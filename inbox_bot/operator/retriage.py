@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 from inbox_bot.core import reasons
 from inbox_bot.core.errors import UsageError
-from inbox_bot.core.models import Attachment, ParsedMail, RawMail, Rule, TriageResult, Verdict
+from inbox_bot.core.models import Attachment, ClassifiedDocument, ParsedMail, RawMail, Rule, TriageResult, Verdict
 from inbox_bot.operator.applications import resolve
 from inbox_bot.operator.overrides import Pins, pins
 from inbox_bot.operator.replay import MailState, ReplayHistory
 from inbox_bot.storage import judgements, mails, parsings, readings
+from inbox_bot.storage.parsings import Parsing
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.decide import missing_kinds
 from inbox_bot.triage.pipeline import Read
@@ -42,6 +43,9 @@ class Judged(Protocol):
 
     @property
     def reader(self) -> str | None: ...
+
+    @property
+    def classified(self) -> list[ClassifiedDocument]: ...
 
 
 class Triager(Protocol):
@@ -124,7 +128,7 @@ def retriage(
 class Rejudged:
     result: TriageResult
     attachments: Sequence[Attachment]
-    fresh: tuple[str, ParsedMail, Sequence[Attachment]] | None  # what was read now, to keep, under its reader
+    fresh: tuple[str, Parsing] | None  # what was read now, to keep, under its reader
 
 
 def _reasons_changed(row: dict[str, Any], result: TriageResult) -> bool:
@@ -150,12 +154,13 @@ def _rejudge(
     history.at(mail_id)
     # an answer to our notice keeps its thread's call (threads=store)
     if kept is not None:  # nothing parsed or read again
-        judged = triager.judge(Read(raw, parsed=kept[0], attachments=kept[1]), history, threads=store)
+        read = Read(raw, parsed=kept.parsed, attachments=kept.attachments, classified=kept.classified)
+        judged = triager.judge(read, history, threads=store)
     else:
         judged = triager.triage(raw, history, threads=store)
     fresh = None
     if kept is None and judged.reader is not None and judged.parsed is not None:
-        fresh = (judged.reader, judged.parsed, judged.attachments)
+        fresh = (judged.reader, Parsing(judged.parsed, list(judged.attachments), judged.classified))
     result, change.kept = apply_pins(judged.result, pins(store, mail_id), row, rules, history)
     change.after = _view(result)
     return change, Rejudged(result, judged.attachments, fresh)

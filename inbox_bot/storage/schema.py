@@ -305,10 +305,10 @@ def m011_commands(db: Database) -> None:
 
 @MIGRATIONS()
 def m012_parsings(db: Database) -> None:
-    # What reading a mail gave (its parsed fields, its files as read, without their bytes), under the reader's
-    # version (storage.parsings): a re-triage judges again without parsing again. A row names its mail, so a
-    # purge deletes it with the mail.
+    # What reading a mail gave (its parsed fields, its files as read without their bytes, their kinds), under
+    # the reader's version (storage.parsings): a re-triage judges again without parsing again. A row names its
+    # mail, so a purge deletes it with the mail.
     db.execute(
         "create table parsings (mail_id integer primary key references mails(id), reader text not null, "
-        "parsed text not null, attachments text not null)"
+        "parsed text not null, attachments text not null, classified text not null)"
     )

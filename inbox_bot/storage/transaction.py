@@ -17,7 +17,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, cast
 
 from inbox_bot.core import reasons
-from inbox_bot.core.models import Attachment, ParsedMail, RawMail, TriageResult
+from inbox_bot.core.models import Attachment, RawMail, TriageResult
 from inbox_bot.storage import ledger, outbox_rows, parsings
 from inbox_bot.storage.mails import kinds_json
 from inbox_bot.storage.readings import keep, ocr_columns
@@ -53,9 +53,9 @@ class Transaction:
         self.db.execute("delete from attempts where sha256 = ?", [raw.sha256])
         return mail_id
 
-    def keep_parsing(self, mail_id: int, reader: str, parsed: ParsedMail, attachments: Sequence[Attachment]) -> None:
-        """What reading the mail gave, for a re-triage to judge from (storage.parsings)."""
-        parsings.keep(self.store, mail_id, reader, parsed, attachments)
+    def keep_parsing(self, mail_id: int, reader: str, parsing: parsings.Parsing) -> None:
+        """What reading and classifying the mail gave, for a re-triage to judge from (storage.parsings)."""
+        parsings.keep(self.store, mail_id, reader, parsing)
 
     def ledger_recorded(self, place: ledger.Place, uid: ledger.SeenUid, mail_id: int, **known: Any) -> None:
         """The ledger row of a UID whose mail is recorded in this unit of work, still to be filed."""

@@ -12,12 +12,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Protocol, runtime_checkable
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, Limits
 from inbox_bot.core.models import (
     DOSSIER_VERDICTS,
     Attachment,
+    ClassifiedDocument,
     DossierSoFar,
     MatchResult,
     ParsedMail,
@@ -28,6 +31,8 @@ from inbox_bot.core.models import (
     Verdict,
 )
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
+from inbox_bot.triage import classify as classify_module
+from inbox_bot.triage import pages as pages_module
 from inbox_bot.triage.attachments import Known, read_attachments
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
@@ -41,10 +46,22 @@ from inbox_bot.triage.threads import Threads, follow_thread
 
 log = logging.getLogger(__name__)
 
-# What `Pipeline.read` gives is kept with each mail recorded (storage.parsings) and a re-triage judges from it
-# without parsing again. Bump this when parse, mimescan or attachments change what they give for a mail (the
-# extractor's own version and the limits are part of the key already).
+# What `Pipeline.read` gives, and the kinds `classify` found, are kept with each mail recorded
+# (storage.parsings); a re-triage judges from them without parsing or classifying again. Bump READER when
+# parse, mimescan or attachments change what they give for a mail. The extractor's version, the limits and the
+# classifier's code (below) are part of the key already.
 READER = "read-1"
+
+
+def _code_digest(*modules: ModuleType) -> str:
+    """The classifier's version is its code: kinds kept under another can never be served after a change."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CLASSIFIER = _code_digest(classify_module, pages_module)
 
 
 class History(Protocol):
@@ -69,6 +86,7 @@ class Read:
     attachments: list[Attachment] = field(default_factory=list)
     refusal: str | None = None
     failure: Reason | None = None
+    classified: list[ClassifiedDocument] | None = None  # the files' kinds, when kept from an earlier reading
 
     def complete(self) -> bool:
         """Read to the end, so worth keeping: no file cut by a time limit, a spent budget or a lost worker."""
@@ -86,6 +104,7 @@ class Triaged:
     attachments: list[Attachment]
     parsed: ParsedMail | None
     reader: str | None = None  # the key to keep what was read under (Pipeline.reader); None: not to keep
+    classified: list[ClassifiedDocument] = field(default_factory=list)  # classify's kinds, before the rule's own
 
 
 @dataclass
@@ -129,7 +148,7 @@ class Pipeline:
         self.limits = limits
         # what was read depends on the code's versions and on the limits it was read under
         digest = hashlib.sha256(limits.model_dump_json(exclude={"extraction": {"workers"}}).encode()).hexdigest()
-        self.reader = f"{READER}+{EXTRACTOR}+{digest[:16]}"
+        self.reader = f"{READER}+{EXTRACTOR}+{digest[:16]}+{CLASSIFIER}"
 
     def triage(self, raw: RawMail, history: History, threads: Threads | None = None) -> Triaged:
         """`threads` finds the call of the conversation a mail answers, when the mail itself names none."""
@@ -161,7 +180,7 @@ class Pipeline:
         try:
             if read.parsed is None:
                 return self.refused(raw, read.refusal or "")
-            judged = self._judge(raw, read.parsed, read.attachments, history, threads)
+            judged = self._judge(raw, read.parsed, read.attachments, history, threads, read.classified)
             judged.reader = self.reader if read.complete() else None
             return judged
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
@@ -175,8 +194,11 @@ class Pipeline:
         attachments: list[Attachment],
         history: History,
         threads: Threads | None,
+        classified: list[ClassifiedDocument] | None = None,
     ) -> Triaged:
-        documents = [classify(a) for a in attachments]
+        if classified is None or len(classified) != len(attachments):
+            classified = [classify(a) for a in attachments]
+        documents = classified
         matched = (
             MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes
             if parsed.auto_signals
@@ -204,7 +226,7 @@ class Pipeline:
             received_source=parsed.received_source,
             reasons=[*decision.reasons, forwarded] if forwarded else decision.reasons,
         )
-        return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed)
+        return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed, classified=classified)
 
     def unreadable(self, raw: RawMail, detail: str) -> Triaged:
         """A mail we will not parse (too large, not delivered whole): recorded for a person, with the reason."""
