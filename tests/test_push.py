@@ -129,6 +129,12 @@ class Running:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def polls_over(self) -> bool:
+        """Every poll the scheduler began has ended: APScheduler logs 'Running job "poll ...' at the start and
+        'Job "poll ..." executed successfully' (or "raised") at the end."""
+        log = self.log()
+        return log.count('Running job "poll ') == log.count('Job "poll ')
+
     def mails(self) -> int:
         return int(db_rows(self.tmp_path, "select count(*) from mails")[0][0])
 
@@ -169,6 +175,9 @@ def test_new_mail_is_recorded_by_push_renewed_and_after_a_restart(
         assert wait_for(lambda: daemon.log().count("IDLE renewed") >= renewed + 2, SOON), daemon.log()
         any_server.append(any_user, "INBOX", application(2))
         assert wait_for(lambda: daemon.mails() == 2, SOON), daemon.log()
+        # The poll that recorded it goes on to file it: stopping the server under it would fail the poll too
+        # (the mailbox then reads failing, not degraded), so the server goes away only once that poll is over.
+        assert wait_for(daemon.polls_over, SOON), daemon.log()
         # The server goes away: while it is away the mailbox shows degraded (mail would still come, by the polls).
         any_server.stop()
         assert wait_for(lambda: mailbox_status(config)["state"] == "degraded", SOON), daemon.log()
