@@ -20,9 +20,9 @@ pytestmark = pytest.mark.imap
 INCOMPLETE = "inbox-bot/omp-charge-projet-2026/incomplete"
 
 
-def check(tmp_path: Path, server: ImapTestServer, user: MailUser) -> tuple[int, dict[str, Any]]:
+def check(tmp_path: Path, server: ImapTestServer, user: MailUser, extra: str = "") -> tuple[int, dict[str, Any]]:
     tmp_path.mkdir(exist_ok=True)
-    config = write_config(tmp_path, server, {"ngo": user})  # type: ignore[arg-type]
+    config = write_config(tmp_path, server, {"ngo": user}, extra=extra)  # type: ignore[arg-type]
     result = CliRunner().invoke(main, ["--config", str(config), "check", "--json"], catch_exceptions=False)
     return result.exit_code, json.loads(result.output)
 
@@ -39,6 +39,7 @@ def test_check_says_what_each_server_is_and_changes_nothing(
     assert (box["delimiter"], box["prefix"]) == (any_server.delimiter, any_server.prefix)
     assert {"folder": INCOMPLETE, "name": any_server.native(INCOMPLETE), "exists": False} in box["folders"]
     assert box["waiting"] == 2
+    assert box["push"] == "idle", box  # every server of the suite offers IDLE, as hosting companies ship them
     expected = ("yes", "no") if "ACL" in box["capabilities"] else ("unknown",)
     assert box["can_create"].startswith(expected), box["can_create"]
     assert report["smtp"].startswith("not configured")
@@ -55,3 +56,13 @@ def test_check_reads_create_rights_from_myrights(tmp_path: Path, imap_servers: S
     assert report["mailboxes"][0]["can_create"].startswith("yes (MYRIGHTS on INBOX: ")
     _, report = check(tmp_path / "r", cyrus, refused)
     assert report["mailboxes"][0]["can_create"] == "no (MYRIGHTS on INBOX: lrswited)"
+
+
+def test_check_says_a_mailbox_with_idle_off_is_only_polled(
+    tmp_path: Path, dovecot: ImapTestServer, mail_user: MailUser
+) -> None:
+    _, report = check(tmp_path, dovecot, mail_user, extra="idle = false")
+    [box] = report["mailboxes"]
+    assert (box["push"], box["push_detail"]) == ("off", "polled every 0:00:01 only (idle = false)")
+    plain = CliRunner().invoke(main, ["--config", str(tmp_path / "inbox-bot.toml"), "check"], catch_exceptions=False)
+    assert "new mail: polled every 0:00:01 only (idle = false)" in plain.output

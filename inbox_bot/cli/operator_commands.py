@@ -97,8 +97,9 @@ def retriage_(
     """Judge stored mails again with the current rules and extensions, and show what changes.
 
     Mails are re-judged in order of receipt, each against what its applicant had sent before it. Each
-    change is recorded as a `retriage` event; a person's override is kept. No reply is sent again, and
-    the mailbox filing follows the new verdict on the next poll.
+    change is recorded as a `retriage` event; a person's override is kept. No reply is sent again. A
+    mail not yet filed on the server is filed by its new verdict on the next poll; one already filed
+    stays where it is.
 
     \b
     Example:

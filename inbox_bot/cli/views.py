@@ -343,6 +343,7 @@ def print_check(out: Console, report: dict[str, Any]) -> None:
         out.print(f"  our folders go under: {escape(repr(box['prefix']))}")
         out.print(f"  can create folders: {escape(box['can_create'])}")
         out.print(f"  mails waiting for the next poll: {box['waiting']}")
+        out.print(f"  new mail: {escape(box['push_detail'])}")
         out.print("  files into:")
         for folder in box["folders"]:
             there = "exists" if folder["exists"] else "to be created"

@@ -2,7 +2,8 @@
 
 Per mailbox: the login, the capabilities, the delimiter and the personal namespace, whether folders can be
 created (from MYRIGHTS where the server has ACL, else unknown), the folders it would file into (and which
-exist), and how many mails the next poll would read. Nothing is created, moved, flagged, recorded or sent.
+exist), how many mails the next poll would read, and whether new mail will be pushed (IDLE) or only
+polled. Nothing is created, moved, flagged, recorded or sent.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class MailboxCheck:
     can_create: str = ""
     folders: list[dict[str, Any]] = field(default_factory=list)  # {"folder", "exists"}
     waiting: int | None = None
+    push: str = ""  # "idle", "off" (idle = false) or "unsupported" (the server has no IDLE)
+    push_detail: str = ""
 
 
 @dataclass
@@ -91,6 +94,7 @@ def check_mailbox(box: MailboxSettings, rules: Mapping[str, Rule], store: Store 
             ledger = Ledger(store, box.name, box.folder) if store is not None else None
             known = ledger.max_uid(state.uidvalidity) if ledger is not None else None
             found.waiting = waiting(imap, state, known)
+            found.push, found.push_detail = push_mode(box, seen.capabilities)
     except InboxBotError as exc:
         found.error = exc.one_line()
     return found
@@ -108,3 +112,13 @@ def filing_folders(box: MailboxSettings, rules: Mapping[str, Rule]) -> list[str]
             if target is not None:
                 folders[target] = None
     return list(folders)
+
+
+def push_mode(box: MailboxSettings, capabilities: list[str]) -> tuple[str, str]:
+    """How the daemon will learn of new mail here: the same choice daemon.push makes when it starts."""
+    polls = f"polled every {box.poll_every}"
+    if not box.idle:
+        return "off", f"{polls} only (idle = false)"
+    if "IDLE" not in capabilities:
+        return "unsupported", f"{polls} only: the server does not offer IDLE"
+    return "idle", f"IDLE on a second connection, renewed every {box.idle_renew}; {polls} as well"
