@@ -11,6 +11,7 @@ import hashlib
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -393,6 +394,23 @@ def test_a_purge_deletes_what_was_read_with_the_mail(config: Path, store: Store)
     assert store.db.execute("select count(*) from parsings").fetchone()[0] == 1
     purging.delete_rows(store, OMP_CHARGE, [1])
     assert store.db.execute("select count(*) from parsings").fetchone()[0] == 0
+
+
+def test_a_purge_deletes_the_text_read_of_a_file_no_remaining_mail_carries(config: Path, store: Store) -> None:
+    cv = make_pdf(["Curriculum vitae", "Expérience professionnelle", "Formation", "Compétences", "Langues"])
+    letter = make_pdf([
+        "Lettre de motivation", "Madame, Monsieur,",
+        "Je souhaite présenter ma candidature au poste de chargé de projet au sein de votre association.",
+    ])
+    karim = _record_through_the_pipeline(config, store, KARIM, [("CV.pdf", cv), ("Lettre.pdf", letter)])
+    _record_through_the_pipeline(config, store, SALMA, [("cv salma.pdf", cv)])  # the same bytes, another mail
+
+    def read() -> set[str]:
+        return {str(row["sha256"]) for row in store.db.query("select sha256 from readings")}
+
+    assert read() == {sha256(cv).hexdigest(), sha256(letter).hexdigest()}
+    purging.delete_rows(store, OMP_CHARGE, [karim])
+    assert read() == {sha256(cv).hexdigest()}, "the letter's text goes with Karim's mail; Salma's CV keeps its reading"
 
 
 def test_a_mail_judged_from_what_was_kept_still_needs_its_raw_copy(config: Path, store: Store) -> None:

@@ -53,6 +53,11 @@ def delete_rows(store: Store, call: str, ids: Sequence[int]) -> None:
     # Extensions and their events name applicants and carry free notes.
     store.db.execute("delete from extensions where call = ?", [call])
     store.db.execute("delete from events where mail_id is null and json_extract(detail, '$.call') = ?", [call])
+    # What was read of a document is its text (a CV, an ID card read by OCR): it goes with the last mail that
+    # carries that file. A file another mail still carries keeps its reading, as it keeps the file itself.
+    store.db.execute(
+        "delete from readings where not exists (select 1 from documents d where d.sha256 = readings.sha256)"
+    )
 
 
 def _tables_with_mail_id(store: Store) -> dict[str, set[str]]:
