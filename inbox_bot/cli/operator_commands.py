@@ -397,8 +397,9 @@ def purge_(obj: Context, call: str, keep_counts: bool, force: bool, yes: bool) -
     """Delete for good the personal data of a finished call (law 09-08, GDPR).
 
     Deletes its mails (names, addresses, subjects, reasons), documents, events, overrides, extensions,
-    raw mails, and the stored files and their text (as read, OCR included) that no other mail uses. Refused before the deadline (or latest extension)
-    plus [retention] days_after_deadline, unless --force. Mails still on the mail server are not touched.
+    raw mails, and the stored files and their text (as read, OCR included) that no other mail uses.
+    Refused before the deadline (or latest extension) plus [retention] days_after_deadline, unless
+    --force. Mails still on the mail server are not touched.
 
     \b
     Example:
