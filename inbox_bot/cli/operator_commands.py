@@ -97,9 +97,8 @@ def retriage_(
     """Judge stored mails again with the current rules and extensions, and show what changes.
 
     Mails are re-judged in order of receipt, each against what its applicant had sent before it. Each
-    change is recorded as a `retriage` event; a person's override is kept. No reply is sent again. A
-    mail not yet filed on the server is filed by its new verdict on the next poll; one already filed
-    stays where it is.
+    change is recorded as a `retriage` event; a person's override is kept. No reply is sent again. On
+    the server each changed mail follows its new verdict at the next poll (moved to the new folder).
 
     \b
     Example:
@@ -165,8 +164,8 @@ def override(
 ) -> None:
     """Record a person's decision on a mail (or on an application's deciding mail); --clear undoes it.
 
-    Later re-triages never change it. A mail not filed yet on the server is filed by the new verdict on the
-    next poll; one already filed stays where it is. `rejected` is a person's verdict only: the application
+    Later re-triages never change it. On the server the mail follows its new verdict at the next poll: moved
+    from the folder it was filed into (or from the inbox) to the new verdict's folder. `rejected` is a person's verdict only: the application
     put out of the selection, counted, left out of the scoring sheets, and never told to the applicant.
 
     \b

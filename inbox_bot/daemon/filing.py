@@ -7,6 +7,10 @@ A refused filing leaves the mail where it is, its row `recorded`, and makes the 
 until a filing pass ends with no row left unfiled by an error. The row is tried again later, not at every poll:
 5 minutes after its first refusal, then twice as long each time, up to 6 hours; never given up. A connection
 lost while filing is no refusal: the next poll tries again.
+
+A mail whose verdict or call changes after it was filed (an override, a re-triage, a command by mail: the
+trigger of storage m013 flags its row) is moved again at the next poll, found by its Message-ID where it was
+filed; the same backoff applies when that is refused.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Filer:
         should_stop: Callable[[], bool],
     ) -> None:
         errors = len(report.errors)
+        self._refile_changed(imap, state, rules, report, should_stop)
         self._file_due(imap, state, rules, report, should_stop)
         if len(report.errors) == errors and not self.ledger.filing_errors():
             failures.cleared(self.ledger.store, self.box.name, Action.FILING)
@@ -109,6 +114,68 @@ class Filer:
             if should_stop():
                 return
             self._file_into(imap, target, filings, report)
+
+    def _refile_changed(
+        self,
+        imap: Mailbox,
+        state: FolderState,
+        rules: Callable[[], dict[str, Rule]],
+        report: PollReport,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        """A mail whose verdict or call changed after it was filed follows it: moved from the folder it was filed
+        into to its new one. One left in the polled folder is filed like a new mail (by `_file_due`, next)."""
+        refilings = self.ledger.refilings(state.uidvalidity, self.clock())
+        if not refilings:
+            return
+        in_force = rules()
+        for refiling in refilings:
+            if should_stop():
+                return
+            filing, target = refiling.filing, target_folder(self.box, refiling.filing, in_force)
+            if refiling.state is LedgerState.LEFT:
+                if target is None:
+                    self.ledger.mark(filing.ledger_id, LedgerState.LEFT, filing=filing)
+                else:
+                    self.ledger.file_again(filing.ledger_id)
+            elif target is None or target == refiling.filed_folder or refiling.filed_folder is None:
+                # A verdict that is left where it is keeps a filed mail where it was filed: moving it back into the
+                # polled folder would make it a new UID there, read again as new mail.
+                self.ledger.mark(filing.ledger_id, LedgerState.FILED, filing=filing)
+            else:
+                self._move_again(imap, state, refiling.filed_folder, target, filing, report)
+
+    def _move_again(
+        self, imap: Mailbox, state: FolderState, source: str, target: str, filing: PendingFiling, report: PollReport
+    ) -> None:
+        """Found by its Message-ID in the folder it was filed into, moved to its new one. Not there: a crash may
+        have come after the MOVE and before the ledger knew, so it is looked for in its new folder too."""
+        try:
+            found = self._in_folder(imap, source, filing)
+            if found:
+                imap.move_many(found, imap.ensure_folder(target))
+                log.info("mailbox %s: mail %d moved again, %s -> %s", self.box.name, filing.mail_id, source, target)
+        except MailboxError as exc:
+            log.warning("mailbox %s: moving mail %d into %s failed: %s", self.box.name, filing.mail_id, target, exc)
+            self._failed([filing], target, exc, report)
+            return
+        finally:
+            imap.select(state.folder)
+        if found:
+            self.ledger.mark(filing.ledger_id, LedgerState.FILED, folder=target, filing=filing)
+            report.filed += 1
+        else:
+            self._look_for(imap, state, target, filing, report)
+
+    @staticmethod
+    def _in_folder(imap: Mailbox, folder: str, filing: PendingFiling) -> list[int]:
+        if not _searchable(filing.message_id):
+            return []
+        imap.select(imap.ensure_folder(folder))  # the server's name for the folder (INBOX.x.y on Courier)
+        try:
+            return imap.find_message_id(filing.message_id)
+        except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
+            return []
 
     def _look_for(
         self, imap: Mailbox, state: FolderState, target: str, filing: PendingFiling, report: PollReport

@@ -3,8 +3,7 @@
 Mails are re-judged in order of receipt, each against the dossier its applicant had built before it (earlier
 mails only, as re-judged in this run), so re-triaging a whole call gives what a first triage with today's rules
 would have given. A person's override is never changed: it shows as kept. Nothing is sent: a re-triage sends no
-reply. A mail not yet filed on the server is filed by its new verdict on the next poll; one already filed stays
-in the folder it was filed into.
+reply. On the server a mail follows its new verdict at the next poll (daemon.filing moves it again).
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from inbox_bot.storage.rows import as_json
 if TYPE_CHECKING:
     from inbox_bot.storage.store import Store
 
-__all__ = ["Ledger", "LedgerState", "PendingFiling", "Place", "SeenUid", "add_row", "health", "ledger_counts"]
+__all__ = [
+    "Ledger", "LedgerState", "PendingFiling", "Place", "Refiling", "SeenUid", "add_row", "health", "ledger_counts"
+]
 
 
 def now() -> str:
@@ -52,6 +54,15 @@ class PendingFiling:
     verdict: str
     organisation: str | None = None
     attempts: int = 0  # filings tried and failed so far: the next one waits longer (daemon.filing)
+
+
+@dataclass(frozen=True)
+class Refiling:
+    """A mail whose verdict or call changed after it was filed or left: where it is, and what it is now."""
+
+    filing: PendingFiling  # its call and verdict now
+    state: LedgerState  # filed (it is in `filed_folder`) or left (it is still in the polled folder, under its UID)
+    filed_folder: str | None
 
 
 def add_row(
@@ -159,11 +170,47 @@ class Ledger:
             for r in rows
         ]
 
-    def filing_errors(self) -> int:
-        """This mailbox's rows still waiting to be filed after a failed try (backed off or not)."""
+    def refilings(self, uidvalidity: int, now: datetime) -> list[Refiling]:
+        """The rows whose mail changed verdict or call since it was filed or left, due now (after a failed try,
+        they wait as pending filings do)."""
         rows = self.db.query(
-            "select count(*) as n from ledger where state = ? and +mailbox = ? and error is not null",
-            [LedgerState.RECORDED.value, self.mailbox],
+            "select l.id, l.uid, l.mail_id, l.attempts, l.state, l.filed_folder, m.message_id, m.call, m.verdict "
+            "from ledger l join mails m on m.id = l.mail_id where l.refile = 1 and +l.mailbox = ? and +l.folder = ? "
+            "and +l.uidvalidity = ? and (l.retry_at is null or l.retry_at <= ?) order by l.uid",
+            [self.mailbox, self.folder, uidvalidity, now.astimezone(UTC).isoformat()],
+        )
+        return [
+            Refiling(
+                PendingFiling(
+                    int(r["id"]),
+                    int(r["uid"]),
+                    int(r["mail_id"]),
+                    str(r["message_id"]),
+                    r["call"],
+                    str(r["verdict"]),
+                    attempts=int(r["attempts"] or 0),
+                ),
+                LedgerState(r["state"]),
+                r["filed_folder"],
+            )
+            for r in rows
+        ]
+
+    def file_again(self, ledger_id: int) -> None:
+        """A mail left in the polled folder now has somewhere to go: it is filed like a new one, by its UID."""
+        with self.store.transaction():
+            self.db.execute(
+                "update ledger set state = ?, refile = null, attempts = 0, retry_at = null, error = null "
+                "where id = ?",
+                [LedgerState.RECORDED.value, ledger_id],
+            )
+
+    def filing_errors(self) -> int:
+        """This mailbox's rows still waiting to be filed, or moved again, after a failed try (backed off or not)."""
+        rows = self.db.query(
+            "select (select count(*) from ledger where state = ? and +mailbox = ? and error is not null) + "
+            "(select count(*) from ledger where refile = 1 and mailbox = ? and error is not null) as n",
+            [LedgerState.RECORDED.value, self.mailbox, self.mailbox],
         )
         return int(next(iter(rows))["n"])
 
@@ -192,8 +239,25 @@ class Ledger:
                 ],
             )
             if filing is not None:
+                self._flag_if_changed_meanwhile(ledger_id, filing)
                 detail: dict[str, Any] = {"mailbox": self.mailbox, "state": state.value, "folder": folder}
                 self._event(filing.mail_id, "filing", detail)
+
+    def _flag_if_changed_meanwhile(self, ledger_id: int, filing: PendingFiling) -> None:
+        """Filed by the verdict read before the MOVE: an override that came in between flags it to move again
+        (the trigger of m013 only sees rows already filed or left)."""
+        self.db.execute(
+            "update ledger set refile = case when exists (select 1 from mails m where m.id = ? and "
+            "(m.verdict is not ? or m.call is not ?)) and state in (?, ?) then 1 end where id = ?",
+            [
+                filing.mail_id,
+                filing.verdict,
+                filing.call,
+                LedgerState.FILED.value,
+                LedgerState.LEFT.value,
+                ledger_id,
+            ],
+        )
 
     def mark_all(self, filings: list[PendingFiling], state: LedgerState, *, folder: str) -> None:
         """Several rows at once, in one transaction (one MOVE filed them all)."""

@@ -312,3 +312,18 @@ def m012_parsings(db: Database) -> None:
         "create table parsings (mail_id integer primary key references mails(id), reader text not null, "
         "parsed text not null, attachments text not null, classified text not null)"
     )
+
+
+@MIGRATIONS()
+def m013_refiling(db: Database) -> None:
+    """A mail follows its verdict on the server: when a person's override, a re-triage or a command by mail
+    changes the verdict or the call of a mail already filed (or left where it was), the trigger flags its ledger
+    rows and the next poll moves it again (daemon.filing); the partial index finds the few flagged rows."""
+    db.table("ledger").add_column("refile", int)
+    db.execute("create index ledger_refile on ledger (mailbox) where refile = 1")
+    db.execute(
+        "create trigger ledger_follows_the_verdict after update of verdict, call on mails "
+        "when new.verdict is not old.verdict or new.call is not old.call begin "
+        "update ledger set refile = 1, attempts = 0, retry_at = null, error = null "
+        "where mail_id = new.id and state in ('filed', 'left'); end"
+    )
