@@ -165,8 +165,9 @@ def override(
     """Record a person's decision on a mail (or on an application's deciding mail); --clear undoes it.
 
     Later re-triages never change it. On the server the mail follows its new verdict at the next poll: moved
-    from the folder it was filed into (or from the inbox) to the new verdict's folder. `rejected` is a person's verdict only: the application
-    put out of the selection, counted, left out of the scoring sheets, and never told to the applicant.
+    from the folder it was filed into (or from the inbox) to the new verdict's folder. `rejected` is a
+    person's verdict only: the application put out of the selection, counted, left out of the scoring
+    sheets, and never told to the applicant.
 
     \b
     Example:
