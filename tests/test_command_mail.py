@@ -318,6 +318,19 @@ def test_bad_input_clear_lines_applied_once_the_rest_refused_and_strangers_get_n
     ) == [(0,)]
     assert digest_id  # the thread they all answered
 
+    # Eve goes on, a mail a minute: the organisation hears of one more refusal that day, then of none.
+    sent_before = len(smtp_server.messages())
+    more = [
+        passing("eve@evil.example")
+        + reply(digest, f"{a1} complet", f"<eve-{n}@evil.example>", sender="eve@evil.example").build()
+        for n in range(2, 6)
+    ]
+    dovecot.append_many(mail_user, "INBOX", more)
+    run_once(config)
+    assert len(smtp_server.messages()) == sent_before + 1, "at most five refusals told a day"
+    assert len(events(tmp_path, "command_refusal_not_told")) == 3
+    assert db_rows(tmp_path, "select count(*) from commands where state = 'refused'") == [(8,)], "each one recorded"
+
 
 def test_she_rejects_by_replying_and_no_applicant_hears_of_it(
     tmp_path: Path,

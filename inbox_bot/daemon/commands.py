@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 
 from inbox_bot.config.settings import MailboxSettings, Settings
 from inbox_bot.core.models import CommandOutcome, Rule, Verdict
@@ -25,6 +26,10 @@ from inbox_bot.storage.store import Store, Transaction
 from inbox_bot.triage.pipeline import Pipeline, Triaged
 
 log = logging.getLogger(__name__)
+
+# A stranger who learnt a digest's Message-ID could make us write to the organisation at every mail he sends:
+# the refusals it is told of are capped per day; the others are recorded (an event each) and logged only.
+REFUSALS_TOLD_A_DAY = 5
 
 # Given a freshly triaged mail of a watched mailbox: True when it was a command mail, recorded and dealt with.
 CommandHandler = Callable[[Triaged, MailboxSettings, Store, Origin, LedgerEntry], bool]
@@ -69,8 +74,20 @@ class CommandRouter:
             tx.add_event(mail_id, "command_mail", {"state": state, "lines": len(outcomes),
                                                    "applied": sum(o.applied for o in outcomes)})  # fmt: skip
             # A stranger's reply with no command in it is no attempt on anything: recorded, nobody told.
-            if mail.refusal is None or outcomes:
+            if mail.refusal is None or (outcomes and not _too_many_refusals(store, tx, mail, mail_id, now)):
                 command_mail.queue_confirmation(store, self.settings, mail, outcomes, rules, now)
+
+
+def _too_many_refusals(store: Store, tx: Transaction, mail: CommandMail, mail_id: int, now: datetime) -> bool:
+    refused = commands.refused_since(store, mail.organisation, (now - timedelta(days=1)).isoformat())
+    if refused <= REFUSALS_TOLD_A_DAY:
+        return False
+    log.warning(
+        "command mail %s from %s refused, not told: %d refusals for %s in a day (at most %d are told)",
+        mail.message_id, mail.author, refused, mail.organisation, REFUSALS_TOLD_A_DAY,
+    )  # fmt: skip
+    tx.add_event(mail_id, "command_refusal_not_told", {"refused_in_a_day": refused})
+    return True
 
 
 def as_command_mail(triaged: Triaged, author: str) -> Triaged:

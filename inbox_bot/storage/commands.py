@@ -49,6 +49,14 @@ def digest_organisation_by_subject(store: Store, subject: str) -> str | None:
     return str(row[0] or "") if row is not None else None
 
 
+def refused_since(store: Store, organisation: str, since: str) -> int:
+    """Command mails refused for their sender, in this organisation's name, since `since` (ISO UTC)."""
+    row = store.db.execute(
+        "select count(*) from commands where organisation = ? and state = 'refused' and at >= ?", [organisation, since]
+    ).fetchone()
+    return int(row[0])
+
+
 def finish(store: Store, message_id: str, state: str, outcomes: Sequence[dict[str, Any]]) -> None:
     """What became of a command mail's lines: `applied` (each line done or refused) or `refused` (its sender)."""
     store.db.execute(
