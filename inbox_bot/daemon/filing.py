@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from inbox_bot.config.settings import MailboxSettings
@@ -59,6 +60,17 @@ def _folder_part(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_ " else "-" for ch in text).strip() or "x"
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One filing pass over a polled folder: its connection, the rules in force, what the poll reports."""
+
+    imap: Mailbox
+    state: FolderState
+    rules: Callable[[], dict[str, Rule]]
+    report: PollReport
+    should_stop: Callable[[], bool]
+
+
 class Filer:
     """Files the recorded mails of one mailbox's folder, one MOVE per target folder."""
 
@@ -76,19 +88,14 @@ class Filer:
         should_stop: Callable[[], bool],
     ) -> None:
         errors = len(report.errors)
-        self._refile_changed(imap, state, rules, report, should_stop)
-        self._file_due(imap, state, rules, report, should_stop)
+        this_pass = _Pass(imap, state, rules, report, should_stop)
+        self._refile_changed(this_pass)
+        self._file_due(this_pass)
         if len(report.errors) == errors and not self.ledger.filing_errors():
             failures.cleared(self.ledger.store, self.box.name, Action.FILING)
 
-    def _file_due(
-        self,
-        imap: Mailbox,
-        state: FolderState,
-        rules: Callable[[], dict[str, Rule]],
-        report: PollReport,
-        should_stop: Callable[[], bool],
-    ) -> None:
+    def _file_due(self, this_pass: _Pass) -> None:
+        imap, state, report = this_pass.imap, this_pass.state, this_pass.report
         pending = self.ledger.pending_filings(state.uidvalidity, self.clock())
         if not pending:
             return
@@ -100,7 +107,7 @@ class Filer:
             for uid, meta in imap.fetch_meta([p.uid for p in pending]).items()
             if "\\Deleted" not in meta.flags
         }
-        in_force = rules()
+        in_force = this_pass.rules()
         by_target: dict[str, list[PendingFiling]] = {}
         for filing in pending:
             target = target_folder(self.box, filing, in_force)
@@ -111,26 +118,19 @@ class Filer:
             else:
                 by_target.setdefault(target, []).append(filing)
         for target, filings in by_target.items():
-            if should_stop():
+            if this_pass.should_stop():
                 return
             self._file_into(imap, target, filings, report)
 
-    def _refile_changed(
-        self,
-        imap: Mailbox,
-        state: FolderState,
-        rules: Callable[[], dict[str, Rule]],
-        report: PollReport,
-        should_stop: Callable[[], bool],
-    ) -> None:
+    def _refile_changed(self, this_pass: _Pass) -> None:
         """A mail whose verdict or call changed after it was filed follows it: moved from the folder it was filed
         into to its new one. One left in the polled folder is filed like a new mail (by `_file_due`, next)."""
-        refilings = self.ledger.refilings(state.uidvalidity, self.clock())
+        refilings = self.ledger.refilings(this_pass.state.uidvalidity, self.clock())
         if not refilings:
             return
-        in_force = rules()
+        in_force = this_pass.rules()
         for refiling in refilings:
-            if should_stop():
+            if this_pass.should_stop():
                 return
             filing, target = refiling.filing, target_folder(self.box, refiling.filing, in_force)
             if refiling.state is LedgerState.LEFT:
@@ -143,13 +143,12 @@ class Filer:
                 # polled folder would make it a new UID there, read again as new mail.
                 self.ledger.mark(filing.ledger_id, LedgerState.FILED, filing=filing)
             else:
-                self._move_again(imap, state, refiling.filed_folder, target, filing, report)
+                self._move_again(this_pass, refiling.filed_folder, target, filing)
 
-    def _move_again(
-        self, imap: Mailbox, state: FolderState, source: str, target: str, filing: PendingFiling, report: PollReport
-    ) -> None:
+    def _move_again(self, this_pass: _Pass, source: str, target: str, filing: PendingFiling) -> None:
         """Found by its Message-ID in the folder it was filed into, moved to its new one. Not there: a crash may
         have come after the MOVE and before the ledger knew, so it is looked for in its new folder too."""
+        imap, state, report = this_pass.imap, this_pass.state, this_pass.report
         try:
             found = self._in_folder(imap, source, filing)
             if found:
@@ -169,11 +168,10 @@ class Filer:
 
     @staticmethod
     def _in_folder(imap: Mailbox, folder: str, filing: PendingFiling) -> list[int]:
-        if not _searchable(filing.message_id):
-            return []
+        """The UIDs of the mail in `folder`, found by its Message-ID; left selected."""
         imap.select(imap.ensure_folder(folder))  # the server's name for the folder (INBOX.x.y on Courier)
         try:
-            return imap.find_message_id(filing.message_id)
+            return imap.find_message_id(filing.message_id) if _searchable(filing.message_id) else []
         except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
             return []
 
@@ -215,13 +213,10 @@ class Filer:
         # The server's words without the English fix: status and the digest give the fix of its cause.
         failures.failed(self.ledger.store, self.box.name, Action.FILING, cause=cause, error=exc.message, folder=target)
 
-    @staticmethod
-    def _found_in(imap: Mailbox, state: FolderState, target: str, filing: PendingFiling) -> LedgerState:
+    @classmethod
+    def _found_in(cls, imap: Mailbox, state: FolderState, target: str, filing: PendingFiling) -> LedgerState:
         try:
-            imap.select(imap.ensure_folder(target))  # the server's name for the folder (INBOX.x.y on Courier)
-            found = imap.find_message_id(filing.message_id) if _searchable(filing.message_id) else []
-        except ValueError:  # a Message-ID unfit for an IMAP command is never sent: treat it as not found
-            found = []
+            found = cls._in_folder(imap, target, filing)
         finally:
             imap.select(state.folder)
         return LedgerState.FILED if found else LedgerState.GONE

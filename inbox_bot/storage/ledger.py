@@ -157,18 +157,7 @@ class Ledger:
             "and +l.uidvalidity = ? and (l.retry_at is null or l.retry_at <= ?) order by l.uid",
             [LedgerState.RECORDED.value, self.mailbox, self.folder, uidvalidity, due],
         )
-        return [
-            PendingFiling(
-                int(r["id"]),
-                int(r["uid"]),
-                int(r["mail_id"]),
-                str(r["message_id"]),
-                r["call"],
-                str(r["verdict"]),
-                attempts=int(r["attempts"] or 0),
-            )
-            for r in rows
-        ]
+        return [_pending_from_row(r) for r in rows]
 
     def refilings(self, uidvalidity: int, now: datetime) -> list[Refiling]:
         """The rows whose mail changed verdict or call since it was filed or left, due now (after a failed try,
@@ -180,19 +169,7 @@ class Ledger:
             [self.mailbox, self.folder, uidvalidity, now.astimezone(UTC).isoformat()],
         )
         return [
-            Refiling(
-                PendingFiling(
-                    int(r["id"]),
-                    int(r["uid"]),
-                    int(r["mail_id"]),
-                    str(r["message_id"]),
-                    r["call"],
-                    str(r["verdict"]),
-                    attempts=int(r["attempts"] or 0),
-                ),
-                LedgerState(r["state"]),
-                r["filed_folder"],
-            )
+            Refiling(_pending_from_row(r), LedgerState(r["state"]), r["filed_folder"])
             for r in rows
         ]
 
@@ -316,3 +293,16 @@ def health(store: Store) -> list[dict[str, Any]]:
 
 def ledger_counts(store: Store) -> list[dict[str, Any]]:
     return [{"mailbox": mailbox, "state": state, "n": n} for mailbox, state, n in counts.tallied(store, "ledger")]
+
+
+def _pending_from_row(r: dict[str, Any]) -> PendingFiling:
+    """A ledger row joined to its mail (id, uid, mail_id, attempts, message_id, call, verdict)."""
+    return PendingFiling(
+        int(r["id"]),
+        int(r["uid"]),
+        int(r["mail_id"]),
+        str(r["message_id"]),
+        r["call"],
+        str(r["verdict"]),
+        attempts=int(r["attempts"] or 0),
+    )
