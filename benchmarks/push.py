@@ -68,7 +68,7 @@ def _run_mode(bench: Bench, label: str, keys: str, raws: list[bytes], mean_gap: 
     waits = [seen[mid] - sent[mid] for mid in sent if mid in seen]
     if len(waits) != len(raws):
         raise RuntimeError(f"{label}: {len(waits)} of {len(raws)} mails recorded; see {log_path}")
-    found = _figures(waits)
+    found: dict[str, Any] = dict(_figures(waits))
     if watcher is not None:
         announced = [watcher.times[k] - starts[k] for k in range(len(starts)) if k in watcher.times]
         if not announced:

@@ -493,11 +493,12 @@ class CourierServer(ImapTestServer):
         super().__init__()
         root = SERVERS_ROOT / "courier-imap"
         self.imaplogin, self.imapd = root / "usr/lib/courier/courier/imaplogin", root / "usr/bin/imapd"
-        self.makeuserdb = find_program("makeuserdb")
-        if not self.imapd.exists() or self.makeuserdb is None or find_program("couriertcpd") is None:
+        makeuserdb = find_program("makeuserdb")
+        if not self.imapd.exists() or makeuserdb is None or find_program("couriertcpd") is None:
             raise ServerError(
                 f"Courier is not installed ({self.imapd}, couriertcpd, makeuserdb): run scripts/setup --dev"
             )
+        self.makeuserdb: str = makeuserdb
         if os.geteuid() != 0:
             raise ServerError("Courier needs root here (a private mount namespace for its compiled-in /etc paths)")
         nobody = pwd.getpwnam("nobody")
