@@ -285,7 +285,7 @@ def scale(spec: Spec) -> Result:
     """The operator's queries on the generated stores, taking turns (benchmarks.scale)."""
     from benchmarks import scale as generated
 
-    return generated.measure({size: Path(folder) for size, folder in spec["folders"].items()})
+    return generated.measure({size: Path(folder) for size, folder in spec["folders"].items()}, spec["budget"])
 
 
 PHASES: dict[str, Callable[[Spec], Result]] = {

@@ -238,7 +238,7 @@ def scale(bench: Bench) -> dict[str, Any]:
         spec = {"folder": str(folder), "n": size, "seed": bench.plan.seed, "call_size": bench.plan.call_size}
         built[str(size)] = bench.phase(f"scale_build:{size}", spec)
         folders[str(size)] = str(folder)
-    timed = bench.phase("scale", {"folders": folders})
+    timed = bench.phase("scale", {"folders": folders, "budget": 0.05 if bench.plan.quick else 1.0})
     return {size: {**built[size], **timed[size]} for size in built}
 
 

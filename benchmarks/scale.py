@@ -148,7 +148,7 @@ QUERIES: dict[str, Query] = {
     "list --call": _list_call,
     "applications --call": lambda store, settings, rules: applications(store, call=OPEN_CALLS[0]),
     "applications (every call)": lambda store, settings, rules: applications(store),
-    "status": lambda store, settings, rules: status_report(store),
+    "status": lambda store, settings, rules: status_report(store, list(rules)),  # as the command: the rules in force
     "digest (built, not sent)": lambda store, settings, rules: digest.preview(
         store, settings, rules, OMP, now=LAST_RECEIVED
     ),
@@ -177,22 +177,29 @@ def build(folder: Path, n: int, seed: int, call_size: int = CALL_SIZE) -> dict[s
     return {"mails": n, "build_seconds": time.perf_counter() - started}
 
 
-def measure(folders: dict[str, Path], repeat: int = 7) -> dict[str, dict[str, Any]]:
-    """Each query's median time on each store, and the plans of the statements it ran.
+def measure(
+    folders: dict[str, Path], budget: float = 1.0, least: int = 7, most: int = 1000
+) -> dict[str, dict[str, Any]]:
+    """Each query's median and best time on each store over many runs, and the plans of the statements it ran.
 
-    The stores take turns, query by query and run by run, so that a load that comes and goes on a shared
-    machine weighs on both sizes alike: their ratio is what is compared, not their absolute times.
+    A query runs as often as fits in about `budget` seconds per size (at least `least` times, at most `most`):
+    a status of a fraction of a millisecond is timed over hundreds of runs, so its ratio is not one run's
+    noise. The stores take turns, query by query and run by run, so that a load that comes and goes on a
+    shared machine weighs on both sizes alike: their ratio is what is compared, not their absolute times.
     """
     opened = {size: open_store(folder) for size, folder in folders.items()}
     try:
         seconds: dict[str, dict[str, list[float]]] = {size: {name: [] for name in QUERIES} for size in opened}
         found_plans: dict[str, dict[str, dict[str, list[str]]]] = {size: {} for size in opened}
         for name, query in QUERIES.items():
+            first = 0.0
             for size, (store, settings, rules) in opened.items():
                 with plans.statements(store) as ran:
+                    begun = time.perf_counter()
                     query(store, settings, rules)  # also warms the store's pages, as a second command would find them
+                    first = max(first, time.perf_counter() - begun)
                 found_plans[size][name] = {sql: plans.plan(store, sql) for sql in plans.reads(ran)}
-            for _ in range(repeat):
+            for _ in range(min(most, max(least, int(budget / max(first, 1e-6))))):
                 for size, (store, settings, rules) in opened.items():
                     begun = time.perf_counter()
                     query(store, settings, rules)
@@ -202,6 +209,8 @@ def measure(folders: dict[str, Path], repeat: int = 7) -> dict[str, dict[str, An
             store.close()
     return {
         size: {"seconds": {name: statistics.median(runs) for name, runs in seconds[size].items()},
+               "best": {name: min(runs) for name, runs in seconds[size].items()},
+               "runs": {name: len(runs) for name, runs in seconds[size].items()},
                "plans": found_plans[size]}
         for size in opened
     }  # fmt: skip

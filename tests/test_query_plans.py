@@ -72,6 +72,23 @@ def test_the_tallies_follow_recording_retriage_overrides_and_purge(store: Store)
         purging.delete_rows(store, "omp-cabinet-2026", [first])
     assert counts.per_call_and_verdict(store) == _counted(store)
     assert counts.verdicts_of_call(store, "omp-cabinet-2026") == {"complete": 1}
+    by_verdict = store.db.query("select verdict, count(*) as n from mails group by 1 order by 1")
+    assert [(v, "", n) for v, n in (r.values() for r in by_verdict)] == counts.tallied(store, "verdicts")
+
+
+def test_status_counts_the_calls_in_force_one_by_one_and_the_others_by_verdict(store: Store) -> None:
+    opkit.record(store, "karim@example.ma", verdict=Verdict.INCOMPLETE)
+    opkit.record(store, "salma@example.ma", verdict=Verdict.COMPLETE)
+    opkit.record(store, "nobody@example.ma", call=None, verdict=Verdict.UNMATCHED)
+    opkit.record(store, "hind@example.ma", call="omp-cabinet-2026", verdict=Verdict.COMPLETE)
+    opkit.record(store, "omar@example.ma", call="archive-2019", verdict=Verdict.LATE)
+    opkit.record(store, "leila@example.ma", call="archive-2020", verdict=Verdict.LATE)
+    shown = counts.per_call_and_verdict(store, ["omp-cabinet-2026"])
+    assert [(r["call"], r["verdict"], r["n"]) for r in shown] == [
+        ("-", "unmatched", 1), ("omp-cabinet-2026", "complete", 1),
+        (counts.OTHER_CALLS, "complete", 1), (counts.OTHER_CALLS, "incomplete", 1), (counts.OTHER_CALLS, "late", 2),
+    ]  # fmt: skip
+    assert sum(r["n"] for r in shown) == sum(r["n"] for r in counts.per_call_and_verdict(store)) == 6
 
 
 def _result_of(store: Store, mail_id: int) -> dict[str, object]:

@@ -18,7 +18,8 @@ from inbox_bot.storage.store import Store
 
 def full_status(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
     calls, rule_errors = rules_in_force(settings, now)
-    return {**status_report(store), "sources": sources(settings), "calls": calls, "rule_errors": rule_errors}
+    in_force = [str(call["id"]) for call in calls] if calls else None  # no rules read: every call, one by one
+    return {**status_report(store, in_force), "sources": sources(settings), "calls": calls, "rule_errors": rule_errors}
 
 
 def sources(settings: Settings) -> list[dict[str, Any]]:

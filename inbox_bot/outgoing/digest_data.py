@@ -184,11 +184,19 @@ def days_left_text(closes_at: datetime, now: datetime) -> str:
 
 
 def _liner(store: Store, audience: Audience, withheld: set[int]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    ids = digest_rows.application_ids(store)
+    firsts: dict[tuple[str, str | None], int | None] = {}
+
+    def first(row: dict[str, Any]) -> int | None:
+        if not row["call"]:
+            return None
+        key = (row["call"], row["sender"])
+        if key not in firsts:
+            firsts[key] = digest_rows.application_id(store, *key)
+        return firsts[key]
 
     def line(row: dict[str, Any]) -> dict[str, Any]:
         rule = audience.calls.get(row["call"] or "")
-        return mail_line(store, row, rule, short_id(row, ids), row["id"] in withheld)
+        return mail_line(store, row, rule, short_id(row, first(row)), row["id"] in withheld)
 
     return line
 

@@ -25,10 +25,10 @@ MATCH_CODES = frozenset({
 REASONS_SHOWN = 5
 
 
-def short_id(row: Mapping[str, Any], applications: Mapping[tuple[str, str], int]) -> str:
-    """What she quotes back: the application's ID (A17) and the mail's (17); a mail with no call, its own."""
-    first = applications.get((row["call"] or "", row["sender"] or ""))
-    return f"A{first} / {row['id']}" if first is not None else str(row["id"])
+def short_id(row: Mapping[str, Any], first: int | None) -> str:
+    """What she quotes back: the application's ID (A17: its first mail's) and the mail's (17); a mail with no
+    call, its own."""
+    return f"A{first} / {row['id']}" if first is not None and row["call"] else str(row["id"])
 
 
 def mail_line(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from inbox_bot.storage.rows import decoded
@@ -16,8 +18,24 @@ def tallied(store: Store, noun: str) -> list[tuple[str, str, int]]:
     return [(str(a), str(b), int(n)) for a, b, n in rows.fetchall()]
 
 
-def per_call_and_verdict(store: Store) -> list[dict[str, Any]]:
-    return [{"call": call, "verdict": verdict, "n": n} for call, verdict, n in tallied(store, "mails")]
+OTHER_CALLS = "(other calls)"  # what `status` shows for the calls no rule in force names
+UNMATCHED = "-"  # the tallies' name for the mails of no call
+
+
+def per_call_and_verdict(store: Store, calls: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Mails per call and verdict: of every call, or of these calls and the unmatched, the others summed as
+    OTHER_CALLS per verdict (read from the verdicts' tally, so the years of closed calls are never read)."""
+    if calls is None:
+        return [{"call": call, "verdict": verdict, "n": n} for call, verdict, n in tallied(store, "mails")]
+    shown = sorted({*calls, UNMATCHED})
+    marks = ", ".join("?" for _ in shown)
+    sql = f"select a, b, n from tallies where noun = 'mails' and a in ({marks}) and n > 0 order by a, b"  # noqa: S608
+    rows = [(str(a), str(b), int(n)) for a, b, n in store.db.execute(sql, shown).fetchall()]
+    others = Counter({verdict: n for verdict, _, n in tallied(store, "verdicts")})
+    for _, verdict, n in rows:
+        others[verdict] -= n
+    found = [{"call": call, "verdict": verdict, "n": n} for call, verdict, n in rows]
+    return found + [{"call": OTHER_CALLS, "verdict": v, "n": n} for v, n in sorted(others.items()) if n > 0]
 
 
 def verdicts_of_call(store: Store, call: str) -> dict[str, int]:

@@ -43,10 +43,13 @@ def new_mails(store: Store, since_mail_id: int, since_recorded: str, last_mail_i
     return [decoded(r) for r in rows]
 
 
-def application_ids(store: Store) -> dict[tuple[str, str], int]:
-    """(call, sender) -> the first mail's id, which makes the application's ID (A17)."""
-    rows = store.db.query("select call, sender, min(id) as first from mails where call is not null group by 1, 2")
-    return {(str(r["call"]), str(r["sender"] or "")): int(r["first"]) for r in rows}
+def application_id(store: Store, call: str, sender: str | None) -> int | None:
+    """The first mail's id of this applicant's application to this call, which makes its ID (A17).
+
+    One applicant's rows through (call, sender): a digest asks for the few it shows, never every application.
+    """
+    row = store.db.execute("select min(id) from mails where call = ? and sender is ?", [call, sender]).fetchone()
+    return int(row[0]) if row[0] is not None else None
 
 
 def withheld(store: Store, mail_ids: Sequence[int]) -> set[int]:

@@ -223,18 +223,22 @@ _TALLIED = {  # table -> (a, b, the columns they read)
 
 
 def _tally_triggers(table: str) -> list[str]:
-    a, b, columns = _TALLIED[table]
+    return _triggers(table, table, *_TALLIED[table])
+
+
+def _triggers(noun: str, table: str, a: str, b: str, columns: str) -> list[str]:
+    """The triggers that keep the tally `noun` of `table`'s rows by (a, b) (expressions of `{row}`)."""
     new, old = a.format(row="new"), a.format(row="old")
     new_b, old_b = b.format(row="new"), b.format(row="old")
     add = (
-        f"insert into tallies (noun, a, b, n) values ('{table}', {new}, {new_b}, 1) "  # noqa: S608 (our names)
+        f"insert into tallies (noun, a, b, n) values ('{noun}', {new}, {new_b}, 1) "  # noqa: S608 (our names)
         "on conflict (noun, a, b) do update set n = n + 1;"
     )
-    remove = f"update tallies set n = n - 1 where noun = '{table}' and a = {old} and b = {old_b};"  # noqa: S608
+    remove = f"update tallies set n = n - 1 where noun = '{noun}' and a = {old} and b = {old_b};"  # noqa: S608
     return [
-        f"create trigger tally_{table}_insert after insert on {table} begin {add} end",
-        f"create trigger tally_{table}_delete after delete on {table} begin {remove} end",
-        f"create trigger tally_{table}_update after update of {columns} on {table} begin {remove} {add} end",
+        f"create trigger tally_{noun}_insert after insert on {table} begin {add} end",
+        f"create trigger tally_{noun}_delete after delete on {table} begin {remove} end",
+        f"create trigger tally_{noun}_update after update of {columns} on {table} begin {remove} {add} end",
     ]
 
 
@@ -327,3 +331,12 @@ def m013_refiling(db: Database) -> None:
         "update ledger set refile = 1, attempts = 0, retry_at = null, error = null "
         "where mail_id = new.id and state in ('filed', 'left'); end"
     )
+
+
+@MIGRATIONS()
+def m014_verdict_tally(db: Database) -> None:
+    # Mails by verdict over every call (noun 'verdicts', b ''): `status` shows the calls in force one by one and
+    # the others as one line per verdict, so its work grows with the rules, not with years of calls (issue #16).
+    for trigger in _triggers("verdicts", "mails", "{row}.verdict", "''", "verdict"):
+        db.execute(trigger)
+    db.execute("insert into tallies select 'verdicts', verdict, '', count(*) from mails group by 1, 2, 3")
