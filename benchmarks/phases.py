@@ -115,6 +115,7 @@ def _clock_daemon(clock: Clock) -> None:
     clock.wrap(ImapMailbox, "fetch_meta", "imap_fetch_meta")
     clock.wrap(ImapMailbox, "move_many", "imap_move")
     clock.wrap(Transaction, "record_mail", "store_record")
+    clock.wrap(Store, "write_files_early", "files_early")
     clock.wrap(Store, "dossier", "store_dossier")
     clock.wrap(Ledger, "mark", "ledger_mark")
 

@@ -272,11 +272,14 @@ BREAKDOWN: tuple[Node, ...] = (
     ("triaged", "each mail at its turn (ReadAhead.triaged: judging; other: waiting for its reading)", (
         ("judge", "judge (Pipeline.judge)", JUDGE),
     )),
-    ("store_record", "store: raw mail, files, rows, ledger row, commit (Store.record)", ()),
+    ("store_record", "store: rows, ledger row, commit; files not written ahead (Transaction.record_mail)", ()),
     ("imap_move", "filing: MOVE, one command per target folder and batch", ()),
     ("ledger_mark", "filing: ledger row and event, commit (Ledger.mark)", ()),
 )
-AHEAD: tuple[Node, ...] = (("read", "reading ahead, in threads (Pipeline.read)", READ),)
+AHEAD: tuple[Node, ...] = (
+    ("read", "reading ahead, in threads (Pipeline.read)", READ),
+    ("files_early", "raw mail and files written ahead of their turn (Store.write_files_early)", ()),
+)
 
 PER_CALL = {"extract_text", "extract_pdf", "extract_docx", "imap_move", "store_dossier", "magic", "classify"}
 

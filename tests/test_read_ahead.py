@@ -28,7 +28,7 @@ from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.poller import MailboxPoller
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.sources.memory_mailbox import MemoryMailbox
-from inbox_bot.storage.store import Store
+from inbox_bot.storage.store import Store, Transaction
 from inbox_bot.triage.pipeline import Pipeline, Read
 from inbox_bot.triage.sandbox import Pool
 from tests import hostile
@@ -139,6 +139,42 @@ def test_a_mail_tried_before_is_read_alone(
     assert any(reads.beside.get(uid) for uid in uids[:3] + uids[4:]), "the others were read ahead"
     assert recorded_uids(store) == uids
     assert store.attempts(suspect) == 0
+
+
+def test_a_mails_files_are_written_by_its_reader_before_its_turn_and_a_failed_write_loses_nothing(
+    memory_server: MemoryServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN four applications, and a disk that refuses the reading threads' first write of the third one
+    uids = [memory_server.append("INBOX", application(n), internaldate=received(n)) for n in range(4)]
+    refused = hashlib.sha256(application(2)).hexdigest()
+    writers: list[str] = []
+    on_disk_at_turn: list[bool] = []
+    original_put, original_record = Store.put_file, Transaction.record_mail
+
+    def put_file(self: Store, area: str, sha256: str, content: bytes) -> str:
+        if sha256 == refused and threading.current_thread() is not threading.main_thread():
+            raise OSError(28, "No space left on device")
+        if area == "raw":
+            writers.append(threading.current_thread().name)
+        return original_put(self, area, sha256, content)
+
+    def record_mail(tx: Transaction, raw: RawMail, result: Any, attachments: Any) -> int:
+        paths = [tx.store.path_of("raw", raw.sha256), *(tx.store.path_of("files", a.sha256) for a in attachments)]
+        on_disk_at_turn.append(all(tx.store.has_file(p) for p in paths))
+        return original_record(tx, raw, result, attachments)
+
+    monkeypatch.setattr(Store, "put_file", put_file)
+    monkeypatch.setattr(Transaction, "record_mail", record_mail)
+    # WHEN the inbox is polled with two workers
+    report = look_ahead_poller(store, memory_server).poll()
+    # THEN the reading threads wrote each mail's raw bytes and files before its turn, but the refused one's,
+    # which recording wrote itself: every mail recorded, in order, with its files on disk
+    assert report.recorded == 4 and recorded_uids(store) == uids
+    assert on_disk_at_turn == [True, True, False, True]
+    assert sum(name.startswith("read-ahead") for name in writers) == 3
+    for row in store.db.query("select id, raw_path from mails"):
+        assert store.has_file(row["raw_path"])
+        assert all(store.has_file(d["path"]) for d in store.documents(row["id"]))
 
 
 def test_each_worker_keeps_its_limits_and_a_document_over_them_costs_that_document_only(

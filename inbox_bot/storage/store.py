@@ -10,7 +10,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,16 @@ class Store:
     def add_event(self, mail_id: int | None, kind: str, detail: dict[str, Any]) -> None:
         with self.transaction() as tx:
             tx.add_event(mail_id, kind, detail)
+
+    def write_files_early(self, raw: RawMail, attachments: Sequence[Attachment]) -> None:
+        """Write the files `Transaction.record_mail` will keep, before the mail's turn (from a thread reading
+        ahead, which holds no connection: this touches only the disk). They are content-addressed, so
+        recording finds them there; a crash before the mail is recorded leaves at worst a file no row names,
+        and a file that could not be written now is written, or its error raised, when the mail is recorded."""
+        with suppress(OSError):
+            self.put_file("raw", raw.sha256, raw.raw)
+            for attachment in attachments:
+                self.put_file("files", attachment.sha256, attachment.content)
 
     def put_file(self, area: str, sha256: str, content: bytes) -> str:
         """Store bytes under their hash (no extension, no exec bit); return the path relative to storage."""
