@@ -101,8 +101,10 @@ def _rate(mails: int, size: int, seconds: float, peak: int) -> str:
 
 
 def rows(measured: dict[str, Any]) -> list[Row]:
-    return [*_throughput_rows(measured), *_idle_rows(measured), *_big_rows(measured), *_scale_rows(measured),
-            *_push_rows(measured)]
+    """The rows of the parts measured (all of them, or the one `--only` ran)."""
+    parts = {"throughput": _throughput_rows, "idle": _idle_rows, "big": _big_rows, "scale": _scale_rows,
+             "push": _push_rows}
+    return [row for name, part in parts.items() if name in measured for row in part(measured)]
 
 
 def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
@@ -219,6 +221,8 @@ def _push_rows(measured: dict[str, Any]) -> list[Row]:
 
 
 def render(measured: dict[str, Any]) -> str:
+    if "throughput" not in measured:  # one part alone (`--only`): its rows
+        return _table(measured["rows"]) + "\n"
     parts = [_header(measured), _table(measured["rows"]), _breakdown(measured), _plans(measured)]
     return "\n\n".join(parts) + "\n"
 

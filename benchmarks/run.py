@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -81,6 +81,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, configs, logs)")
     parser.add_argument("--profile", type=Path, help="write pyinstrument reports of run --once and retriage here")
+    parser.add_argument("--only", choices=sorted(PARTS), help="run this part alone (its rows only)")
     return parser.parse_args(argv)
 
 
@@ -242,15 +243,24 @@ def scale(bench: Bench) -> dict[str, Any]:
     return {size: {**built[size], **timed[size]} for size in built}
 
 
-def run(plan: Plan, keep: bool) -> dict[str, Any]:
+def push_latency(bench: Bench) -> dict[str, Any]:
+    plan = bench.plan
+    return push.latency(bench, plan.push_mails, plan.push_poll_seconds, plan.push_gap)
+
+
+# Each part of a run, in the order a full run measures them; `--only` runs one (e.g. `--only big`).
+PARTS: dict[str, Callable[[Bench], dict[str, Any]]] = {
+    "throughput": throughput, "idle": idle_polls, "big": big_mail_memory, "scale": scale, "push": push_latency,
+}
+
+
+def run(plan: Plan, keep: bool, only: str | None = None) -> dict[str, Any]:
     with workspace(keep) as work, dovecot() as server:
         bench = Bench(plan, server, work)
         measured = {"plan": asdict(plan), "machine": report.machine(server.binary)}
-        measured["throughput"] = throughput(bench)
-        measured["idle"] = idle_polls(bench)
-        measured["big"] = big_mail_memory(bench)
-        measured["scale"] = scale(bench)
-        measured["push"] = push.latency(bench, plan.push_mails, plan.push_poll_seconds, plan.push_gap)
+        for name, part in PARTS.items():
+            if only in (None, name):
+                measured[name] = part(bench)
     return measured
 
 
@@ -258,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     plan = Plan.from_args(args)
     started = time.perf_counter()
-    measured = run(plan, args.keep)
+    measured = run(plan, args.keep, args.only)
     measured["rows"] = report.rows(measured)
     measured["wall_seconds"] = time.perf_counter() - started
     print(report.render(measured))

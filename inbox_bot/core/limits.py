@@ -64,12 +64,18 @@ class Limits(_Section):
     max_mime_depth: Annotated[int, Field(gt=0)] = 50
     max_header_kb: Annotated[int, Field(gt=0)] = 256  # one header block: the mail's or a part's
     max_attempts: Annotated[int, Field(gt=0)] = 3  # tries before a mail that keeps failing is quarantined
+    # A mail this large is written to a file while it is fetched, and read from there: never held whole
+    spool_from_mb: Annotated[float, Field(gt=0)] = 2.0
     archives: ArchiveLimits = ArchiveLimits()
     extraction: ExtractionLimits = ExtractionLimits()
 
     @property
     def max_mail_bytes(self) -> int:
         return int(self.max_mail_mb * MB)
+
+    @property
+    def spool_from_bytes(self) -> int:
+        return int(self.spool_from_mb * MB)
 
     @property
     def max_header_bytes(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -255,7 +256,10 @@ class Rule(Strict):
 
 
 class RawMail(BaseModel):
-    """A mail as a source hands it over: bytes plus what the source knows for sure."""
+    """A mail as a source hands it over: bytes plus what the source knows for sure.
+
+    A large mail is not held: its bytes are in `spool`, a file the poller had it written to while it was
+    fetched (`raw` is then empty); triage reads it there (triage/rawview.py), the store links it in."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -264,6 +268,12 @@ class RawMail(BaseModel):
     sha256: str
     server_received_at: datetime | None = None  # IMAP INTERNALDATE (aware) when there is one
     file_mtime: datetime | None = None
+    spool: Path | None = None  # the file holding the bytes when `raw` does not
+    spool_size: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.spool_size if self.spool is not None else len(self.raw)
 
 
 class Attachment(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from inbox_bot.config.secrets import read_credential
@@ -71,6 +71,7 @@ class MailboxPoller:
         self.mailboxes = mailboxes or self._imap_mailbox  # the seam: tests give an in-memory twin
         self.imap: Mailbox | None = None
         self.ledger = Ledger(store, box.name, box.folder)
+        self.spool = store.spool(box.name)
         self.filer = Filer(box, self.ledger)
         self.origin = Origin(box.name, box.folder)
         self.undelivered: dict[tuple[int, int], int] = {}
@@ -106,6 +107,7 @@ class MailboxPoller:
                 return report
             # Never polled with success: what is there is the backlog of the time before us (until a poll ends).
             self.first_contact = self.ledger.stored_uidvalidity() is None
+            self.spool.clear()  # what a poll interrupted by a crash left
             seen_up_to = self._read_new(imap, state, report, should_stop)
             self.filer.file_pending(imap, state, lambda: self.pipeline().rules, report, should_stop)
             self._keep_open(imap, state, seen_up_to)
@@ -193,16 +195,41 @@ class MailboxPoller:
         delivered = set()
         # The next mails are read in threads while each is recorded in turn (daemon.readahead)
         with ReadAhead(self.store, self.pipeline().limits.extraction.worker_count) as ahead:
-            for uid, raw in imap.fetch_bodies(to_download, batch=min(10, len(to_download) or 1)):
-                delivered.add(uid)
-                meta = metas[uid]
-                short = f"the server delivered {len(raw)} of {meta.size} bytes" if len(raw) < meta.size else None
+            for raw, meta in self._bodies(imap, to_download, metas):
+                delivered.add(meta.uid)
+                short = f"the server delivered {raw.size} of {meta.size} bytes" if raw.size < meta.size else None
                 finish = functools.partial(self._finish, state=state, meta=meta, report=report, reading=ahead)
-                ahead.add(imap.raw_mail(uid, raw, meta), self.pipeline(), finish, problem=short)
+                ahead.add(raw, self.pipeline(), finish, problem=short)
                 if should_stop():
                     return  # what is read ahead is recorded first, on the way out
         for uid in set(to_download) - delivered:
             self._undelivered(imap, state, metas[uid], report)
+
+    def _bodies(
+        self, imap: Mailbox, uids: list[int], metas: dict[int, MessageMeta]
+    ) -> Iterator[tuple[RawMail, MessageMeta]]:
+        """The mails in UID order: small ones fetched ten at a time and held, a large one (`spool_from_mb`)
+        written to a spool file of the store as it comes, in partial FETCHes, and read from there."""
+        spool_from, small = self.pipeline().limits.spool_from_bytes, []
+        for uid in [*uids, None]:
+            if uid is not None and metas[uid].size < spool_from:
+                small.append(uid)
+                continue
+            for got, body in imap.fetch_bodies(small, batch=min(10, len(small) or 1)):
+                yield imap.raw_mail(got, body, metas[got]), metas[got]
+            small = []
+            if uid is not None and (spooled := self._spooled(imap, metas[uid])) is not None:
+                yield spooled, metas[uid]
+
+    def _spooled(self, imap: Mailbox, meta: MessageMeta) -> RawMail | None:
+        with self.spool.open() as file:
+            if imap.fetch_into(meta.uid, file) is None:
+                file.done()
+                self.spool.remove(file.path)
+                return None
+            spooled = file.done()
+        update = {"spool": spooled.path, "spool_size": spooled.size, "sha256": spooled.sha256}
+        return imap.raw_mail(meta.uid, b"", meta).model_copy(update=update)
 
     def _undelivered(self, imap: Mailbox, state: FolderState, meta: MessageMeta, report: PollReport) -> None:
         """The server lists the mail but sends no content: tried again twice, then recorded for a person."""
@@ -249,7 +276,10 @@ class MailboxPoller:
     ) -> None:
         """A mail read ahead, at its turn."""
         judged = functools.partial(reading.triaged, ahead)
-        self._record(ahead.raw, state, meta, report, problem=ahead.problem, judged=judged)
+        try:
+            self._record(ahead.raw, state, meta, report, problem=ahead.problem, judged=judged)
+        finally:  # recorded (the store links its own copy), or to be fetched again by the next poll
+            self.spool.remove(ahead.raw.spool)
 
     def _held_back(self, raw: RawMail, triaged: Triaged) -> str | None:
         # Our server's INTERNALDATE, not the mail's own Date or Received, which the sender writes.

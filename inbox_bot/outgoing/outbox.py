@@ -34,6 +34,7 @@ from inbox_bot.storage import failures, mails, outbox_rows
 from inbox_bot.storage.outbox_rows import ReplyRow
 from inbox_bot.storage.rows import iso, utc_now
 from inbox_bot.storage.store import Store, Transaction
+from inbox_bot.triage.rawview import head
 from inbox_bot.triage.threads import thread_ids
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def raw_headers(raw: RawMail | None) -> list[tuple[str, str]]:
     if raw is None:
         return []
     try:
-        message = BytesHeaderParser(policy=compat32).parsebytes(raw.raw[:HEADER_BYTES])
+        message = BytesHeaderParser(policy=compat32).parsebytes(head(raw, HEADER_BYTES))
         return [(name, str(value)) for name, value in message.items()]
     except Exception:  # hostile headers: the parser's own signals still apply
         return []

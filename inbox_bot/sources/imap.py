@@ -38,6 +38,7 @@ from inbox_bot.core.models import RawMail
 from inbox_bot.sources.imap_failures import classify, create_cause, create_fix, one_line
 from inbox_bot.sources.imap_values import (
     _ATOM,
+    FETCH_PART,
     LOGOUT_TIMEOUT,
     META_BATCH,
     SPECIAL_USE,
@@ -55,6 +56,7 @@ from inbox_bot.sources.imap_values import (
     imap_safe_value,
     quoted,
 )
+from inbox_bot.sources.mailbox import Sink
 
 log = logging.getLogger(__name__)
 
@@ -383,6 +385,28 @@ class ImapMailbox:
                 self.stats.body_bytes += len(body)
                 yield uid, bytes(body)
 
+    def fetch_into(self, uid: int, sink: Sink, part: int = FETCH_PART) -> int | None:
+        """Write one mail into `sink` in partial FETCHes (BODY.PEEK[]<offset.part>, RFC 3501 6.4.5), so a large
+        mail is never held whole; the bytes written, or None when the UID vanished before its first part.
+
+        A part shorter than asked is the last: RFC822.SIZE is not trusted to say where the mail ends."""
+        if part < 1:
+            raise ValueError("part must be at least 1")
+        uid, offset = check_uid(uid), 0
+        while True:
+            response = self._fetch([uid], [b"BODY.PEEK[]<%d.%d>" % (offset, part)], "fetch a large mail")
+            piece = _partial_body(response.get(uid, {}))
+            if piece is None:
+                if offset == 0:
+                    log.info("imap %s: UID %s vanished before it could be read", self.name, uid)
+                    return None
+                return offset  # a server that answers past the end with nothing at all
+            sink.write(piece)
+            offset += len(piece)
+            self.stats.body_bytes += len(piece)
+            if len(piece) < part:
+                return offset
+
     def _fetch(self, uids: Sequence[int], items: list[bytes], action: str) -> dict[int, dict[bytes, Any]]:
         client = self._conn()
         self._need_selection()
@@ -657,6 +681,14 @@ def _quiet(client: Any) -> None:
 def _shutdown(client: Any) -> None:
     with suppress(imaplib.IMAP4.error, OSError):
         client.shutdown()
+
+
+def _partial_body(data: dict[bytes, Any]) -> bytes | None:
+    """The body part of a partial FETCH's answer: servers name it BODY[]<offset> (imapclient keeps the name)."""
+    for key, value in data.items():
+        if isinstance(key, bytes) and key.startswith(b"BODY[]"):
+            return bytes(value) if value is not None else b""
+    return None
 
 
 def _text(value: Any) -> str:

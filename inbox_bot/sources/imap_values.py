@@ -19,6 +19,7 @@ MAX_VALUE_LENGTH = 998  # RFC 5322 line limit: no honest Message-ID comes close
 MAX_FOLDER_LENGTH = 255
 LOGOUT_TIMEOUT = 5.0  # seconds
 META_BATCH = 500  # UIDs per FETCH/command line: keeps lines far below servers' limits (Dovecot: 64 KiB)
+FETCH_PART = 1024 * 1024  # bytes per partial FETCH of a large mail (BODY.PEEK[]<offset.length>)
 
 _SAFE_VALUE = re.compile(r"[ -~]+")  # printable ASCII and space: no CR, LF, NUL or other control
 _ATOM = re.compile(r"[A-Za-z0-9@._+=!#$&'^`|~/-]+")  # what LOGIN may send unquoted (imaplib never quotes it)

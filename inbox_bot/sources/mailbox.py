@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 from inbox_bot.config.settings import MailboxSettings
 from inbox_bot.core.models import RawMail
-from inbox_bot.sources.imap_values import FolderState, MessageMeta
+from inbox_bot.sources.imap_values import FETCH_PART, FolderState, MessageMeta
+
+
+class Sink(Protocol):
+    """Where a large mail is written as it is fetched (the poller gives a file of the store's spool)."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 class Mailbox(Protocol):
@@ -51,6 +57,11 @@ class Mailbox(Protocol):
 
     def fetch_bodies(self, uids: Iterable[int], batch: int = 10) -> Iterator[tuple[int, bytes]]:
         """(uid, raw bytes) in UID order without setting \\Seen; vanished UIDs skipped."""
+        ...
+
+    def fetch_into(self, uid: int, sink: Sink, part: int = FETCH_PART) -> int | None:
+        """Write one mail into `sink` in partial FETCHes of `part` bytes, never holding it whole, without setting
+        \\Seen; the bytes written, or None when the UID vanished."""
         ...
 
     def raw_mail(self, uid: int, raw: bytes, meta: MessageMeta | None = None) -> RawMail:

@@ -12,6 +12,7 @@ from typing import Self
 from inbox_bot.core.errors import MailboxError
 from inbox_bot.core.models import RawMail
 from inbox_bot.sources.imap_values import (
+    FETCH_PART,
     FolderState,
     ImapStats,
     MessageMeta,
@@ -21,6 +22,7 @@ from inbox_bot.sources.imap_values import (
     folder_to_search,
     imap_safe_value,
 )
+from inbox_bot.sources.mailbox import Sink
 from inbox_bot.sources.memory import DELIMITER, ConnectionDropped, Folder, MemoryServer, StoredMail
 
 
@@ -133,6 +135,22 @@ class MemoryMailbox:
                 if uid in mails:
                     self.stats.body_bytes += len(mails[uid].raw)
                     yield uid, mails[uid].raw
+
+    def fetch_into(self, uid: int, sink: Sink, part: int = FETCH_PART) -> int | None:
+        if part < 1:
+            raise ValueError("part must be at least 1")
+        uid, offset = check_uid(uid), 0
+        while True:
+            self._send("FETCH", f"{uid} (BODY.PEEK[]<{offset}.{part}>)")
+            mail = self._mails().get(uid)
+            if mail is None:
+                return None if offset == 0 else offset
+            piece = mail.raw[offset : offset + part]
+            sink.write(piece)
+            offset += len(piece)
+            self.stats.body_bytes += len(piece)
+            if len(piece) < part:
+                return offset
 
     def raw_mail(self, uid: int, raw: bytes, meta: MessageMeta | None = None) -> RawMail:
         state = self._need_selection()

@@ -6,7 +6,10 @@ storage.transaction); the nouns (mails, ledger, outbox_rows, overrides, ...) rea
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +26,7 @@ from inbox_bot.core.models import Attachment, DossierSoFar, RawMail, TriageResul
 from inbox_bot.storage import extensions, mails, readings
 from inbox_bot.storage.rows import utc_now
 from inbox_bot.storage.schema import MIGRATIONS
+from inbox_bot.storage.spool import Spool
 from inbox_bot.storage.transaction import Transaction
 from inbox_bot.triage.extract import Extracted
 
@@ -137,6 +141,30 @@ class Store:
                 Path(temporary).unlink(missing_ok=True)
                 raise
         return relative.as_posix()
+
+    def put_spooled(self, area: str, sha256: str, spooled: Path) -> str:
+        """Store a spooled file under its hash, as `put_file` stores bytes: a hard link (the spool folder is
+        in the store), or a copy where links are refused; the bytes are never read into memory."""
+        relative = Path(self.path_of(area, sha256))
+        target = self.storage / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.parent / f".incoming-{secrets.token_hex(8)}"
+            try:
+                try:
+                    os.link(spooled, temporary)
+                except OSError:
+                    shutil.copyfile(spooled, temporary)
+                os.chmod(temporary, 0o600)
+                os.replace(temporary, target)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+        return relative.as_posix()
+
+    def spool(self, mailbox: str) -> Spool:
+        """The folder a mailbox's large mails are written to while they are fetched (storage.spool)."""
+        return Spool(self.storage / "spool" / hashlib.sha256(mailbox.encode()).hexdigest()[:16])
 
     def path_of(self, area: str, sha256: str) -> str:
         """Where `put_file` keeps these bytes, relative to storage."""

@@ -38,7 +38,10 @@ class Transaction:
 
     def record_mail(self, raw: RawMail, result: TriageResult, attachments: Sequence[Attachment]) -> int:
         """Keep the mail, its files and its decision; return its id. The tries at it are over."""
-        raw_path = self.store.put_file("raw", raw.sha256, raw.raw)
+        if raw.spool is not None:  # a large mail, in the file it was fetched into
+            raw_path = self.store.put_spooled("raw", raw.sha256, raw.spool)
+        else:
+            raw_path = self.store.put_file("raw", raw.sha256, raw.raw)
         stored = {a.sha256: self.store.put_file("files", a.sha256, a.content) for a in attachments}
         mail_id = self._insert_mail(raw, result, raw_path)
         self._insert_documents(mail_id, result, attachments, stored)
@@ -82,7 +85,7 @@ class Transaction:
             "missing": json.dumps([str(k) for k in result.missing]),
             "reasons": reasons.dump_all(result.reasons),
             "raw_path": raw_path,
-            "size": len(raw.raw),
+            "size": raw.size,
             "recorded_at": utc_now().isoformat(),
         }
         return int(cast(int, self.db.table("mails").insert(row).last_pk))

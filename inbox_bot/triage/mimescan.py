@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, KB, MB, Limits
+from inbox_bot.triage.rawview import Bytes
 
 # A Content-Type or Content-Disposition this long is an attack on the parameter parser, which is quadratic;
 # real ones are under a kilobyte.
@@ -57,7 +58,7 @@ class Scan:
     cuts: list[Cut] = field(default_factory=list)
 
 
-def scan_mail(raw: bytes, limits: Limits = DEFAULT_LIMITS, *, cut_bodies_from: int = CUT_BODIES_FROM) -> Scan:
+def scan_mail(raw: Bytes, limits: Limits = DEFAULT_LIMITS, *, cut_bodies_from: int = CUT_BODIES_FROM) -> Scan:
     """The structure of `raw` as far as limits go; `refusal` says which limit it broke. Never raises."""
     if len(raw) > limits.max_mail_bytes:
         return Scan(refusal=too_big(len(raw), limits))
@@ -75,7 +76,7 @@ def too_big(size: int, limits: Limits) -> str:
     return f"mail of {size / MB:.1f} MB over the {limits.max_mail_bytes / MB:g} MB limit: not parsed"
 
 
-def skeleton(raw: bytes, cuts: list[Cut]) -> bytes:
+def skeleton(raw: Bytes, cuts: list[Cut]) -> bytes:
     """`raw` with each cut body replaced by its marker (one base64 line, ending as the body's last line did)."""
     pieces, last = [], 0
     for cut in cuts:
@@ -93,7 +94,7 @@ class _Refused(Exception):
 class _Scanner:
     """Walks the MIME tree as email.feedparser would, counting and measuring as it goes."""
 
-    def __init__(self, raw: bytes, limits: Limits, cut_bodies_from: int) -> None:
+    def __init__(self, raw: Bytes, limits: Limits, cut_bodies_from: int) -> None:
         self.raw = raw
         self.limits = limits
         self.cut_bodies_from = cut_bodies_from

@@ -23,6 +23,7 @@ from inbox_bot.core.models import Forwarded, MailPart, ParsedMail, RawMail, Rece
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.forwards import MAX_FORWARDS, attached_forward, inline_forwards
 from inbox_bot.triage.mimescan import Cut, Scan, scan_mail, skeleton
+from inbox_bot.triage.rawview import Bytes, decode_base64, head
 
 log = logging.getLogger(__name__)
 
@@ -54,31 +55,33 @@ MAX_BODY_CHARS = 200_000
 # Header values are cut to this before decoding: the standard library decodes encoded words in quadratic time
 MAX_HEADER_CHARS = 64 * 1024
 HEADER_PEEK_BYTES = 262_144  # what is read of a mail that is not parsed (refused, or beyond the parser)
-_CHUNK = 1024 * 1024
 
 
-def parse(mail: RawMail, scan: Scan | None = None) -> ParsedMail:
+def parse(mail: RawMail, scan: Scan | None = None, data: Bytes | None = None) -> ParsedMail:
     """Parse a raw mail; a mail that cannot be parsed still comes back, with its problems listed.
 
     `scan` is mimescan.scan_mail of the same bytes (done here, with default limits, when not given): a mail it
-    refused is not parsed, and the large base64 bodies it found skip the parser.
+    refused is not parsed, and the large base64 bodies it found skip the parser. `data` is the mail's bytes
+    when they are not `mail.raw` (a spooled mail, mapped: triage.rawview).
     """
-    scan = scan or scan_mail(mail.raw)
+    data = mail.raw if data is None else data
+    scan = scan or scan_mail(data)
     if scan.refusal is not None:
         return headers_only(mail, reason(ReasonCode.MAIL_REFUSED, detail=scan.refusal))
     try:
-        parsed = _parse_cut(mail, scan.cuts) if scan.cuts else None
-        return parsed or _from_parser(mail, mailparser.parse_from_bytes(mail.raw), _Restore(mail.raw, []))
+        parsed = _parse_cut(mail, data, scan.cuts) if scan.cuts else None
+        whole = data if isinstance(data, bytes) else data[:]
+        return parsed or _from_parser(mail, mailparser.parse_from_bytes(whole), _Restore(data, []))
     except (Exception, RecursionError) as exc:
         log.warning("%s: mail could not be parsed: %s", mail.source, exc)
         detail = f"{type(exc).__name__}: {str(exc)[:120]}"
         return headers_only(mail, reason(ReasonCode.MAIL_UNPARSABLE, detail=detail))
 
 
-def _parse_cut(mail: RawMail, cuts: list[Cut]) -> ParsedMail | None:
+def _parse_cut(mail: RawMail, data: Bytes, cuts: list[Cut]) -> ParsedMail | None:
     """Parse the skeleton, then put back the bodies cut out of it; None if one did not come back as cut."""
-    restore = _Restore(mail.raw, cuts)
-    parsed = _from_parser(mail, mailparser.parse_from_bytes(skeleton(mail.raw, cuts)), restore)
+    restore = _Restore(data, cuts)
+    parsed = _from_parser(mail, mailparser.parse_from_bytes(skeleton(data, cuts)), restore)
     if restore.complete():
         return parsed
     log.info("%s: cut bodies did not come back as expected; parsing the whole mail", mail.source)
@@ -89,7 +92,7 @@ def _parse_cut(mail: RawMail, cuts: list[Cut]) -> ParsedMail | None:
 class _Restore:
     """Turns the marker a cut body left in the skeleton back into that body, decoded from the raw bytes."""
 
-    raw: bytes
+    raw: Bytes
     cuts: list[Cut]
     seen: list[bytes] = field(default_factory=list)
 
@@ -101,11 +104,8 @@ class _Restore:
         if cut is None:
             return content
         self.seen.append(content)
-        body = memoryview(self.raw)[cut.start:cut.end]
         # as base64.b64decode(str) would have: non-ASCII refused, other stray characters skipped
-        if not all(body[i:i + _CHUNK].tobytes().isascii() for i in range(0, len(body), _CHUNK)):
-            raise ValueError("string argument should contain only ASCII characters")
-        return binascii.a2b_base64(body)
+        return decode_base64(self.raw, cut.start, cut.end)
 
     def complete(self) -> bool:
         return sorted(self.seen) == sorted(self.by_marker)
@@ -142,7 +142,7 @@ def _from_parser(mail: RawMail, parsed: Any, restore: _Restore) -> ParsedMail:
 def headers_only(mail: RawMail, problem: Reason) -> ParsedMail:
     """What little can be read when the mail is not parsed (refused, or defeats the parser): its headers."""
     try:
-        message = BytesHeaderParser().parsebytes(mail.raw[:HEADER_PEEK_BYTES])
+        message = BytesHeaderParser().parsebytes(head(mail, HEADER_PEEK_BYTES))
         received_at, source = receipt_time(message, mail)
         sender_name, sender = _sender(message)
         subject = header_text(_get(message, "subject"))
@@ -387,7 +387,7 @@ def _attached_forward(item: Any, payload: object) -> Forwarded | None:
 def peek_received_at(mail: RawMail) -> tuple[datetime, ReceivedSource]:
     """The receipt time from the headers alone, cheaply, for ordering mails before they are parsed."""
     try:
-        header_block = mail.raw[:HEADER_PEEK_BYTES]
+        header_block = head(mail, HEADER_PEEK_BYTES)
         return receipt_time(BytesHeaderParser().parsebytes(header_block), mail)
     except Exception:  # hostile headers: order it by what the source vouches for
         return _fallback_time(mail)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from inbox_bot.core.limits import DEFAULT_LIMITS, Limits
 from inbox_bot.core.models import (
@@ -42,6 +42,7 @@ from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
 from inbox_bot.triage.own_kinds import with_own_kinds
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
+from inbox_bot.triage.rawview import opened, release
 from inbox_bot.triage.threads import Threads, follow_thread
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,9 @@ class Pipeline:
         self.rules = dict(rules)
         self.limits = limits
         # what was read depends on the code's versions and on the limits it was read under
-        digest = hashlib.sha256(limits.model_dump_json(exclude={"extraction": {"workers"}}).encode()).hexdigest()
+        # (neither how many workers read, nor whether the mail was read from memory or from its spool file)
+        unread: dict[str, Any] = {"extraction": {"workers"}, "spool_from_mb": True}
+        digest = hashlib.sha256(limits.model_dump_json(exclude=unread).encode()).hexdigest()
         self.reader = f"{READER}+{EXTRACTOR}+{digest[:16]}+{CLASSIFIER}"
 
     def triage(self, raw: RawMail, history: History, threads: Threads | None = None) -> Triaged:
@@ -160,10 +163,12 @@ class Pipeline:
         (in threads, over the pool of sandbox workers) while earlier ones are judged and recorded. Never raises."""
         try:
             # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
-            scan = scan_mail(raw.raw, self.limits)
-            if scan.refusal is not None:
-                return Read(raw, refusal=scan.refusal)
-            parsed = parse(raw, scan)
+            with opened(raw) as data:  # a spooled mail is mapped, never read whole (triage.rawview)
+                scan = scan_mail(data, self.limits)
+                release(data, 0, len(data))
+                if scan.refusal is not None:
+                    return Read(raw, refusal=scan.refusal)
+                parsed = parse(raw, scan, data)
             parts = [(p.filename, p.content) for p in parsed.parts]
             attachments = read_attachments(parts, self.limits.archives, self.limits.extraction, known)
             return Read(raw, parsed=parsed, attachments=attachments)
