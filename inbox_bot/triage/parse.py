@@ -70,8 +70,10 @@ def parse(mail: RawMail, scan: Scan | None = None, data: Bytes | None = None) ->
         return headers_only(mail, reason(ReasonCode.MAIL_REFUSED, detail=scan.refusal))
     try:
         parsed = _parse_cut(mail, data, scan.cuts) if scan.cuts else None
-        whole = data if isinstance(data, bytes) else data[:]
-        return parsed or _from_parser(mail, mailparser.parse_from_bytes(whole), _Restore(data, []))
+        if parsed is not None:
+            return parsed
+        whole = data if isinstance(data, bytes) else data[:]  # nothing was cut: the parser reads it all anyway
+        return _from_parser(mail, mailparser.parse_from_bytes(whole), _Restore(data, []))
     except (Exception, RecursionError) as exc:
         log.warning("%s: mail could not be parsed: %s", mail.source, exc)
         detail = f"{type(exc).__name__}: {str(exc)[:120]}"
