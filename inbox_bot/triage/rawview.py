@@ -2,9 +2,9 @@
 
 A spooled mail (`RawMail.spool`) is never read into memory whole. It is mapped (mmap), and the scan and the
 parser's skeleton read it like bytes; but a mapped page read stays resident, and counts, until it is given
-back: `release` gives back what was read (the kernel keeps it in its page cache, nothing is lost), and
-`decode_base64` decodes a large attached file a window at a time, giving back each window's pages as it goes.
-So triaging a mail holds its decoded files, not its raw bytes as well.
+back: `release` gives back what was read (the kernel keeps it in its page cache, nothing is lost). A large
+attached file is decoded by `decode_base64` a window at a time, read from the file rather than the map, into
+a buffer of its final size: so triaging a mail holds its decoded files, not its raw bytes as well.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import io
 import mmap
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +20,14 @@ from inbox_bot.core.models import RawMail
 
 Bytes = bytes | mmap.mmap
 
-WINDOW = 1024 * 1024  # base64 decoded at a time from a mapped mail
+
+class Mapped(mmap.mmap):
+    """A spool file mapped, which knows its file: `decode_base64` reads the file rather than the map (pread):
+    pages read through a map are mapped in ahead of the reader, more than `release` can keep up with."""
+
+    fd = -1
+
+WINDOW = 256 * 1024  # base64 decoded at a time from a mapped mail: its temporaries stay small
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_ALPHABET)))  # what a2b_base64 skips, deleted up front
 
@@ -34,7 +42,8 @@ def opened(raw: RawMail) -> Iterator[Bytes]:
         if raw.spool_size == 0:  # an empty file cannot be mapped
             yield b""
             return
-        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        with Mapped(file.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            view.fd = file.fileno()
             yield view
 
 
@@ -64,21 +73,21 @@ def decode_base64(data: Bytes, start: int, end: int) -> bytes:
     multiple of four characters splits the output on a byte boundary. From the first padding character on,
     the rest is decoded as one piece (it ends the data: normally the last line); a body that does not decode
     is decoded whole again, to fail with the same error."""
-    out, carry, pos = io.BytesIO(), b"", start
+    out, carry, pos = _output((end - start) * 3 // 4), b"", start
     while pos < end:
         stop = min(end, pos + WINDOW)
-        window = data[pos:stop]
+        window = _read(data, pos, stop)
         if not window.isascii():
             raise ValueError("string argument should contain only ASCII characters")
         clean = carry + window.translate(None, _NOT_BASE64)
         if b"=" in clean:
             _check_ascii(data, stop, end)
             try:
-                out.write(binascii.a2b_base64(clean + data[stop:end]))
+                out.write(binascii.a2b_base64(clean + _read(data, stop, end)))
             except binascii.Error:
                 return _whole(data, start, end)
             release(data, start, end)
-            return out.getvalue()
+            return _value(out)
         even = len(clean) - len(clean) % 4
         out.write(binascii.a2b_base64(clean[:even]))
         carry = clean[even:]
@@ -86,7 +95,24 @@ def decode_base64(data: Bytes, start: int, end: int) -> bytes:
         pos = stop
     if carry:
         return _whole(data, start, end)
-    return out.getvalue()  # BytesIO hands over its buffer: no copy of the file
+    return _value(out)
+
+
+def _output(most: int) -> io.BytesIO:
+    """A buffer the size the decoded file may reach, at once: grown by steps, it would be copied at each step
+    (realloc), and the allocator would keep the old copy beside the new one."""
+    out = io.BytesIO()
+    if most > 0:
+        out.seek(most - 1)
+        out.write(b"\0")
+        out.seek(0)
+    return out
+
+
+def _value(out: io.BytesIO) -> bytes:
+    """What was written: the buffer shrunk in place and handed over (BytesIO shares it), never copied."""
+    out.truncate(out.tell())
+    return out.getvalue()
 
 
 def _whole(data: Bytes, start: int, end: int) -> bytes:
@@ -95,7 +121,13 @@ def _whole(data: Bytes, start: int, end: int) -> bytes:
         return binascii.a2b_base64(view[start:end])
 
 
+def _read(data: Bytes, start: int, end: int) -> bytes:
+    if isinstance(data, Mapped) and data.fd >= 0:
+        return os.pread(data.fd, end - start, start)
+    return data[start:end]
+
+
 def _check_ascii(data: Bytes, start: int, end: int) -> None:
     for pos in range(start, end, WINDOW):
-        if not data[pos : min(end, pos + WINDOW)].isascii():
+        if not _read(data, pos, min(end, pos + WINDOW)).isascii():
             raise ValueError("string argument should contain only ASCII characters")
