@@ -15,6 +15,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeTree
@@ -82,22 +83,26 @@ class Extracted:
     ocr: str | None = None  # set when OCR was tried: "lu par OCR (2 pages)", or why it read nothing
 
 
-def extract_text(family: str, data: bytes, limits: Limits = ATTACHMENT, *,
+def extract_text(family: str, data: bytes | BinaryIO, limits: Limits = ATTACHMENT, *,
                  ocr_until: float | None = None) -> Extracted:
     """Text of a file whose structure has already been checked to be `family` (pdf, docx, odt, xlsx, text,
     image). With `ocr_until` (a time.monotonic() deadline), images and PDFs without a usable text layer are read
-    by OCR until then; without it, they give what their text layer holds (images: nothing)."""
-    if family == "image":
-        return _ocr_image(data, ocr_until) if ocr_until is not None else Extracted()
+    by OCR until then; without it, they give what their text layer holds (images: nothing).
+
+    A large PDF may come as an open file (the sandbox worker's, given a path): pypdf reads what it needs of it,
+    and the file is never held whole. Any other family is read whole."""
     if family == "pdf_combined":
         family, limits = "pdf", COMBINED
+    if family == "pdf":
+        extracted = extract_pdf(data, limits)
+        if ocr_until is not None and extracted.problem is None and not usable(extracted.text):
+            return _ocr_pdf(data, extracted, ocr_until)
+        return extracted
+    whole = data if isinstance(data, bytes) else data.read()
+    if family == "image":
+        return _ocr_image(whole, ocr_until) if ocr_until is not None else Extracted()
     reader = _READERS.get(family)
-    if reader is None:
-        return Extracted()
-    extracted = reader(data, limits)
-    if family == "pdf" and ocr_until is not None and extracted.problem is None and not usable(extracted.text):
-        return _ocr_pdf(data, extracted, ocr_until)
-    return extracted
+    return reader(whole, limits) if reader is not None else Extracted()
 
 
 def usable(text: str) -> bool:
@@ -123,7 +128,7 @@ def _cap(parts: list[str], chars: int = MAX_CHARS) -> str:
 # ---------------------------------------------------------------- PDF
 
 
-def extract_pdf(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
+def extract_pdf(data: bytes | BinaryIO, limits: Limits = ATTACHMENT) -> Extracted:
     # pypdf warns about every oddity of real-world PDFs; they say nothing to the operator and, under a
     # warnings-as-errors policy, would turn a readable file into a crash.
     with warnings.catch_warnings():
@@ -144,10 +149,13 @@ def extract_pdf(data: bytes, limits: Limits = ATTACHMENT) -> Extracted:
     return Extracted(text=_cap_pages(texts, limits), pages=pages)
 
 
-def _pdf_stream(data: bytes) -> io.BufferedReader:
+def _pdf_stream(data: bytes | BinaryIO) -> BinaryIO:
     """The file as pypdf reads it, without a copy: pypdf asks a stream that has `getbuffer` for it, which makes a
     BytesIO copy the bytes it shares (17 MB more in the worker for a 17 MB scan); through a BufferedReader,
-    pypdf seeks to learn the size instead."""
+    pypdf seeks to learn the size instead. An open file is read from its start (a second reader reads it again)."""
+    if not isinstance(data, bytes):
+        data.seek(0)
+        return data
     return io.BufferedReader(io.BytesIO(data))
 
 
@@ -171,7 +179,7 @@ def _cap_pages(pages: list[str], limits: Limits) -> str:
     return text[: max(limits.chars, share * limits.pages) + MAX_PAGE_INDEX]
 
 
-def _ocr_pdf(data: bytes, layer: Extracted, until: float) -> Extracted:
+def _ocr_pdf(data: bytes | BinaryIO, layer: Extracted, until: float) -> Extracted:
     """A scanned PDF: the largest image of each of its first pages, read by OCR, after any text layer."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

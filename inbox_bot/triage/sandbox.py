@@ -23,10 +23,12 @@ import os
 import queue
 import resource
 import select
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +40,11 @@ from inbox_bot.core.reasons import Reason, ReasonCode, load, reason
 from inbox_bot.triage.extract import MAX_TEXT, OCR_DONE, Extracted, extract_text
 
 FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image", "pdf_combined")
-_REQUEST = struct.Struct(">BBII")  # family index, OCR wanted, milliseconds to answer in, length of the file
+# family index, OCR wanted, the file passed by its path, milliseconds to answer in, length of the file (or path)
+_REQUEST = struct.Struct(">BBBII")
+# A file this large is written to a file of the sandbox's own folder and the worker is given its path: the
+# worker reads what its parser needs of it (pypdf seeks) instead of holding a copy received through its pipe.
+_BY_PATH_FROM = 1 * MB
 _OCR_MEMORY = 256  # a scan sent again (a reminder, a second mail of the dossier) is not read again
 _OCR_TIME_FACTOR = 3  # of `timeout_s`, for a file read by OCR
 _OCR_SHARE = 0.8  # of the time to answer: OCR stops in time for the worker to answer before it is killed
@@ -61,6 +67,7 @@ class Sandbox:
         self._worker: subprocess.Popen[bytes] | None = None
         self._owner = 0  # the pid that started the worker: a forked child must start its own
         self._readings: dict[bytes, Extracted] = {}  # OCR readings by SHA-256 of the file, the latest _OCR_MEMORY
+        self._folder: Path | None = None  # where a large file is written for the worker to read (_passed)
 
     def extract(self, family: str, data: bytes, timeout_s: float | None = None, *, ocr: bool = False) -> Extracted:
         """The text of one file; with `ocr`, images and PDFs without a usable text layer are read by OCR."""
@@ -88,13 +95,39 @@ class Sandbox:
     def close(self) -> None:
         with self._lock:
             self._stop()
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+                self._folder = None
 
     def _ask(self, family: str, data: bytes, timeout_s: float, ocr: bool) -> Extracted:
         worker = self._running()
+        with self._passed(data) as (by_path, payload):
+            return self._exchange(worker, family, payload, by_path, timeout_s, ocr)
+
+    @contextlib.contextmanager
+    def _passed(self, data: bytes) -> Iterator[tuple[bool, bytes]]:
+        """What goes through the pipe: the file, or the path of a copy of it on disk, removed after the answer."""
+        if len(data) < _BY_PATH_FROM:
+            yield False, data
+            return
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="inbox-bot-sandbox-"))
+        handle, name = tempfile.mkstemp(dir=self._folder)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            yield True, os.fsencode(name)
+        finally:
+            Path(name).unlink(missing_ok=True)
+
+    def _exchange(
+        self, worker: subprocess.Popen[bytes], family: str, payload: bytes, by_path: bool, timeout_s: float, ocr: bool
+    ) -> Extracted:
         assert worker.stdin is not None and worker.stdout is not None
         try:
-            worker.stdin.write(_REQUEST.pack(FAMILIES.index(family), ocr, round(timeout_s * 1000), len(data)))
-            worker.stdin.write(data)
+            request = _REQUEST.pack(FAMILIES.index(family), ocr, by_path, round(timeout_s * 1000), len(payload))
+            worker.stdin.write(request)
+            worker.stdin.write(payload)
             worker.stdin.flush()
         except OSError as error:  # BrokenPipeError: it died before reading the file
             raise _WorkerLost(self._death(worker)) from error
@@ -289,13 +322,13 @@ def serve() -> None:
     replies.write(_READY)
     replies.flush()
     while header := _read_exactly(requests, _REQUEST.size):
-        family, ocr, timeout_ms, size = _REQUEST.unpack(header)
+        family, ocr, by_path, timeout_ms, size = _REQUEST.unpack(header)
         started = time.monotonic()
         data = _read_exactly(requests, size)
         _allow_cpu(cpu_s * (_OCR_TIME_FACTOR if ocr else 1))  # decoding and cleaning the pages is the worker's
         # tesseract runs as the worker's child, under its own limits (inbox_bot.triage.ocr)
         ocr_until = started + timeout_ms / 1000 * _OCR_SHARE if ocr else None
-        result = extract_text(FAMILIES[family], data, ocr_until=ocr_until)
+        result = _extract(FAMILIES[family], data, by_path=bool(by_path), ocr_until=ocr_until)
         # a worker grown this large is replaced rather than trusted to shrink back
         recycle = _resident_bytes() > memory_mb * MB // 2
         problem = result.problem.as_dict() if result.problem else None
@@ -305,6 +338,17 @@ def serve() -> None:
         replies.flush()
         if recycle:
             return
+
+
+def _extract(family: str, data: bytes, *, by_path: bool, ocr_until: float | None) -> Extracted:
+    """The text of the file sent, or of the file at the path sent (read as the parser needs it, never whole)."""
+    if not by_path:
+        return extract_text(family, data, ocr_until=ocr_until)
+    try:
+        with open(os.fsdecode(data), "rb") as file:
+            return extract_text(family, file, ocr_until=ocr_until)
+    except OSError as error:
+        return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=f"file not found: {error.strerror}"))
 
 
 def _resident_bytes() -> int:
