@@ -58,14 +58,63 @@ def read_attachments(
     input: what cannot be read says why in `problem`. Safe names are unique within the returned list. Text
     is extracted in a sandboxed worker process (inbox_bot.triage.sandbox) bounded by `extraction`; images and
     scanned PDFs whose name does not say their kind are read there by OCR, unless `known` has the reading of
-    the same bytes already.
+    the same bytes already. (The pipeline reads in two steps instead, through MailFiles.)
     """
-    found: list[Attachment] = []
-    reader = MailReader(extraction)
-    reader.known = known
-    for filename, data in parts:
-        found.extend(_read_part(filename, data, limits, reader))
-    return _unique_safe_names(found)
+    files = MailFiles(limits, extraction, known)
+    found = files.read(parts)
+    return files.read_by_ocr(found, {i for i, a in enumerate(found) if waits_for_ocr(a) and not _named(a)})
+
+
+class MailFiles:
+    """One mail's files, read in two steps that share the mail's time budget: `read` gives every file's text
+    layer (and any reading kept from before, OCR included); `read_by_ocr` then reads the scans chosen once the
+    call and the dossier are known (inbox_bot.triage.ocr_wanted), so OCR runs only where it can tell something."""
+
+    def __init__(self, limits: ArchiveLimits = DEFAULT_LIMITS.archives,
+                 extraction: ExtractionLimits = DEFAULT_LIMITS.extraction, known: Known | None = None) -> None:
+        self.limits = limits
+        self.reader = MailReader(extraction)
+        self.reader.known = known
+
+    def read(self, parts: list[tuple[str, bytes]]) -> list[Attachment]:
+        found: list[Attachment] = []
+        for filename, data in parts:
+            found.extend(_read_part(filename, data, self.limits, self.reader))
+        return _unique_safe_names(found)
+
+    def read_by_ocr(self, attachments: list[Attachment], which: set[int]) -> list[Attachment]:
+        """`attachments` with those at the indexes `which` that wait for OCR read by it (text layer first)."""
+        return [_read_by_ocr(a, self.limits, self.reader) if i in which and waits_for_ocr(a) else a
+                for i, a in enumerate(attachments)]
+
+
+def waits_for_ocr(attachment: Attachment) -> bool:
+    """An image or PDF without a usable text layer that OCR has not read yet (nor tried and failed on)."""
+    return (_ocr_family(attachment.mime) is not None and attachment.problem is None and attachment.ocr is None
+            and not usable(attachment.text) and attachment.size <= MAX_EXTRACT_BYTES)
+
+
+def _ocr_family(mime: str) -> str | None:
+    """The family OCR reads a file of this (detected) type as, if any."""
+    if mime == "application/pdf":
+        return "pdf"
+    if mime in _HEIC:
+        return "heic"
+    return "image" if mime.startswith("image/") and mime != "image/svg+xml" else None
+
+
+def _named(attachment: Attachment) -> bool:
+    return kind_from_name(attachment.filename) is not None
+
+
+def _read_by_ocr(attachment: Attachment, limits: ArchiveLimits, reader: MailReader) -> Attachment:
+    family = _ocr_family(attachment.mime) or "image"
+    extracted = _extract(attachment.filename, attachment.sha256, family, attachment.content, limits, reader,
+                         ocr=True)
+    return attachment.model_copy(update={
+        "text": extracted.text, "pages": extracted.pages, "problem": extracted.problem, "ocr": extracted.ocr,
+        "reading": EXTRACTOR if _worth_keeping(extracted) else None,
+    })
 
 
 # ---------------------------------------------------------------- what a file really is
@@ -77,15 +126,18 @@ _EXECUTABLE_EXTS = frozenset({
 _OTHER_ARCHIVES = {"application/x-rar": "rar", "application/vnd.rar": "rar", "application/x-7z-compressed": "7z",
                    "application/gzip": "gzip", "application/x-gzip": "gzip", "application/x-tar": "tar",
                    "application/x-bzip2": "bzip2", "application/x-xz": "xz"}
+_IMAGES = frozenset({"image", "heic"})  # heic: what Pillow does not decode, Debian's libheif does (ocr.py)
 _EXT_FAMILIES: dict[str, frozenset[str]] = {
     "pdf": frozenset({"pdf"}), "docx": frozenset({"docx"}), "odt": frozenset({"odt"}),
     "xlsx": frozenset({"xlsx"}), "zip": frozenset({"zip"}),
     # Word and Excel open all of these under the old extension, so senders never notice the difference
     "doc": frozenset({"ole", "docx", "text"}), "xls": frozenset({"ole", "xlsx", "text"}),
-    **{ext: frozenset({"image"}) for ext in ("jpg", "jpeg", "jpe", "png", "gif", "tif", "tiff", "webp", "heic")},
+    # a phone's "jpg" may be an HEIC photo, and the other way round: both are photos
+    **{ext: _IMAGES for ext in ("jpg", "jpeg", "jpe", "png", "gif", "tif", "tiff", "webp", "heic", "heif")},
     **{ext: frozenset({"text"}) for ext in ("txt", "text", "csv", "md", "rtf", "html", "htm")},
     **{ext: frozenset({"archive"}) for ext in ("rar", "7z", "gz", "tgz", "tar", "bz2", "xz")},
 }
+_HEIC = frozenset({"image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"})
 _LEGACY = {"docx": "Word", "xlsx": "Excel"}  # an old binary file, or an encrypted one: both are OLE inside
 
 
@@ -134,6 +186,8 @@ def _structure(data: bytes, mime: str) -> tuple[str, str]:
         return "ole", mime
     if mime in _OTHER_ARCHIVES:
         return "archive", mime
+    if mime in _HEIC:
+        return "heic", mime
     if mime.startswith("image/") and mime != "image/svg+xml":  # an SVG is a script-capable XML file
         return "image", mime
     if mime.startswith("text/") or mime in ("application/json", "application/xml", "application/x-empty"):
@@ -227,7 +281,7 @@ def _worth_keeping(extracted: Extracted) -> bool:
 
 
 def _extract(filename: str, sha256: str, family: str, data: bytes, limits: ArchiveLimits,
-             reader: MailReader) -> Extracted:
+             reader: MailReader, *, ocr: bool = False) -> Extracted:
     if family in ("docx", "odt", "xlsx"):
         # office files are zips too: the parsers inflate whatever the headers declare, so bound that first
         try:
@@ -238,10 +292,10 @@ def _extract(filename: str, sha256: str, family: str, data: bytes, limits: Archi
             return Extracted(problem=refused.problem("document"))
         except _ZIP_ERRORS as error:
             return Extracted(problem=reason(ReasonCode.UNREADABLE_FILE, detail=str(error)[:120]))
-    # OCR only where it can tell something: a name that already says the kind is enough
-    ocr = family in ("image", "pdf") and kind_from_name(filename) is None
     if reader.known is not None and (before := reader.known(sha256)) is not None and _stands_for(before, ocr):
         return before  # read before: never again
+    if family in _IMAGES and not ocr:
+        return Extracted()  # an image has no text but what OCR reads: no need to ask the worker
     # a PDF whose name says no single kind may hold several documents: read beyond its first pages
     combined = family == "pdf" and kind_from_name(filename) is None
     return reader.extract("pdf_combined" if combined else family, data, ocr=ocr)

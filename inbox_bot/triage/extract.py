@@ -86,8 +86,8 @@ class Extracted:
 def extract_text(family: str, data: bytes | BinaryIO, limits: Limits = ATTACHMENT, *,
                  ocr_until: float | None = None) -> Extracted:
     """Text of a file whose structure has already been checked to be `family` (pdf, docx, odt, xlsx, text,
-    image). With `ocr_until` (a time.monotonic() deadline), images and PDFs without a usable text layer are read
-    by OCR until then; without it, they give what their text layer holds (images: nothing).
+    image, heic). With `ocr_until` (a time.monotonic() deadline), images and PDFs without a usable text layer are
+    read by OCR until then; without it, they give what their text layer holds (images: nothing).
 
     A large PDF may come as an open file (the sandbox worker's, given a path): pypdf reads what it needs of it,
     and the file is never held whole. Any other family is read whole."""
@@ -99,8 +99,8 @@ def extract_text(family: str, data: bytes | BinaryIO, limits: Limits = ATTACHMEN
             return _ocr_pdf(data, extracted, ocr_until)
         return extracted
     whole = data if isinstance(data, bytes) else data.read()
-    if family == "image":
-        return _ocr_image(whole, ocr_until) if ocr_until is not None else Extracted()
+    if family in ("image", "heic"):
+        return _ocr_image(whole, ocr_until, heic=family == "heic") if ocr_until is not None else Extracted()
     reader = _READERS.get(family)
     return reader(whole, limits) if reader is not None else Extracted()
 
@@ -227,10 +227,10 @@ def _resolved(value: object) -> object:
     return value.get_object() if isinstance(value, PdfObject) else value
 
 
-def _ocr_image(data: bytes, until: float) -> Extracted:
+def _ocr_image(data: bytes, until: float, *, heic: bool = False) -> Extracted:
     from inbox_bot.triage import ocr  # here, not on top: Pillow loads in the worker only, never in the daemon
 
-    read = ocr.read_image(data, until)
+    read = ocr.read_heic(data, until) if heic else ocr.read_image(data, until)
     return Extracted(text=_cap([read.text]), pages=read.pages or None, ocr=read.note)
 
 

@@ -4,6 +4,9 @@ It runs inside the sandboxed extraction worker (inbox_bot.triage.sandbox), so th
 Pillow's decoding; `tesseract` itself is a child process with its own address-space and CPU limits and a
 wall-clock timeout, one thread (two shared cores), reading a PGM on stdin: no temporary file, no shell.
 
+HEIC photos are decoded by Debian's libheif (`heif-convert`, a child process under the same kind of limits),
+then read as JPEG photos.
+
 Hostile images are bounded before any pixel is decoded: the declared size is checked against the limits (a
 TIFF bomb declares a huge canvas in a few bytes), JPEG photos are decoded at a reduced scale (a 60-megapixel
 photo costs what a 4-megapixel one does), and only the first pages (TIFF frames, PDF pages) are read.
@@ -20,10 +23,12 @@ import os
 import resource
 import shutil
 import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
@@ -39,6 +44,10 @@ MIN_PAGE_PIXELS = 250_000  # a logo, an icon, a signature's banner: no page of a
 SHORT_PAGE = 1600  # a small photo of a page: enlarged so its letters reach the size Tesseract reads best
 OSD_SIDE = 1000  # pages are shown to the orientation detector at about this size
 TESSERACT_MEMORY_MB = 512
+# An HEIC photo (an iPhone's) is decoded by Debian's libheif, not Pillow: `heif-convert` from libheif-examples
+# (scripts/setup), a child process under limits like tesseract's; 768 MB holds a 48-megapixel photo's planes.
+HEIF_CONVERT = "heif-convert"
+HEIF_MEMORY_MB = 768
 _CONFIDENT = 70.0  # mean word confidence above which a reading is trusted without trying rotations
 _MIN_WORDS = 4
 _PAPER_MARGIN = 50  # grey levels: lighter than the paper's level less this is taken for paper
@@ -89,6 +98,37 @@ def read_image(data: bytes, deadline: float) -> OcrText:
         return OcrText(note=f"image over the OCR limit, not read: {_short(error)}")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         return OcrText(note=f"image not read by OCR: {_short(error)}")
+
+
+def read_heic(data: bytes, deadline: float) -> OcrText:
+    """OCR of an HEIC/HEIF photo: turned into a JPEG by `heif-convert` (which applies the photo's rotation),
+    then read as any photo (read_image: its size checked, decoded at a reduced scale, first frames only)."""
+    program = shutil.which(HEIF_CONVERT)
+    if program is None:
+        return OcrText(note="HEIC photo not read by OCR: heif-convert is not installed "
+                            "(scripts/setup installs Debian's libheif-examples)")
+    # heif-convert reads and writes files by name (a pipe cannot be seeked): a private folder of the worker's
+    with tempfile.TemporaryDirectory(prefix="inbox-bot-heic-") as folder:
+        source, target = Path(folder, "photo.heic"), Path(folder, "photo.jpg")
+        source.write_bytes(data)
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0.2:
+                raise _OutOfTime
+            done = subprocess.run(
+                [program, "--quiet", "-q", "92", str(source), str(target)], capture_output=True, timeout=left,
+                preexec_fn=_limits(left, HEIF_MEMORY_MB), env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False,
+            )
+        except (_OutOfTime, subprocess.TimeoutExpired):
+            return OcrText(note="HEIC photo not read by OCR: time limit")
+        except OSError as error:
+            return OcrText(note=f"HEIC photo not read by OCR: {_short(error)}")
+        decoded = sorted(Path(folder).glob("photo*.jpg"))  # a file of several images gives photo-1.jpg, ...
+        if done.returncode != 0 or not decoded:
+            why = done.stderr.decode("utf-8", "replace") or f"exit code {done.returncode}"
+            return OcrText(note=f"HEIC photo not decoded, not read by OCR: {_short(ValueError(why))}")
+        jpeg = decoded[0].read_bytes()
+    return read_image(jpeg, deadline)
 
 
 def read_pictures(pictures: Sequence[object], deadline: float, *, total: int | None = None) -> OcrText:
@@ -245,9 +285,9 @@ def _tesseract(page: Image.Image, arguments: list[str], deadline: float) -> str:
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
 
 
-def _limits(seconds: float) -> Callable[[], None]:
+def _limits(seconds: float, memory_mb: int = TESSERACT_MEMORY_MB) -> Callable[[], None]:
     def apply() -> None:  # in the child, between fork and exec: the worker is single-threaded, so this is safe
-        _lower(resource.RLIMIT_AS, TESSERACT_MEMORY_MB * MB)
+        _lower(resource.RLIMIT_AS, memory_mb * MB)
         _lower(resource.RLIMIT_CPU, max(1, int(seconds) + 1))
     return apply
 

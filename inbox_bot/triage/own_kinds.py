@@ -25,6 +25,12 @@ def with_own_kinds(
     return [_add(document, attachment, rule) for document, attachment in zip(documents, attachments, strict=True)]
 
 
+def named_own_kinds(filename: str, rule: Rule) -> list[str]:
+    """The rule's own kinds a file's name says ("Diplôme master.jpg" for `[kinds.diplomas]`)."""
+    name = fold_name(filename)
+    return [kind_id for kind_id, kind in rule.kinds.items() if _found(kind_id, kind, name, "") is not None]
+
+
 def _add(document: ClassifiedDocument, attachment: Attachment, rule: Rule) -> ClassifiedDocument:
     if is_program(attachment.mime):
         return document

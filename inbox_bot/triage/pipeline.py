@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -32,14 +32,16 @@ from inbox_bot.core.models import (
 )
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage import classify as classify_module
+from inbox_bot.triage import ocr_wanted as ocr_wanted_module
 from inbox_bot.triage import pages as pages_module
-from inbox_bot.triage.attachments import Known, read_attachments
+from inbox_bot.triage.attachments import Known, MailFiles, waits_for_ocr
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.decide import decide
 from inbox_bot.triage.extract import EXTRACTOR, Extracted
 from inbox_bot.triage.forwards import applicant, forward_reason
 from inbox_bot.triage.match import match
 from inbox_bot.triage.mimescan import scan_mail
+from inbox_bot.triage.ocr_wanted import ocr_wanted
 from inbox_bot.triage.own_kinds import with_own_kinds
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
 from inbox_bot.triage.rawview import opened, release
@@ -47,11 +49,12 @@ from inbox_bot.triage.threads import Threads, follow_thread
 
 log = logging.getLogger(__name__)
 
-# What `Pipeline.read` gives, and the kinds `classify` found, are kept with each mail recorded
-# (storage.parsings); a re-triage judges from them without parsing or classifying again. Bump READER when
-# parse, mimescan or attachments change what they give for a mail. The extractor's version, the limits and the
-# classifier's code (below) are part of the key already.
-READER = "read-1"
+# What `Pipeline.read` gives, with what OCR read at the judge step, and the kinds `classify` found, are kept
+# with each mail recorded (storage.parsings); a re-triage judges from them without parsing, classifying or
+# reading by OCR again. Bump READER when parse, mimescan or attachments change what they give for a mail (read-2:
+# images go to OCR only when the dossier wants them, HEIC photos). The extractor's version, the limits, the
+# classifier's code and the code that chooses which scans OCR reads (below) are part of the key already.
+READER = "read-2"
 
 
 def _code_digest(*modules: ModuleType) -> str:
@@ -63,6 +66,12 @@ def _code_digest(*modules: ModuleType) -> str:
 
 
 CLASSIFIER = _code_digest(classify_module, pages_module)
+# A reading kept under another choice of scans could lack an OCR text a triage now reads, or hold one it skips
+OCR_CHOICE = _code_digest(ocr_wanted_module)
+
+
+# The bytes of a stored file by its SHA-256; None when they are no longer there
+Content = Callable[[str], bytes | None]
 
 
 class History(Protocol):
@@ -88,6 +97,11 @@ class Read:
     refusal: str | None = None
     failure: Reason | None = None
     classified: list[ClassifiedDocument] | None = None  # the files' kinds, when kept from an earlier reading
+    # what read the files, with what is left of the mail's time budget: OCR, at the judge step, goes on with it
+    files: MailFiles | None = field(default=None, repr=False)
+    # the bytes of a file by its SHA-256, for a mail judged from what was kept of it (its files come without
+    # their bytes): OCR may want a scan nobody read by OCR before (the dossier, or the rules, changed)
+    content: Content | None = None
 
     def complete(self) -> bool:
         """Read to the end, so worth keeping: no file cut by a time limit, a spent budget or a lost worker."""
@@ -106,6 +120,20 @@ class Triaged:
     parsed: ParsedMail | None
     reader: str | None = None  # the key to keep what was read under (Pipeline.reader); None: not to keep
     classified: list[ClassifiedDocument] = field(default_factory=list)  # classify's kinds, before the rule's own
+    read_by_ocr: int = 0  # files read by OCR at the judge step (what was kept of the mail lacked their text)
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    """What a mail's files say once classified, its call and the dossier so far: what decide() weighs."""
+
+    documents: list[ClassifiedDocument]
+    matched: MatchResult
+    rule: Rule | None
+    so_far: DossierSoFar
+    sender: str
+    sender_name: str
+    forwarded_by: str
 
 
 @dataclass
@@ -151,7 +179,7 @@ class Pipeline:
         # (neither how many workers read, nor whether the mail was read from memory or from its spool file)
         unread: dict[str, Any] = {"extraction": {"workers"}, "spool_from_mb": True}
         digest = hashlib.sha256(limits.model_dump_json(exclude=unread).encode()).hexdigest()
-        self.reader = f"{READER}+{EXTRACTOR}+{digest[:16]}+{CLASSIFIER}"
+        self.reader = f"{READER}+{EXTRACTOR}+{digest[:16]}+{CLASSIFIER}+{OCR_CHOICE}"
 
     def triage(self, raw: RawMail, history: History, threads: Threads | None = None) -> Triaged:
         """`threads` finds the call of the conversation a mail answers, when the mail itself names none."""
@@ -169,9 +197,9 @@ class Pipeline:
                 if scan.refusal is not None:
                     return Read(raw, refusal=scan.refusal)
                 parsed = parse(raw, scan, data)
-            parts = [(p.filename, p.content) for p in parsed.parts]
-            attachments = read_attachments(parts, self.limits.archives, self.limits.extraction, known)
-            return Read(raw, parsed=parsed, attachments=attachments)
+            files = MailFiles(self.limits.archives, self.limits.extraction, known)
+            attachments = files.read([(p.filename, p.content) for p in parsed.parts])
+            return Read(raw, parsed=parsed, attachments=attachments, files=files)
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
             log.exception("%s: triage failed", raw.source)
             return Read(raw, failure=reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
@@ -185,35 +213,34 @@ class Pipeline:
         try:
             if read.parsed is None:
                 return self.refused(raw, read.refusal or "")
-            judged = self._judge(raw, read.parsed, read.attachments, history, threads, read.classified)
-            judged.reader = self.reader if read.complete() else None
-            return judged
+            return self._judge(read, read.parsed, history, threads)
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at
             log.exception("%s: triage failed", raw.source)
             return self._failed(raw, reason(ReasonCode.TRIAGE_FAILED, error=f"{type(exc).__name__}: {exc}"))
 
-    def _judge(
-        self,
-        raw: RawMail,
-        parsed: ParsedMail,
-        attachments: list[Attachment],
-        history: History,
-        threads: Threads | None,
-        classified: list[ClassifiedDocument] | None = None,
-    ) -> Triaged:
+    def _judge(self, read: Read, parsed: ParsedMail, history: History, threads: Threads | None) -> Triaged:
+        raw, attachments, classified = read.raw, read.attachments, read.classified
         if classified is None or len(classified) != len(attachments):
             classified = [classify(a) for a in attachments]
-        documents = classified
-        matched = (
-            MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes
-            if parsed.auto_signals
-            else match(parsed, documents, [a.text for a in attachments], self.rules.values())
-        )
-        matched = follow_thread(matched, parsed, threads, self.rules)
-        rule = self.rules.get(matched.call) if matched.call else None
-        documents = with_own_kinds(documents, attachments, rule)
-        sender, sender_name, forwarded_by = applicant(parsed, rule)
-        so_far = history.dossier(rule.id, sender, parsed.message_id) if rule else DossierSoFar()
+        weighed = self._weigh(parsed, attachments, classified, history, threads)
+        # Named files and text layers first, the call matched and the dossier looked up; then OCR reads only the
+        # scans still uncertain or needed (ocr_wanted), and the mail is weighed again with what it read: the text
+        # of a scan may name the call or fill a gap. This needs the dossier, so it runs here, at the mail's turn
+        # (in UID order), not in `read`; the files go to the same pool of sandboxed workers, within what is left
+        # of the mail's time budget. Each file is read by OCR once at most; a machine-sent mail's images (an
+        # auto-reply's logo, a newsletter's banners) never: such a mail is ignored whatever they say.
+        files, tried = read.files or self._files(history), set[int]()
+        waits = _never if parsed.auto_signals else waits_for_ocr
+        while wanted := ocr_wanted(attachments, weighed.documents, weighed.rule, weighed.so_far, waits) - tried:
+            attachments = files.read_by_ocr(_with_bytes(attachments, wanted, read.content), wanted)
+            tried |= wanted
+            classified = [
+                classify(a) if i in wanted else kinds
+                for i, (a, kinds) in enumerate(zip(attachments, classified, strict=True))
+            ]
+            weighed = self._weigh(parsed, attachments, classified, history, threads)
+        documents, matched, rule, so_far = weighed.documents, weighed.matched, weighed.rule, weighed.so_far
+        sender, sender_name, forwarded_by = weighed.sender, weighed.sender_name, weighed.forwarded_by
         decision = decide(parsed, matched, documents, rule, so_far)
         forwarded = forward_reason(parsed, forwarded_by)
         result = TriageResult(
@@ -231,7 +258,42 @@ class Pipeline:
             received_source=parsed.received_source,
             reasons=[*decision.reasons, forwarded] if forwarded else decision.reasons,
         )
-        return Triaged(raw=raw, result=result, attachments=attachments, parsed=parsed, classified=classified)
+        complete = replace(read, attachments=attachments).complete()
+        return Triaged(
+            raw=raw,
+            result=result,
+            attachments=attachments,
+            parsed=parsed,
+            reader=self.reader if complete else None,
+            classified=classified,
+            read_by_ocr=len(tried),
+        )
+
+    def _files(self, history: History) -> MailFiles:
+        """For a mail judged from what was kept of it (re-triage): its files' readers, as `read` makes them."""
+        known = history.read_before if isinstance(history, Readings) else None
+        return MailFiles(self.limits.archives, self.limits.extraction, known)
+
+    def _weigh(
+        self,
+        parsed: ParsedMail,
+        attachments: list[Attachment],
+        classified: list[ClassifiedDocument],
+        history: History,
+        threads: Threads | None,
+    ) -> _Weighed:
+        documents = classified
+        matched = (
+            MatchResult(call=None, reasons=[])  # machine-sent mail answers no call, whatever it quotes
+            if parsed.auto_signals
+            else match(parsed, documents, [a.text for a in attachments], self.rules.values())
+        )
+        matched = follow_thread(matched, parsed, threads, self.rules)
+        rule = self.rules.get(matched.call) if matched.call else None
+        documents = with_own_kinds(documents, attachments, rule)
+        sender, sender_name, forwarded_by = applicant(parsed, rule)
+        so_far = history.dossier(rule.id, sender, parsed.message_id) if rule else DossierSoFar()
+        return _Weighed(documents, matched, rule, so_far, sender, sender_name, forwarded_by)
 
     def unreadable(self, raw: RawMail, detail: str) -> Triaged:
         """A mail we will not parse (too large, not delivered whole): recorded for a person, with the reason."""
@@ -272,6 +334,24 @@ class Pipeline:
     def _failed(self, raw: RawMail, why: Reason) -> Triaged:
         received_at, source = peek_received_at(raw)
         return self._for_review(raw, received_at, source, why)
+
+
+def _never(_: Attachment) -> bool:
+    return False
+
+
+def _with_bytes(attachments: list[Attachment], which: set[int], content: Content | None) -> list[Attachment]:
+    """The files at `which` with their bytes, fetched where they were kept without them (re-triage). A file
+    whose bytes are gone is marked so, and stays as it was read."""
+    found = list(attachments)
+    for index in which:
+        attachment = found[index]
+        if attachment.content or not attachment.size:
+            continue
+        data = content(attachment.sha256) if content is not None else None
+        update = {"content": data} if data is not None else {"ocr": "not read by OCR: the file is no longer stored"}
+        found[index] = attachment.model_copy(update=update)
+    return found
 
 
 def in_order_of_receipt(mails: Iterable[RawMail]) -> list[RawMail]:

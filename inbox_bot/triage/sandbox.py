@@ -39,7 +39,7 @@ from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ExtractionLimits
 from inbox_bot.core.reasons import Reason, ReasonCode, load, reason
 from inbox_bot.triage.extract import MAX_TEXT, OCR_DONE, Extracted, extract_text
 
-FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image", "pdf_combined")
+FAMILIES = ("pdf", "docx", "odt", "xlsx", "text", "image", "pdf_combined", "heic")
 # family index, OCR wanted, the file passed by its path, milliseconds to answer in, length of the file (or path)
 _REQUEST = struct.Struct(">BBBII")
 # A file this large is written to a file of the sandbox's own folder and the worker is given its path: the
