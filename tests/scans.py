@@ -10,8 +10,11 @@ from __future__ import annotations
 import io
 import random
 import struct
+import subprocess
+import tempfile
 import textwrap
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -75,6 +78,16 @@ def tiff(images: list[Image.Image]) -> bytes:
     out = io.BytesIO()
     images[0].save(out, format="TIFF", compression="tiff_deflate", save_all=True, append_images=images[1:])
     return out.getvalue()
+
+
+def heic(image: Image.Image, quality: int = 60) -> bytes:
+    """An iPhone's HEIC photo, encoded by Debian's `heif-enc` (libheif-examples, scripts/setup)."""
+    with tempfile.TemporaryDirectory(prefix="scans-heic-") as folder:
+        source, target = Path(folder, "page.jpg"), Path(folder, "page.heic")
+        source.write_bytes(jpeg(image, quality=90))
+        subprocess.run(["heif-enc", "-q", str(quality), "-o", str(target), str(source)], check=True,
+                       capture_output=True)
+        return target.read_bytes()
 
 
 def tiff_bomb(width: int, height: int) -> bytes:

@@ -23,7 +23,7 @@ from inbox_bot.triage.classify import classify
 from inbox_bot.triage.extract import Extracted
 from inbox_bot.triage.sandbox import Sandbox
 from tests import scans
-from tests.scans import image_pdf, jpeg, page, smaller
+from tests.scans import image_pdf, jpeg, page, smaller, turned
 
 K = DocumentKind
 
@@ -97,6 +97,45 @@ def test_identity_document_can_be_required_and_is_named_in_french() -> None:
     documents = Documents(required=[K.CV, K.IDENTITY_DOCUMENT])
     assert K.IDENTITY_DOCUMENT in documents.required
     assert KIND_LABELS_FR[K.IDENTITY_DOCUMENT] == "pièce d'identité (CIN ou passeport)"
+
+
+# ---------------------------------------------------------------- HEIC
+
+
+def test_an_heic_photo_is_decoded_by_libheif_and_read_by_ocr() -> None:
+    data = scans.heic(turned(page(scans.TAX_CERTIFICATE, seed=7), 90))  # an iPhone held sideways
+    [attachment] = read_attachments([("IMG_4521.HEIC", data)])
+    assert attachment.mime == "image/heic" and attachment.problem is None
+    assert attachment.ocr is not None and attachment.ocr.startswith("lu par OCR (1 page")
+    assert classify(attachment).kind is K.TAX_CERTIFICATE
+
+
+def test_an_heic_photo_named_jpg_is_a_photo_not_a_disguised_file() -> None:
+    [attachment] = read_attachments([("IMG_4522.jpg", scans.heic(page(scans.CIN_FRONT, seed=8)))])
+    assert attachment.problem is None and attachment.mime == "image/heic"
+    assert classify(attachment).kind is K.IDENTITY_DOCUMENT
+
+
+def test_a_broken_heic_gives_a_reason_not_a_crash() -> None:
+    data = scans.heic(page(scans.CV, seed=9))
+    broken = data[: len(data) // 3]  # cut short, as a mail client that gave up would leave it
+    [attachment] = read_attachments([("IMG_4523.HEIC", broken)])
+    assert attachment.problem is None and attachment.text == ""
+    assert attachment.ocr is not None and attachment.ocr.startswith("HEIC photo not decoded")
+    document = classify(attachment)
+    assert document.kind is K.OTHER and document.reasons[0].code is C.NO_TEXT
+
+
+def test_without_libheif_an_heic_photo_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    from inbox_bot.triage import ocr
+
+    data = scans.heic(page(scans.CV, seed=10))
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine where libheif-examples is not installed
+    read = ocr.read_heic(data, time.monotonic() + 30)
+    assert read.text == "" and read.pages == 0
+    assert read.note == ("HEIC photo not read by OCR: heif-convert is not installed "
+                         "(scripts/setup installs Debian's libheif-examples)")
 
 
 # ---------------------------------------------------------------- bad input
