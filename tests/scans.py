@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import subprocess
 import tempfile
 import textwrap
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,6 +105,22 @@ def tiff_bomb(width: int, height: int) -> bytes:
         if tag in (256, 257):  # ImageWidth, ImageLength: written as LONG whatever type they had
             struct.pack_into("<HHII", data, at, tag, 4, 1, width if tag == 256 else height)
     return bytes(data)
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header declares a `width` x `height` canvas."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) \
+        + chunk(b"IEND", b"")
+
+
+def with_page_image_declared(pdf: bytes, width: int, height: int) -> bytes:
+    """A scanner's PDF whose page image declares another size than its stream holds (a bomb's header)."""
+    out = re.sub(rb"/Width \d+", f"/Width {width}".encode(), pdf, count=1)
+    return re.sub(rb"/Height \d+", f"/Height {height}".encode(), out, count=1)
 
 
 def image_pdf(images: list[Image.Image], quality: int = 60, created: datetime = SCANNED) -> bytes:

@@ -174,7 +174,10 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
         raise OcrRefused(f"image of {megapixels:.0f} megapixels over the OCR limit of {limit} ({image.format}):"
                          " not read")
     if image.format == "JPEG":
-        image.draft("L", (LONG_SIDE, LONG_SIDE))  # decode at 1/2, 1/4 or 1/8 scale straight from the file
+        # decode at 1/2, 1/4 or 1/8 scale straight from the file: draft() keeps a size at least the one asked for
+        # on both sides, so the ask keeps the photo's shape (LONG_SIDE x LONG_SIDE would keep a tall one whole)
+        scale = min(1.0, LONG_SIDE / max(width, height))
+        image.draft("L", (max(1, round(width * scale)), max(1, round(height * scale))))
         yield ImageOps.exif_transpose(image)  # a phone records "taken sideways" in EXIF
         return
     for index in range(min(getattr(image, "n_frames", 1), MAX_PAGES)):
