@@ -31,6 +31,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from tests.mailbuilder import FIXED_DATE, encoded_subject, make_docx, pdf_safe, rezip
+from tests.scans import image_pdf, jpeg, page, smaller
 
 Format = Literal["pdf", "docx"]
 
@@ -128,6 +129,14 @@ class CorpusStats:
     bytes: int = 0
     documents: int = 0
     scenarios: dict[str, int] = field(default_factory=dict)
+    scans: int = 0  # documents sent as phone photos or scanner PDFs without a text layer: OCR must read them
+
+
+# The scanned variant (issue #17): of the complete officer applications, this share sends the cover letter as a
+# phone photo and the references as a scanner app's PDF, both named as the phone names them.
+SCAN_NAMES = {"cover_letter": "WhatsApp Image 2026-04-{day:02d} at 10.{minute:02d}.22.jpeg",
+              "references": "CamScanner 04-{day:02d}-2026 10.{minute:02d}.pdf"}
+SCAN_VARIANTS = 2  # pages drawn per kind (a page costs a third of a second to draw): each mail gets its own copy
 
 
 # ---------------------------------------------------------------- documents
@@ -164,6 +173,18 @@ class DocumentCache:
             self._encoded[key] = base64_lines(data[:cut])
         copy = personalise(data, fmt, token)
         return Attached("", MIMES[fmt], copy, self._encoded[key] + base64_lines(copy[cut:]))
+
+    def scan(self, kind: str, variant: int, token: str) -> Attached:
+        """A unique copy of a phone's scan of this kind: a JPEG photo (cover letter) or an image-only PDF."""
+        key = (kind, "scan", "scan", variant)
+        if key not in self._documents:
+            lines = [line.removeprefix("# ") for line in DOCUMENT_TEXT[kind]]
+            drawn = smaller(page(lines, seed=variant + 1), 0.8)
+            self._documents[key] = jpeg(drawn, 70) if kind == "cover_letter" else image_pdf([drawn], 60)
+        data = self._documents[key]
+        if kind == "cover_letter":  # bytes after a JPEG's end marker are ignored by every reader
+            return Attached("", "image/jpeg", data + f" {token}".encode("ascii"))
+        return Attached("", MIMES["pdf"], personalise(data, "pdf", token))
 
     def _image(self, bucket: str, variant: int) -> bytes | None:
         target = dict((name, size) for name, _, size in SIZE_BUCKETS)[bucket]
@@ -345,8 +366,9 @@ def received_at(number: int) -> datetime:
 class CorpusBuilder:
     """Draws scenarios, people and documents from one seeded generator: same seed, same corpus."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, scanned: float = 0.0) -> None:
         self.seed = seed
+        self.scanned = scanned
         self.rng = random.Random(seed)
         self.documents = DocumentCache(seed)
         self.stats = CorpusStats()
@@ -365,6 +387,8 @@ class CorpusBuilder:
             self._count("officer_follow_up")
             return render(Mail(mail.sender, mail.subject, mail.text, received, mail.message_id, mail.attachments))
         scenario = self.rng.choices([s for s, _ in SCENARIOS], weights=[w for _, w in SCENARIOS])[0]
+        if scenario == "officer_complete" and self.scanned and self.rng.random() < self.scanned:
+            scenario = "officer_scanned"
         self._count(scenario)
         return render(getattr(self, f"_{scenario}")(number, received))
 
@@ -395,6 +419,19 @@ class CorpusBuilder:
         first, last, sender = self._person(number)
         files = self._files(("cv", "cover_letter", "references"), first, last, number)
         text = f"Bonjour,\nVeuillez trouver ci-joint mon dossier de candidature.\nCordialement,\n{sender[0]}"
+        return Mail(sender, OFFICER_SUBJECT, text, received, self._message_id(number), files)
+
+    def _officer_scanned(self, number: int, received: datetime) -> Mail:
+        """A complete application sent from a phone: the CV as a PDF, the letter and references scanned."""
+        first, last, sender = self._person(number)
+        files = self._files(("cv",), first, last, number)
+        for kind, name in SCAN_NAMES.items():
+            scan = self.documents.scan(kind, self.rng.randrange(SCAN_VARIANTS), f"s{self.seed}-{number}")
+            day, minute = 1 + number % 28, number % 60
+            files.append(replace(scan, filename=name.format(day=day, minute=minute)))
+        self.stats.documents += len(SCAN_NAMES)
+        self.stats.scans += len(SCAN_NAMES)
+        text = f"Bonjour,\nVoici ma candidature, envoyée depuis mon téléphone.\nCordialement,\n{sender[0]}"
         return Mail(sender, OFFICER_SUBJECT, text, received, self._message_id(number), files)
 
     def _officer_incomplete(self, number: int, received: datetime) -> Mail:
@@ -441,8 +478,9 @@ class CorpusBuilder:
         return Mail(sender, subject, text, received, self._message_id(number), (), headers, html=False)
 
 
-def build_corpus(count: int, seed: int) -> tuple[list[bytes], CorpusStats]:
-    builder = CorpusBuilder(seed)
+def build_corpus(count: int, seed: int, scanned: float = 0.0) -> tuple[list[bytes], CorpusStats]:
+    """`count` mails; with `scanned`, that share of the complete officer applications comes from a phone."""
+    builder = CorpusBuilder(seed, scanned)
     raws = builder.build(count)
     return raws, builder.stats
 

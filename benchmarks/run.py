@@ -2,7 +2,8 @@
 
 In one run, against one real Dovecot on 127.0.0.1 serving one seeded corpus, each phase in a fresh process:
 the baseline (imapclient + the standard library's email package), inbox-bot's `run --once`, `retriage --call`,
-idle polls of a small and a large folder, the memory one big mail costs, and the wait of a new mail from its
+the baseline and `run --once` again on the corpus's scanned variant (phone photos and scanner PDFs: OCR), idle
+polls of a small and a large folder, the memory one big mail costs, and the wait of a new mail from its
 APPEND to its row in SQLite with IDLE and with polling alone (the daemon running). Ratios are computed within the run,
 so they hold on any machine; docs/benchmarks.md says how to read them.
 """
@@ -57,13 +58,17 @@ class Plan:
     push_mails: int = 50  # issue #11: p50 and p95 over at least 50 mails
     push_poll_seconds: float = 5.0  # the interval of the polling side of the comparison
     push_gap: float = 1.0  # mean seconds between two arrivals
+    # The scanned variant of the corpus (issue #17): its mails, and the share of complete applications sent
+    # from a phone (a photo and a scanner PDF each, read by OCR at a few seconds a page: hence fewer mails)
+    ocr_n: int = 200
+    ocr_share: float = 0.25
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
         profile = str(args.profile.resolve()) if args.profile else None
         if args.quick:  # the smoke test: every phase, tiny sizes, a few seconds
             return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, (500, 1000), 100, profile,
-                       push_mails=5, push_poll_seconds=1.0, push_gap=0.2)
+                       push_mails=5, push_poll_seconds=1.0, push_gap=0.2, ocr_n=2, ocr_share=1.0)
         return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile=profile)
 
     def profile_path(self, phase: str) -> str | None:
@@ -193,6 +198,28 @@ def throughput(bench: Bench) -> dict[str, Any]:
     return {"corpus": corpus, "baseline": base, "triage": triaged, "verdicts": verdicts, "retriage": again}
 
 
+def scanned(bench: Bench) -> dict[str, Any]:
+    """The scanned variant of the corpus: fetched and parsed by the baseline, then triaged by `run --once`, which
+    reads its scans by OCR (the breakdown's "ocr": seconds, and pages read in `calls`)."""
+    started = time.perf_counter()
+    raws, stats = build_corpus(bench.plan.ocr_n, bench.plan.seed, scanned=bench.plan.ocr_share)
+    corpus = {"mails": stats.mails, "bytes": stats.bytes, "documents": stats.documents, "scans": stats.scans,
+              "scenarios": stats.scenarios, "build_seconds": time.perf_counter() - started}
+    user = bench.user("ocr")
+    deliver(bench.server.folder_dir(user, "INBOX"), [(raw, received_at(n)) for n, raw in enumerate(raws)],
+            bench.owner, "scanned")
+    del raws
+    if bench.warm_index(user) != stats.mails:
+        raise RuntimeError("Dovecot does not list every mail of the scanned corpus")
+    base = bench.phase("baseline:ocr", bench.imap_spec("ocr", user))
+    config = bench.config("ocr", user)
+    triaged = bench.phase("triage:ocr", {"config": str(config), "profile": None})
+    if triaged["exit_code"] != 0:
+        raise RuntimeError(f"run --once failed: see {bench.work / 'triage:ocr.log'}")
+    return {"corpus": corpus, "baseline": base, "triage": triaged,
+            "verdicts": state.verdict_counts(config.parent / "var" / "db.sqlite")}
+
+
 def idle_polls(bench: Bench) -> dict[str, Any]:
     results = {}
     for size in bench.plan.idle_sizes:
@@ -250,7 +277,8 @@ def push_latency(bench: Bench) -> dict[str, Any]:
 
 # Each part of a run, in the order a full run measures them; `--only` runs one (e.g. `--only big`).
 PARTS: dict[str, Callable[[Bench], dict[str, Any]]] = {
-    "throughput": throughput, "idle": idle_polls, "big": big_mail_memory, "scale": scale, "push": push_latency,
+    "throughput": throughput, "ocr": scanned, "idle": idle_polls, "big": big_mail_memory, "scale": scale,
+    "push": push_latency,
 }
 
 

@@ -20,6 +20,7 @@ from inbox_bot.storage.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {
     "baseline", "triage", "time_ratio", "memory_ratio", "retriage", "retriage_ratio",
+    "ocr_baseline", "ocr_triage", "ocr_per_page", "ocr_share", "ocr_time_ratio", "ocr_time_ratio_without",
     "idle_small", "idle_large", "idle_ratio", "idle_own_ratio",
     "big_parse", "big_baseline", "big_triage", "big_ratio",
     "scale:list --call", "scale:applications --call", "scale:applications (every call)", "scale:status",
@@ -33,14 +34,14 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     measured = json.loads(out.read_text(encoding="utf-8"))
     rows = {row["key"]: row for row in measured["rows"]}
     assert set(rows) == ROWS
     for key in ("time_ratio", "memory_ratio", "idle_ratio", "idle_own_ratio", "big_triage", "big_ratio", "push_idle",
-                "push_ratio"):
+                "push_ratio", "ocr_per_page", "ocr_share", "ocr_time_ratio", "ocr_time_ratio_without"):
         ratio = rows[key]["ratio"]
         assert isinstance(ratio, float) and math.isfinite(ratio) and ratio > 0, (key, ratio)
     assert all(rows[key]["status"].startswith(("OK", "SHORT")) for key in ("time_ratio", "idle_ratio", "big_triage"))
@@ -52,6 +53,11 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
     triage = measured["throughput"]["triage"]
     assert triage["not_measured"] == [], "a timed function of inbox-bot moved: update benchmarks/phases.py"
     assert triage["breakdown"]["extract_text"] > 0
+    # The scanned variant is read by OCR, page by page, and its phone-sent applications come out complete
+    scanned = measured["ocr"]
+    assert scanned["corpus"]["scans"] > 0 and scanned["triage"]["calls"]["ocr_pages"] >= scanned["corpus"]["scans"]
+    assert scanned["verdicts"] == {"complete": scanned["corpus"]["mails"]}, scanned["verdicts"]
+    assert scanned["triage"]["not_measured"] == []
     assert "| measure | result | target | status |" in done.stdout
     assert all(rows[f"scale:{name}"]["status"].startswith(("OK", "SHORT")) for name in BOUNDED)
     assert "Query plans of the operator's queries" in done.stdout
@@ -60,8 +66,11 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
 def test_corpus_is_deterministic_and_its_files_stay_valid() -> None:
     first, stats = build_corpus(8, seed=3)
     again, _ = build_corpus(8, seed=3)
-    assert first == again and stats.mails == 8
+    assert first == again and stats.mails == 8 and stats.scans == 0
     assert build_corpus(8, seed=4)[0] != first
+    scanned, scanned_stats = build_corpus(4, seed=3, scanned=1.0)
+    assert scanned == build_corpus(4, seed=3, scanned=1.0)[0] and scanned_stats.scans > 0
+    assert b"CamScanner" in b"".join(scanned) and b"CamScanner" not in b"".join(first)
     pdf = personalise(b"%PDF-1.4\n%%EOF\n", "pdf", "t1")
     assert pdf.startswith(b"%PDF-1.4\n%%EOF\n") and pdf.endswith(b"% t1\n")
     empty_zip = b"PK\x05\x06" + bytes(18)
