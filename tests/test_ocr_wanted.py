@@ -190,3 +190,11 @@ def test_each_file_is_read_by_ocr_once_though_the_mail_is_judged_again_after_eac
     assert len(ocr_asked) == 2 and len(set(ocr_asked)) == 2
     assert [family for _, family in ocr_asked] == ["pdf_combined", "image"]
     assert triaged.result.verdict is Verdict.COMPLETE, triaged.result.reasons
+
+
+def test_a_machine_sent_mail_is_ignored_without_reading_its_images(ocr_asked: list[tuple[str, str]]) -> None:
+    raw = _raw("auto-reply", [("image001.jpg", OFFER_PHOTO)])
+    auto = raw.raw.replace(b"\r\nSubject:", b"\r\nAuto-Submitted: auto-replied\r\nSubject:", 1)
+    [triaged] = _triage(RawMail(source="auto.eml", raw=auto, sha256=hashlib.sha256(auto).hexdigest()))
+    assert triaged.result.verdict is Verdict.IGNORED
+    assert _by_name(triaged)["image001.jpg"].ocr is None and ocr_asked == []
