@@ -63,17 +63,19 @@ def _kind(filename: str) -> DocumentKind:
 def known_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Attachments read as they are and classified by their file name."""
 
-    def read(
-        parts: list[tuple[str, bytes]], limits: object = None, extraction: object = None, known: object = None
-    ) -> list[Attachment]:
+    def read(self: object, parts: list[tuple[str, bytes]]) -> list[Attachment]:
         return [attachment(name, content) for name, content in parts]
+
+    def read_by_ocr(self: object, attachments: list[Attachment], which: set[int]) -> list[Attachment]:
+        return attachments
 
     def classify(a: Attachment) -> ClassifiedDocument:
         return ClassifiedDocument(
             filename=a.filename, kind=_kind(a.filename), mime=a.mime, size=a.size, sha256=a.sha256, reasons=["named so"]
         )
 
-    monkeypatch.setattr(inbox_bot.triage.pipeline, "read_attachments", read)
+    monkeypatch.setattr(inbox_bot.triage.pipeline.MailFiles, "read", read)
+    monkeypatch.setattr(inbox_bot.triage.pipeline.MailFiles, "read_by_ocr", read_by_ocr)
     monkeypatch.setattr(inbox_bot.triage.pipeline, "classify", classify)
 
 
