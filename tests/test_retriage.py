@@ -360,8 +360,10 @@ def test_a_retriage_judges_from_what_was_read_and_classified_when_the_mail_was_r
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a re-triage parsed, read or classified the mail again")
 
-    for stage in ("parse", "read_attachments", "classify"):
+    for stage in ("parse", "classify"):
         monkeypatch.setattr(inbox_bot.triage.pipeline, stage, never)
+    for step in ("read", "read_by_ocr"):  # the text layers, and OCR at the judge step
+        monkeypatch.setattr(inbox_bot.triage.pipeline.MailFiles, step, never)
     [change] = json_lines(run(config, "retriage", "--call", OMP_CHARGE, "--json"))
     assert change["changed"] == [] and change["after"]["kinds"] == ["CV.pdf: cv"]
     after = _mail(store, mail_id)

@@ -47,6 +47,9 @@ class Judged(Protocol):
     @property
     def classified(self) -> list[ClassifiedDocument]: ...
 
+    @property
+    def read_by_ocr(self) -> int: ...
+
 
 class Triager(Protocol):
     """The pipeline, seen from here (inbox_bot.triage.pipeline.Pipeline is one)."""
@@ -154,16 +157,31 @@ def _rejudge(
     history.at(mail_id)
     # an answer to our notice keeps its thread's call (threads=store)
     if kept is not None:  # nothing parsed or read again
-        read = Read(raw, parsed=kept.parsed, attachments=kept.attachments, classified=kept.classified)
+        read = Read(
+            raw, parsed=kept.parsed, attachments=kept.attachments, classified=kept.classified,
+            content=lambda sha256: _file_bytes(store, sha256),
+        )
         judged = triager.judge(read, history, threads=store)
     else:
         judged = triager.triage(raw, history, threads=store)
     fresh = None
-    if kept is None and judged.reader is not None and judged.parsed is not None:
+    # kept again when OCR read a scan the kept reading lacked (the rules or the dossier want it now): the next
+    # re-triage finds its text there and reads nothing
+    renewed = kept is None or judged.read_by_ocr > 0
+    if renewed and judged.reader is not None and judged.parsed is not None:
         fresh = (judged.reader, Parsing(judged.parsed, list(judged.attachments), judged.classified))
     result, change.kept = apply_pins(judged.result, pins(store, mail_id), row, rules, history)
     change.after = _view(result)
     return change, Rejudged(result, judged.attachments, fresh)
+
+
+def _file_bytes(store: Store, sha256: str) -> bytes | None:
+    """A document's bytes as the store keeps them (by hash), checked; None if gone or damaged."""
+    try:
+        data = store.read_file(store.path_of("files", sha256))
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def stored_raw(store: Store, row: dict[str, Any], *, read: bool = True) -> RawMail | str:

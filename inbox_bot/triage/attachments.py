@@ -22,7 +22,7 @@ from inbox_bot.core.limits import DEFAULT_LIMITS, MB, ArchiveLimits, ExtractionL
 from inbox_bot.core.models import Attachment
 from inbox_bot.core.reasons import Reason, ReasonCode, reason
 from inbox_bot.triage.classify import is_program, kind_from_name
-from inbox_bot.triage.extract import EXTRACTOR, OCR_DONE, Extracted, usable
+from inbox_bot.triage.extract import EXTRACTOR, NO_PAGE_IMAGE, OCR_DONE, Extracted, usable
 from inbox_bot.triage.safenames import DOCX as DOCX
 from inbox_bot.triage.safenames import MAX_NAME_CHARS as MAX_NAME_CHARS
 from inbox_bot.triage.safenames import ODT as ODT
@@ -276,8 +276,9 @@ def _attachment(filename: str, data: bytes, ident: _Identity, limits: ArchiveLim
 
 
 def _worth_keeping(extracted: Extracted) -> bool:
-    """A reading that ran to the end: a timeout, a spent budget or a cut OCR says nothing about the file."""
-    return extracted.problem is None and (extracted.ocr is None or extracted.ocr.startswith(OCR_DONE))
+    """A reading that ran to the end: a timeout, a spent budget or a cut OCR says nothing about the file. A PDF
+    found to hold no page image is kept too: a re-triage would otherwise send it to OCR every time."""
+    return extracted.problem is None and (extracted.ocr is None or extracted.ocr.startswith((OCR_DONE, NO_PAGE_IMAGE)))
 
 
 def _extract(filename: str, sha256: str, family: str, data: bytes, limits: ArchiveLimits,

@@ -42,6 +42,8 @@ MAX_PAGE_INDEX = 1_000  # past this many pages only the first are read: a page c
 MAX_TEXT = MAX_PAGE_CHARS * PAGES_READ + MAX_PAGE_INDEX  # the longest text an attachment's reader returns
 MAX_XML_BYTES = 20 * 1024 * 1024  # one XML part of an ODT/XLSX; a real one is far smaller
 OCR_DONE = "lu par OCR"  # how the note of every OCR reading that ran starts: such a reading is kept, never redone
+# a PDF without page images: OCR has nothing to read, and never will (kept like a reading that ran)
+NO_PAGE_IMAGE = "no page image to read by OCR"
 MIN_LETTERS = 80  # below this, a PDF's text layer is a scan's watermark at most: the pages are read by OCR
 MAX_PAGE_PIXELS = 250_000_000  # an image a page declares larger than this is not decoded (a bomb)
 
@@ -196,10 +198,10 @@ def _ocr_pdf(data: bytes | BinaryIO, layer: Extracted, until: float) -> Extracte
 
     found = [picture for picture in pictures if picture is not None]
     if not found:
-        return Extracted(text=layer.text, pages=layer.pages, ocr="no page image to read by OCR")
+        return Extracted(text=layer.text, pages=layer.pages, ocr=NO_PAGE_IMAGE)
     read = ocr.read_pictures(found, until, total=layer.pages)
     if not read.pages:
-        return Extracted(text=layer.text, pages=layer.pages, ocr=read.note or "no page image to read by OCR")
+        return Extracted(text=layer.text, pages=layer.pages, ocr=read.note or NO_PAGE_IMAGE)
     return Extracted(text=_cap([read.text, layer.text]), pages=layer.pages, ocr=read.note)
 
 
