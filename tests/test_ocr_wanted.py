@@ -19,12 +19,22 @@ from examples.delivery import AJJ_BOX, HAKAMA, ma, mail, pdf
 from examples.documents import cv
 from examples.documents_oxfam_hakama import hakama_note, hakama_offer
 from examples.scenarios_scans import CIN
-from inbox_bot.core.models import Attachment, DossierSoFar, RawMail, Rule, Verdict
+from inbox_bot.config.settings import Settings
+from inbox_bot.core.models import Attachment, DocumentKind, DossierSoFar, RawMail, Rule, Verdict
+from inbox_bot.daemon.pipeline_setup import build_pipeline
+from inbox_bot.daemon.poller import MailboxPoller
+from inbox_bot.operator import retriage
+from inbox_bot.sources.memory import MemoryServer
+from inbox_bot.sources.memory_mailbox import MemoryMailbox
+from inbox_bot.storage import mails, parsings
+from inbox_bot.storage.store import Store
+from inbox_bot.triage import pipeline as pipeline_module
 from inbox_bot.triage import sandbox
 from inbox_bot.triage.attachments import waits_for_ocr
 from inbox_bot.triage.classify import classify
 from inbox_bot.triage.ocr_wanted import certain_from_name, ocr_wanted
 from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Triaged, dry_run
+from tests.pollkit import mailbox_settings
 from tests.scans import image_pdf, jpeg, page
 from tests.values import RULES
 
@@ -198,3 +208,88 @@ def test_a_machine_sent_mail_is_ignored_without_reading_its_images(ocr_asked: li
     [triaged] = _triage(RawMail(source="auto.eml", raw=auto, sha256=hashlib.sha256(auto).hexdigest()))
     assert triaged.result.verdict is Verdict.IGNORED
     assert _by_name(triaged)["image001.jpg"].ocr is None and ocr_asked == []
+
+
+# ---------------------------------------------------------------- with the pool, reading ahead and re-triage
+
+
+def _poller(store: Store, server: MemoryServer, rules: dict[str, Rule] = RULES) -> MailboxPoller:
+    pipeline = build_pipeline(Settings(limits={"extraction": {"workers": 2}}), rules)
+    return MailboxPoller(
+        mailbox_settings(), store, lambda: pipeline, max_mail_bytes=40_000_000,
+        mailboxes=lambda box: MemoryMailbox(server, box.name, box.folder),
+    )
+
+
+def _offer_then_cin(store: Store, server: MemoryServer) -> list[int]:
+    """Two mails of one applicant, both read ahead before the first is recorded: the offer photographed beside
+    the CV and the note (read by OCR: the dossier lacks the offer), then a photo named CIN (not read: the
+    dossier the first mail built lacks nothing)."""
+    first = _raw("first", [CV_PDF, NOTE_PDF, ("IMG_20260520_100000.jpg", OFFER_PHOTO)])
+    second = _raw("second", [("CIN.jpg", CIN_PHOTO)], at_minutes=30)
+    for minutes, raw in ((0, first), (30, second)):
+        server.append("INBOX", raw.raw, internaldate=AT + timedelta(minutes=minutes))
+    assert _poller(store, server).poll().recorded == 2
+    return mails.ids_in_order(store)
+
+
+def _retriage(store: Store, rules: dict[str, Rule]) -> list[retriage.Change]:
+    pipeline = build_pipeline(Settings(limits={"extraction": {"workers": 2}}), rules)
+    return retriage.retriage(store, pipeline, rules, mails.ids_in_order(store), dry_run=False)
+
+
+def test_reading_ahead_leaves_ocr_to_each_mails_turn_where_the_dossier_of_the_mails_before_decides(
+    store: Store, memory_server: MemoryServer, ocr_asked: list[tuple[str, str]]
+) -> None:
+    first, second = _offer_then_cin(store, memory_server)
+    assert mails.mail(store, first)["verdict"] == "complete"  # type: ignore[index]
+    # read in a thread with no dossier, the CIN photo would have been read too: the offer was missing then
+    assert ocr_asked == [(hashlib.sha256(OFFER_PHOTO).hexdigest(), "image")]
+    [cin] = store.documents(second)
+    assert cin["ocr"] is None
+
+
+def test_what_ocr_read_is_kept_with_the_mail_and_a_retriage_reads_nothing_again(
+    store: Store, memory_server: MemoryServer, ocr_asked: list[tuple[str, str]]
+) -> None:
+    first, _ = _offer_then_cin(store, memory_server)
+    reader = build_pipeline(Settings(limits={"extraction": {"workers": 2}}), RULES).reader
+    kept = parsings.read_before(store, first, reader)
+    assert kept is not None
+    photo = next(a for a in kept.attachments if a.filename.startswith("IMG_"))
+    assert photo.ocr is not None and photo.ocr.startswith("lu par OCR") and "HAKAMA" in photo.text.upper()
+    ocr_asked.clear()
+    changes = _retriage(store, RULES)
+    assert [c.changed() for c in changes] == [[], []] and ocr_asked == []
+
+
+def test_a_scan_the_rules_want_now_is_read_from_its_stored_bytes_once_then_kept(
+    store: Store, memory_server: MemoryServer, ocr_asked: list[tuple[str, str]]
+) -> None:
+    # GIVEN the two mails recorded, the CIN photo taken by its name
+    _, second = _offer_then_cin(store, memory_server)
+    ocr_asked.clear()
+    # WHEN the call now also requires a tax certificate no file's name says: the dossier lacks it, so every
+    # scan not read by OCR may hold it
+    required = [*RULE.documents.required, DocumentKind.TAX_CERTIFICATE.value]
+    stricter = {**RULES, HAKAMA: RULE.model_copy(update={"documents": RULE.documents.model_copy(
+        update={"required": required})})}
+    _retriage(store, stricter)
+    # THEN the re-triage, judging from what was kept (no bytes), read the CIN photo from the store by its hash
+    assert ocr_asked == [(hashlib.sha256(CIN_PHOTO).hexdigest(), "image")]
+    [cin] = store.documents(second)
+    assert cin["kind"] == "identity_document"
+    # AND kept that reading with the mail: the next re-triage reads nothing
+    reader = build_pipeline(Settings(limits={"extraction": {"workers": 2}}), stricter).reader
+    kept = parsings.read_before(store, second, reader)
+    assert kept is not None and (kept.attachments[0].ocr or "").startswith("lu par OCR")
+    ocr_asked.clear()
+    _retriage(store, stricter)
+    assert ocr_asked == []
+
+
+def test_the_choice_of_scans_is_part_of_the_readers_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = Pipeline(RULES).reader
+    assert before.endswith(pipeline_module.OCR_CHOICE)
+    monkeypatch.setattr(pipeline_module, "OCR_CHOICE", "another-choice")
+    assert Pipeline(RULES).reader != before
