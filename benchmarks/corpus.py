@@ -148,7 +148,7 @@ class DocumentCache:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._images: dict[tuple[str, int], bytes] = {}
-        self._documents: dict[tuple[str, Format, str, int], bytes] = {}
+        self._documents: dict[tuple[str, str, str, int], bytes] = {}  # (kind, format or "scan", bucket, variant)
         self._encoded: dict[tuple[str, Format, str, int], bytes] = {}
 
     def document(self, kind: str, fmt: Format, bucket: str, variant: int) -> bytes:
