@@ -121,9 +121,15 @@ class Store:
         recording finds them there; a crash before the mail is recorded leaves at worst a file no row names,
         and a file that could not be written now is written, or its error raised, when the mail is recorded."""
         with suppress(OSError):
-            self.put_file("raw", raw.sha256, raw.raw)
+            self.put_raw(raw)
             for attachment in attachments:
                 self.put_file("files", attachment.sha256, attachment.content)
+
+    def put_raw(self, raw: RawMail) -> str:
+        """Store a mail's raw bytes under their hash: from memory, or from the file a large mail was fetched into."""
+        if raw.spool is not None:
+            return self.put_spooled("raw", raw.sha256, raw.spool)
+        return self.put_file("raw", raw.sha256, raw.raw)
 
     def put_file(self, area: str, sha256: str, content: bytes) -> str:
         """Store bytes under their hash (no extension, no exec bit); return the path relative to storage."""

@@ -38,10 +38,7 @@ class Transaction:
 
     def record_mail(self, raw: RawMail, result: TriageResult, attachments: Sequence[Attachment]) -> int:
         """Keep the mail, its files and its decision; return its id. The tries at it are over."""
-        if raw.spool is not None:  # a large mail, in the file it was fetched into
-            raw_path = self.store.put_spooled("raw", raw.sha256, raw.spool)
-        else:
-            raw_path = self.store.put_file("raw", raw.sha256, raw.raw)
+        raw_path = self.store.put_raw(raw)
         stored = {a.sha256: self.store.put_file("files", a.sha256, a.content) for a in attachments}
         mail_id = self._insert_mail(raw, result, raw_path)
         self._insert_documents(mail_id, result, attachments, stored)
