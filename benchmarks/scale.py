@@ -147,7 +147,8 @@ def _list_call(store: Store, settings: Settings, rules: dict[str, Rule]) -> obje
 QUERIES: dict[str, Query] = {
     "list --call": _list_call,
     "applications --call": lambda store, settings, rules: applications(store, call=OPEN_CALLS[0]),
-    "applications (every call)": lambda store, settings, rules: applications(store),
+    "applications": lambda store, settings, rules: applications(store, calls=list(rules)),  # the rules in force
+    "applications --all": lambda store, settings, rules: applications(store),
     "status": lambda store, settings, rules: status_report(store, list(rules)),  # as the command: the rules in force
     "digest (built, not sent)": lambda store, settings, rules: digest.preview(
         store, settings, rules, OMP, now=LAST_RECEIVED

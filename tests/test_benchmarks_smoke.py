@@ -23,7 +23,7 @@ ROWS = {
     "ocr_baseline", "ocr_triage", "ocr_per_page", "ocr_share", "ocr_time_ratio", "ocr_time_ratio_without",
     "idle_small", "idle_large", "idle_ratio", "idle_own_ratio",
     "big_parse", "big_baseline", "big_triage", "big_ratio",
-    "scale:list --call", "scale:applications --call", "scale:applications (every call)", "scale:status",
+    "scale:list --call", "scale:applications --call", "scale:applications", "scale:applications --all", "scale:status",
     "scale:digest (built, not sent)", "push_notified", "push_idle", "push_idle_ratio",
     "push_poll", "push_ratio",
 }

@@ -85,6 +85,25 @@ def test_applications_filters_and_table(config: Path) -> None:
     assert "2 application(s)" in table.stdout and "A4" in table.stdout and "2026-04-25 10:00" in table.stdout
 
 
+def test_applications_of_a_call_whose_rule_file_is_gone_are_listed_with_all_or_by_their_call(config: Path) -> None:
+    # GIVEN a store that also holds a call of two years ago, its rule file since removed from rules/
+    store = open_store(config)
+    old_call = "omp-charge-projet-2024"
+    record(store, "nadia@example.ma", call=old_call, verdict=Verdict.COMPLETE, received=day(1) - timedelta(days=730))
+    store.close()
+    # WHEN the applications are listed without a call, THEN the calls in force only, and the title says more exist
+    listed = run(config, "applications")
+    assert listed.exit_code == 0
+    assert "2 application(s) of the calls in force; 1 other call(s) recorded: --all or --call" in listed.stdout
+    assert {r["call"] for r in json_lines(run(config, "applications", "--json"))} == {OMP_CHARGE}
+    # AND --all and --call still reach the old call's application
+    every = json_lines(run(config, "applications", "--all", "--json"))
+    assert [(r["sender"], r["call"]) for r in every][-1] == ("nadia@example.ma", old_call) and len(every) == 3
+    [old] = json_lines(run(config, "applications", "--call", old_call, "--json"))
+    assert old["verdict"] == "complete"
+    assert "other call(s)" not in run(config, "applications", "--all").stdout
+
+
 def test_applications_rejects_an_unknown_verdict_in_one_line(config: Path) -> None:
     result = run(config, "applications", "--verdict", "great")
     assert result.exit_code == 2

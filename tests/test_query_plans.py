@@ -43,7 +43,7 @@ def test_each_operator_query_reads_through_an_index(generated: Generated, name: 
 def test_listing_every_call_is_a_scan_and_the_check_sees_it(generated: Generated) -> None:
     store, settings, rules = generated
     with plans.statements(store) as ran:
-        scale.QUERIES["applications (every call)"](store, settings, rules)
+        scale.QUERIES["applications --all"](store, settings, rules)
     assert any(plans.full_scans(store, sql) for sql in plans.reads(ran))
     assert plans.full_scans(store, "select d.kind from documents d where d.size > 3") == ["SCAN d"]
     assert plans.shape("select * from t where a = 'x''y' and b = 12") == "select * from t where a = ? and b = ?"

@@ -53,6 +53,11 @@ class Context:
 
         return load_rules(directory or self.settings.rules_dir)
 
+    def calls_in_force(self) -> list[str] | None:
+        """The calls of the rule files, for a listing that leaves the closed years out; None (every call) when
+        the rules cannot be read or there are none, so that a rule being edited hides nothing."""
+        return list(self.rules_for_wording()) or None
+
     def rules_for_wording(self) -> dict[str, Rule]:
         """The rules, for their languages only: reading what is recorded must not fail on a rule being edited."""
         try:

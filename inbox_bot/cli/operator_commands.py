@@ -42,20 +42,30 @@ def _rule(rules: dict[str, Rule], call: str) -> Rule:
 @click.command()
 @click.option("--call", help="Only this call (rule id).")
 @click.option("--verdict", type=VERDICTS, help="Only applications with this verdict.")
+@click.option("--all", "every_call", is_flag=True,
+              help="Every call recorded, also those whose rule file has been removed.")
 @output_options("One JSON object per application.")
 @click.pass_obj
-def applications(obj: Context, call: str | None, verdict: str | None, output: str) -> None:
+def applications(obj: Context, call: str | None, verdict: str | None, every_call: bool, output: str) -> None:
     """List applications, newest first: one sender's dossier for one call, however many mails it took.
 
-    The verdict is the one of its latest mail that is not a duplicate or an auto-reply, or a person's
-    override; the time is that mail's receipt, in Morocco time.
+    Without --call, the calls of the rule files in force (or every call with --all). The verdict is the one
+    of its latest mail that is not a duplicate or an auto-reply, or a person's override; the time is that
+    mail's receipt, in Morocco time.
 
     \b
     Example:
       inbox-bot --config config.toml applications --call oxfam-migration-2022 --verdict incomplete
+      inbox-bot --config config.toml applications --all --json
     """
-    rows = operations.applications(obj.store(), call=call, verdict=verdict)
-    views.emit(output, rows, lambda: views.applications_table(rows, f"{len(rows)} application(s)"))
+    store = obj.store()  # refused first without a database, as every reading command
+    in_force = None if call is not None or every_call else obj.calls_in_force()
+    rows = operations.applications(store, call=call, verdict=verdict, calls=in_force)
+    title = f"{len(rows)} application(s)"
+    left_out = operations.calls_left_out(store, in_force) if in_force is not None else []
+    if left_out:
+        title += f" of the calls in force; {len(left_out)} other call(s) recorded: --all or --call"
+    views.emit(output, rows, lambda: views.applications_table(rows, title))
 
 
 @click.command(epilog=ID_TEXT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -20,8 +20,8 @@ from inbox_bot.core.models import DocumentKind, Rule, Verdict
 from inbox_bot.core.timezones import MOROCCO, morocco_time, zone
 from inbox_bot.operator.export_model import COMBINED_NOTE, combined
 from inbox_bot.rules.loader import load_rule
+from inbox_bot.storage import counts, mails, overrides
 from inbox_bot.storage import extensions as stored_extensions
-from inbox_bot.storage import mails, overrides
 from inbox_bot.storage.seals import closed_kinds
 from inbox_bot.storage.store import Store, utc_now
 
@@ -76,16 +76,26 @@ def _application_target(store: Store, call: str, sender: str, ident: str) -> Tar
 # ---------------------------------------------------------------- applications
 
 
-def applications(store: Store, *, call: str | None = None, verdict: str | None = None) -> list[dict[str, Any]]:
-    """One row per (call, sender), newest first; the verdict is its latest deciding mail's (overrides included)."""
+def applications(
+    store: Store, *, call: str | None = None, verdict: str | None = None, calls: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per (call, sender), newest first; the verdict is its latest deciding mail's (overrides included).
+
+    Of one call, of some calls (`calls`: the rules in force, so that years of closed calls are not read at
+    every listing), or of every call recorded."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in mails.mails(store, call=call):
+    for row in mails.mails(store, call=call, calls=calls):
         if row["call"] is not None:
             groups[(row["call"], row["sender"])].append(row)
     pinned = overrides.pinned_verdicts(store)
     found = [summarise(mails, pinned) for mails in groups.values()]
     found = [a for a in found if verdict is None or a["verdict"] == verdict]
     return sorted(found, key=lambda a: (a["received_at"], a["mails"][-1]), reverse=True)
+
+
+def calls_left_out(store: Store, calls: Collection[str]) -> list[str]:
+    """The calls with mails that a listing of `calls` leaves out (closed calls whose rule file is gone)."""
+    return sorted(counts.calls_recorded(store) - set(calls))
 
 
 def summarise(mails: Sequence[dict[str, Any]], pinned: set[int]) -> dict[str, Any]:

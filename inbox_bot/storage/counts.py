@@ -38,6 +38,11 @@ def per_call_and_verdict(store: Store, calls: Collection[str] | None = None) -> 
     return found + [{"call": OTHER_CALLS, "verdict": v, "n": n} for v, n in sorted(others.items()) if n > 0]
 
 
+def calls_recorded(store: Store) -> set[str]:
+    """The calls that have mails (from the tallies: no mail is read)."""
+    return {call for call, _, _ in tallied(store, "mails") if call != UNMATCHED}
+
+
 def verdicts_of_call(store: Store, call: str) -> dict[str, int]:
     rows = store.db.execute("select b, n from tallies where noun = 'mails' and a = ? and n > 0", [call])
     return {str(verdict): int(n) for verdict, n in rows.fetchall()}

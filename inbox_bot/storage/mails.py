@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -54,12 +54,21 @@ def brief(store: Store, mail_id: int) -> MailBrief | None:
 
 
 def mails(
-    store: Store, *, call: str | None = None, verdict: str | None = None, since: datetime | None = None
+    store: Store,
+    *,
+    call: str | None = None,
+    verdict: str | None = None,
+    since: datetime | None = None,
+    calls: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Mails in order of receipt: of one call, or of some calls (`calls`), or all of them."""
     where, params = ["1 = 1"], []
     if call is not None:
         where.append("call = ?")
         params.append(call)
+    if calls is not None:
+        where.append(f"call in ({', '.join('?' for _ in calls)})")
+        params.extend(calls)
     if verdict is not None:
         where.append("verdict = ?")
         params.append(verdict)
