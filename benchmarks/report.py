@@ -250,31 +250,39 @@ def _push_rows(measured: dict[str, Any]) -> list[Row]:
 
 
 def render(measured: dict[str, Any]) -> str:
-    if "throughput" not in measured:  # one part alone (`--only`): its rows
-        return _table(measured["rows"]) + "\n"
-    parts = [_header(measured), _table(measured["rows"]), _breakdown(measured)]
+    """The report of the parts measured: all of them, or the one `--only` ran."""
+    parts = [_header(measured)] if "throughput" in measured else []
+    parts.append(_table(measured["rows"]))
+    if "throughput" in measured:
+        parts.append(_breakdown(measured))
     if "ocr" in measured:
         parts.append(_breakdown(measured, "ocr", " on the scanned variant"))
-    parts.append(_plans(measured))
+    if "scale" in measured:
+        parts.append(_plans(measured))
     return "\n\n".join(parts) + "\n"
 
 
 def _header(measured: dict[str, Any]) -> str:
     m, plan = measured["machine"], measured["plan"]
-    corpus, scanned = measured["throughput"]["corpus"], measured["ocr"]["corpus"]
+    corpus = measured["throughput"]["corpus"]
     verdicts = ", ".join(f"{k} {v}" for k, v in measured["throughput"]["verdicts"].items())
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
-    return "\n\n".join([  # blank lines: separate paragraphs in Markdown
+    paragraphs = [  # blank lines: separate paragraphs in Markdown
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; Python {m['python']}; "
         f"Dovecot {m['dovecot']}; {packages}",
         f"Corpus: {corpus['mails']} mails, {corpus['bytes'] / MB:.0f} MB ({corpus['documents']} documents; seed "
         f"{plan['seed']}; built in {corpus['build_seconds']:.1f} s); verdicts: {verdicts}",
-        f"Scanned variant: {scanned['mails']} mails ({scanned['scans']} scans; {plan['ocr_share']:.0%} of the "
-        f"complete officer applications sent from a phone, the letter photographed and the references scanned); "
-        f"verdicts: {', '.join(f'{k} {v}' for k, v in measured['ocr']['verdicts'].items())}",
-        f"Run: {measured.get('wall_seconds', 0):.0f} s in all" + (" (--quick: sizes too small for targets)"
-                                                                   if plan["quick"] else ""),
-    ])
+    ]
+    if "ocr" in measured:  # not with `--only throughput`
+        scanned = measured["ocr"]["corpus"]
+        paragraphs.append(
+            f"Scanned variant: {scanned['mails']} mails ({scanned['scans']} scans; {plan['ocr_share']:.0%} of the "
+            f"complete officer applications sent from a phone, the letter photographed and the references "
+            f"scanned); verdicts: {', '.join(f'{k} {v}' for k, v in measured['ocr']['verdicts'].items())}"
+        )
+    quick = " (--quick: sizes too small for targets)" if plan["quick"] else ""
+    paragraphs.append(f"Run: {measured.get('wall_seconds', 0):.0f} s in all{quick}")
+    return "\n\n".join(paragraphs)
 
 
 def _table(table_rows: list[Row]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks import report
 from benchmarks.corpus import build_corpus, personalise, zip_with_comment
 from benchmarks.report import BOUNDED
 from benchmarks.state import seed_ledger
@@ -61,6 +62,12 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
     assert "| measure | result | target | status |" in done.stdout
     assert all(rows[f"scale:{name}"]["status"].startswith(("OK", "SHORT")) for name in BOUNDED)
     assert "Query plans of the operator's queries" in done.stdout
+    # a part run alone (`--only`) is rendered with what it measured
+    for part, shown in (("throughput", "time: run --once / baseline"), ("ocr", "scanned variant went"),
+                        ("scale", "Query plans"), ("push", "IDLE")):
+        alone = {key: measured[key] for key in ("plan", "machine", part)}
+        alone["rows"] = report.rows(alone)
+        assert shown in report.render(alone), part
 
 
 def test_corpus_is_deterministic_and_its_files_stay_valid() -> None:
