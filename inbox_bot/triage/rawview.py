@@ -72,7 +72,14 @@ def decode_base64(data: Bytes, start: int, end: int) -> bytes:
     Equal to decoding the whole: a2b_base64 skips every byte outside its alphabet, and splitting the rest on a
     multiple of four characters splits the output on a byte boundary. From the first padding character on,
     the rest is decoded as one piece (it ends the data: normally the last line); a body that does not decode
-    is decoded whole again, to fail with the same error."""
+    is decoded whole again, to fail with the same error.
+
+    A mail in memory is decoded whole: its bytes are held already, and windows would only add copies."""
+    if not isinstance(data, mmap.mmap):
+        body = data[start:end]
+        if not body.isascii():
+            raise ValueError("string argument should contain only ASCII characters")
+        return binascii.a2b_base64(body)
     out, carry, pos = _output((end - start) * 3 // 4), b"", start
     while pos < end:
         stop = min(end, pos + WINDOW)
