@@ -193,13 +193,14 @@ class MailboxPoller:
             else:
                 to_download.append(uid)
         delivered = set()
+        pipeline = self.pipeline()  # the rules in force when the batch starts: asked once, not at every mail
         # The next mails are read in threads while each is recorded in turn (daemon.readahead)
-        with ReadAhead(self.store, self.pipeline().limits.extraction.worker_count) as ahead:
+        with ReadAhead(self.store, pipeline.limits.extraction.worker_count) as ahead:
             for raw, meta in self._bodies(imap, to_download, metas):
                 delivered.add(meta.uid)
                 short = f"the server delivered {raw.size} of {meta.size} bytes" if raw.size < meta.size else None
                 finish = functools.partial(self._finish, state=state, meta=meta, report=report, reading=ahead)
-                ahead.add(raw, self.pipeline(), finish, problem=short)
+                ahead.add(raw, pipeline, finish, problem=short)
                 if should_stop():
                     return  # what is read ahead is recorded first, on the way out
         for uid in set(to_download) - delivered:
@@ -256,11 +257,10 @@ class MailboxPoller:
             self.ledger.add(seen, state=LedgerState.RECORDED, mail_id=existing, sha256=raw.sha256)
             report.linked += 1
             return
-        pipeline = self.pipeline()
         if problem:
-            triaged = pipeline.unreadable(raw, problem)
+            triaged = self.pipeline().unreadable(raw, problem)
         else:
-            triaged = judged() if judged is not None else triage_counted(pipeline, self.store, raw)
+            triaged = judged() if judged is not None else triage_counted(self.pipeline(), self.store, raw)
         entry = LedgerEntry(self.ledger.place, seen)
         if self.commands is not None and self.commands(triaged, self.box, self.store, self.origin, entry):
             report.recorded += 1
