@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime
@@ -133,34 +132,35 @@ class Store:
 
     def put_file(self, area: str, sha256: str, content: bytes) -> str:
         """Store bytes under their hash (no extension, no exec bit); return the path relative to storage."""
-        relative = Path(self.path_of(area, sha256))
-        target = self.storage / relative
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(content)
-                os.chmod(temporary, 0o600)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        return relative.as_posix()
+
+        def write(temporary: Path) -> None:
+            with temporary.open("xb") as out:
+                out.write(content)
+
+        return self._place(area, sha256, write)
 
     def put_spooled(self, area: str, sha256: str, spooled: Path) -> str:
         """Store a spooled file under its hash, as `put_file` stores bytes: a hard link (the spool folder is
         in the store), or a copy where links are refused; the bytes are never read into memory."""
+
+        def link(temporary: Path) -> None:
+            try:
+                os.link(spooled, temporary)
+            except OSError:
+                shutil.copyfile(spooled, temporary)
+
+        return self._place(area, sha256, link)
+
+    def _place(self, area: str, sha256: str, fill: Callable[[Path], None]) -> str:
+        """The file under its hash, unless it is there already: `fill` makes a temporary file beside it, which
+        takes the file's name at once (never half a file under a hash)."""
         relative = Path(self.path_of(area, sha256))
         target = self.storage / relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.parent / f".incoming-{secrets.token_hex(8)}"
             try:
-                try:
-                    os.link(spooled, temporary)
-                except OSError:
-                    shutil.copyfile(spooled, temporary)
+                fill(temporary)
                 os.chmod(temporary, 0o600)
                 os.replace(temporary, target)
             except BaseException:
