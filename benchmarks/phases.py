@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import re
+import resource
 import statistics
 import sys
 import time
@@ -317,10 +318,18 @@ PHASES: dict[str, Callable[[Spec], Result]] = {
 }
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time of the phase's process and of its children gone (sandbox workers, once the run closed its pool):
+    on two cores, time is short when the work to do, all processes together, is more than the cores can do."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"process": own.ru_utime + own.ru_stime, "children": children.ru_utime + children.ru_stime}
+
+
 def main(argv: Sequence[str]) -> int:
     phase, spec_path, result_path = argv
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     result = PHASES[phase](spec)
+    result["cpu"] = cpu_seconds()
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 

@@ -121,6 +121,7 @@ def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
              _rate(n, size, triage["seconds"], triage["peak_rss"])),
         _row("time_ratio", "time: run --once / baseline", f"{triage['seconds'] / base['seconds']:.2f}x",
              triage["seconds"] / base["seconds"], TARGET_TIME_RATIO, at_target),
+        *_cpu_rows(base, triage),
         _row("memory_ratio", "peak memory: run --once / baseline", f"{triage['peak_rss'] / base['peak_rss']:.2f}x",
              triage["peak_rss"] / base["peak_rss"]),
         _row("retriage", f"inbox-bot `retriage --call` ({again['mails']} mails: the call's and the unclaimed)",
@@ -129,6 +130,17 @@ def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
         _row("retriage_ratio", "time: retriage --call / run --once", f"{again['seconds'] / triage['seconds']:.2f}x",
              again["seconds"] / triage["seconds"], TARGET_RETRIAGE_RATIO, at_target),
     ]
+
+
+def _cpu_rows(base: dict[str, Any], triage: dict[str, Any]) -> list[Row]:
+    """Where the cores went: on two cores, `run --once` cannot end sooner than its CPU time over two."""
+    if "cpu" not in base or "cpu" not in triage:  # results of a run from before the CPU was measured
+        return []
+    mine, theirs = triage["cpu"], base["cpu"]["process"]
+    spent = mine["process"] + mine["children"]
+    return [_row("cpu", "CPU time: run --once (daemon + sandbox workers) / baseline",
+                 f"{mine['process']:.1f} s + {mine['children']:.1f} s = {spent:.1f} s / {theirs:.1f} s = "
+                 f"{spent / theirs:.2f}x")]
 
 
 def _ocr_rows(measured: dict[str, Any]) -> list[Row]:

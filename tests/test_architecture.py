@@ -55,6 +55,7 @@ def test_the_libraries_we_rely_on_are_where_we_say() -> None:
     assert users["magic"] == {"triage.attachments"}
     assert users["PIL"] == {"triage.ocr"}  # tesseract runs there too, the only subprocess on images
     assert users["mailparser"] == {"triage.parse"}
+    assert users["pybase64"] == {"triage.rawview"}
     assert users["sqlite_utils"] <= {"storage.store", "storage.schema"}
     assert users["apscheduler"] == {"daemon.scheduler"}
     assert users["openpyxl"] == {"operator.export"}

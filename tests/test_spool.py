@@ -175,10 +175,19 @@ def _windowed(body: bytes, path: Path) -> tuple[str, bytes | str]:
             return type(error).__name__, str(error)
 
 
+def _in_memory(body: bytes) -> tuple[str, bytes | str]:
+    try:
+        return "ok", rawview.decode_base64(b"<<" + body + b">>", 2, 2 + len(body))
+    except (ValueError, binascii.Error) as error:
+        return type(error).__name__, str(error)
+
+
+# 64: many windows, and every way a quantum can straddle two; 240: windows of whole lines (the fast decoder)
+@pytest.mark.parametrize("window", [64, 240])
 def test_base64_decoded_a_window_at_a_time_is_the_whole_decoded(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, window: int
 ) -> None:
-    monkeypatch.setattr(rawview, "WINDOW", 64)  # many windows, and every way a quantum can straddle two
+    monkeypatch.setattr(rawview, "WINDOW", window)
     rng = random.Random(16)
     for _ in range(2000):
         body = bytearray(base64.encodebytes(rng.randbytes(rng.randint(0, 400))))
@@ -191,6 +200,7 @@ def test_base64_decoded_a_window_at_a_time_is_the_whole_decoded(
             else:
                 del body[at]
         assert _windowed(bytes(body), tmp_path / "mail") == _whole(bytes(body)), bytes(body)
+        assert _in_memory(bytes(body)) == _whole(bytes(body)), bytes(body)
 
 
 def test_a_mapped_mail_decodes_as_bytes_do(tmp_path: Path) -> None:
