@@ -202,7 +202,8 @@ def _named_and_said(attachment: Attachment) -> list[KindFound]:
     if len(named) < 2:
         return []
     text = fold(attachment.text)
-    said = [(kind, _evidence(kind, False, text)) for kind in named]
+    words = frozenset(text.split())
+    said = [(kind, _evidence(kind, False, text, words=words)) for kind in named]
     return [KindFound(kind=kind.value, evidence=[f"name '{attachment.filename}'", *evidence.phrases[:2]])
             for kind, evidence in said if evidence.score >= MIN_SCORE]
 
@@ -233,9 +234,9 @@ def _page_candidates(whole: str, named: frozenset[DocumentKind]) -> dict[Documen
     """The kinds a page could be given, with the phrases the whole file holds: a page says no more than the
     file, so a kind whose phrases in the whole file fall short of PAGE_MIN_SCORE can be no page's kind (and,
     short of it, cannot tie with one that is)."""
-    candidates = {}
+    candidates, words = {}, frozenset(whole.split())
     for kind, signals in _TEXT.items():
-        present = tuple(signal for signal in signals if signal.key in whole)
+        present = tuple(_present(signals, whole, words))
         amounts = _AMOUNT_WEIGHT if kind is K.FINANCIAL_OFFER else 0
         bound = sum(s.weight for s in present) + (PAGE_NAME_WEIGHT if kind in named else 0) + amounts
         if present and bound >= PAGE_MIN_SCORE:
@@ -247,8 +248,9 @@ def score_page(text: str, named: frozenset[DocumentKind] = frozenset(),
                signals: dict[DocumentKind, tuple[_Signal, ...]] | None = None) -> list[PageScore]:
     """Every kind's score for one folded page, best first; a kind the file's name names gets PAGE_NAME_WEIGHT
     ("CV et lettre.docx": its first page is the CV even when it does not say "curriculum vitae")."""
-    table = _TEXT if signals is None else signals
-    scored = [_evidence(kind, False, text, PAGE_NAME_WEIGHT if kind in named else 0, table[kind]) for kind in table]
+    table, words = _TEXT if signals is None else signals, frozenset(text.split())
+    scored = [_evidence(kind, False, text, PAGE_NAME_WEIGHT if kind in named else 0, table[kind], words)
+              for kind in table]
     ranked = sorted((e for e in scored if e.score), key=lambda e: e.score, reverse=True)
     return [PageScore(e.kind.value, e.score, e.phrases) for e in ranked]
 
@@ -285,10 +287,19 @@ class _Signal:
     shown: str  # as a reader would write it, for the reasons
     key: str  # folded, padded: matched as whole words
     weight: int
+    words: frozenset[str] = frozenset()  # the key's words
 
 
 def _signals(phrases: tuple[str, ...], weight: int) -> tuple[_Signal, ...]:
-    return tuple(_Signal(phrase, fold(phrase), weight) for phrase in phrases)
+    keyed = [(phrase, fold(phrase)) for phrase in phrases]
+    return tuple(_Signal(phrase, key, weight, frozenset(key.split())) for phrase, key in keyed)
+
+
+def _present(signals: tuple[_Signal, ...], folded: str, words: frozenset[str]) -> list[_Signal]:
+    """The signals a folded text (whose words are `words`) holds. A phrase is there only if each of its words
+    is: looking its words up rules out most phrases before the text is searched for them (those searches were
+    most of classify's time, on the daemon's thread, for every document)."""
+    return [signal for signal in signals if signal.words <= words and signal.key in folded]
 
 
 _NAME = {kind: _signals(phrases, NAME_WEIGHT) for kind, phrases in _NAME_SIGNALS.items()}
@@ -344,7 +355,8 @@ def _by_name_only(filename: str, named: list[DocumentKind], why: Reason) -> tupl
 
 
 def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[DocumentKind, list[Reason]]:
-    ranked = sorted((_evidence(kind, kind in named, text) for kind in _TEXT),
+    words = frozenset(text.split())
+    ranked = sorted((_evidence(kind, kind in named, text, words=words) for kind in _TEXT),
                     key=lambda evidence: evidence.score, reverse=True)
     best, second = ranked[0], ranked[1]
     if best.score == 0:
@@ -362,8 +374,10 @@ def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[Docu
 
 
 def _evidence(kind: DocumentKind, named: bool, text: str, bonus: int = 0,
-              signals: tuple[_Signal, ...] | None = None) -> _Evidence:
-    matched = [signal for signal in (_TEXT[kind] if signals is None else signals) if signal.key in text]
+              signals: tuple[_Signal, ...] | None = None, words: frozenset[str] | None = None) -> _Evidence:
+    """`words`: the folded text's words, when the caller weighs every kind against the same text."""
+    found_words = frozenset(text.split()) if words is None else words
+    matched = _present(_TEXT[kind] if signals is None else signals, text, found_words)
     # "régularité fiscale" inside "attestation de régularité fiscale" is the same evidence, not more of it
     found = sorted((signal for signal in matched
                     if not any(signal.key != other.key and signal.key in other.key for other in matched)),
