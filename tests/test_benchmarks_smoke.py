@@ -20,7 +20,7 @@ from inbox_bot.storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = {
-    "baseline", "triage", "time_ratio", "memory_ratio", "retriage", "retriage_ratio",
+    "baseline", "triage", "time_ratio", "cpu", "memory_ratio", "retriage", "retriage_ratio",
     "ocr_baseline", "ocr_triage", "ocr_per_page", "ocr_share", "ocr_time_ratio", "ocr_time_ratio_without",
     "idle_small", "idle_large", "idle_ratio", "idle_own_ratio",
     "big_parse", "big_baseline", "big_triage", "big_ratio",
@@ -54,6 +54,8 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
     triage = measured["throughput"]["triage"]
     assert triage["not_measured"] == [], "a timed function of inbox-bot moved: update benchmarks/phases.py"
     assert triage["breakdown"]["extract_text"] > 0
+    # both cores: the daemon's own CPU time, and the sandbox workers' beside it, where the text was extracted
+    assert triage["cpu"]["process"] > 0 and triage["cpu"]["children"] > 0, triage["cpu"]
     # The scanned variant is read by OCR, page by page, and its phone-sent applications come out complete
     scanned = measured["ocr"]
     assert scanned["corpus"]["scans"] > 0 and scanned["triage"]["calls"]["ocr_pages"] >= scanned["corpus"]["scans"]

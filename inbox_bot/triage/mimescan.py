@@ -36,6 +36,8 @@ _MIME_FIELD = re.compile(
     rb"(?<![^\r\n])(content-(?:type|transfer-encoding|disposition|id)):([^\r\n]*(?:(?:\r\n|\r|\n)[\t ][^\r\n]*)*)",
     re.IGNORECASE,
 )
+# What may follow "--" and the boundary on a delimiter line: the close mark, blanks, the line's end
+_DELIMITER_END = re.compile(rb"(--)?[ \t]*(?=[\r\n]|\Z)")
 _MISSES_BEFORE_SLOW_SEARCH = 1000  # delimiter look-alikes in mid-line: past this many, let the regex skip them
 
 CUT_BODIES_FROM = 4 * KB  # base64 bodies this large skip the parser
@@ -110,30 +112,55 @@ class _Scanner:
         return found.end() if found else len(self.raw)
 
     def _pattern(self, boundaries: tuple[bytes, ...], *, line_start: bool = False) -> re.Pattern[bytes]:
-        """A delimiter line of any of `boundaries` (group 1 is set on a close delimiter)."""
+        """A delimiter line of any of `boundaries` (group 1 is set on a close delimiter): for the rare mail whose
+        delimiter look-alikes defeat the plain search (`find`)."""
         key = (*boundaries, b"\n" if line_start else b"")
         if key not in self._patterns:
             line = b"--(?:" + b"|".join(re.escape(b) for b in boundaries) + rb")(--)?[ \t]*(?=[\r\n]|\Z)"
             self._patterns[key] = re.compile(rb"[\r\n]" + line if line_start else line)
         return self._patterns[key]
 
+    def delimiter(self, boundaries: tuple[bytes, ...], pos: int, end: int | None = None) -> bool | None:
+        """Whether a delimiter line of one of `boundaries` (the first that fits) starts at `pos` and ends by
+        `end`: None if none does, else whether it is a close delimiter. What a regular expression of the
+        boundaries would match (see `_pattern`), without compiling one for each mail's boundaries."""
+        end = len(self.raw) if end is None else end
+        for boundary in boundaries:
+            after = pos + 2 + len(boundary)
+            if after <= end and self.raw[pos:after] == b"--" + boundary:
+                tail = _DELIMITER_END.match(self.raw, after, end)
+                if tail is not None:
+                    return tail.group(1) is not None
+        return None
+
     def find(self, boundaries: tuple[bytes, ...], pos: int, end: int) -> tuple[int, bool] | None:
         """The first delimiter line of `boundaries` starting in [pos, end): (its start, whether it closes)."""
-        pattern = self._pattern(boundaries)
-        # "--" is a literal prefix the regex engine finds fast; most hits are then at a line start
+        # "--" and a boundary are found by a plain search, fast; most hits are then delimiter lines
         for _ in range(_MISSES_BEFORE_SLOW_SEARCH):
-            found = pattern.search(self.raw, pos, end)
-            if found is None:
+            at = self._dashes(boundaries, pos, end)
+            if at is None:
                 return None
-            if found.start() == 0 or self.raw[found.start() - 1] in b"\r\n":
-                return found.start(), found.group(1) is not None
-            pos = found.start() + 1
+            closes = self.delimiter(boundaries, at, end)
+            if closes is not None and (at == 0 or self.raw[at - 1] in b"\r\n"):
+                return at, closes
+            pos = at + 1
         slow = self._pattern(boundaries, line_start=True).search(self.raw, pos - 1, end)
         return (slow.start() + 1, slow.group(1) is not None) if slow else None
 
+    def _dashes(self, boundaries: tuple[bytes, ...], pos: int, end: int) -> int | None:
+        """Where "--" and one of `boundaries` first appear in [pos, end); each later boundary is looked for only
+        up to where an earlier one was found."""
+        first = -1
+        for boundary in boundaries:
+            needle = b"--" + boundary
+            found = self.raw.find(needle, pos, end if first < 0 else min(end, first + len(needle)))
+            if found >= 0 and (first < 0 or found < first):
+                first = found
+        return first if first >= 0 else None
+
     def at_end(self, pos: int) -> bool:
         """Whether the line at `pos` ends the current part (a delimiter of an enclosing multipart)."""
-        return bool(self.boundaries) and bool(self._pattern(tuple(self.boundaries)).match(self.raw, pos))
+        return bool(self.boundaries) and self.delimiter(tuple(self.boundaries), pos) is not None
 
     def part_end(self, pos: int) -> int:
         """Start of the first line from `pos` on that ends the current part, or the end of the mail."""
@@ -198,23 +225,23 @@ class _Scanner:
                 raise _Refused(f"a header block of over {self.limits.max_header_bytes // KB} KB")
 
     def multipart(self, pos: int, boundary: bytes, depth: int, default: str, cuttable: bool) -> int:
-        own = self._pattern((boundary,))
+        own = (boundary,)
         first = self.find((boundary,), pos, self.part_end(pos))
         if first is None or first[1]:  # no start boundary: the body is one text payload to the part's end
             return self.part_end(first[0] if first else pos)
         pos = first[0]
         while True:
             pos = self.next_line(pos)
-            while pos < len(self.raw) and not self.at_end(pos) and own.match(self.raw, pos):
+            while pos < len(self.raw) and not self.at_end(pos) and self.delimiter(own, pos) is not None:
                 self.count_part()  # repeated delimiter lines are skipped: count them so a flood of them is refused
                 pos = self.next_line(pos)
             self.boundaries.append(boundary)
             pos = self.entity(pos, depth + 1, default, cuttable)
             self.boundaries.pop()
-            delimiter = own.match(self.raw, pos) if pos < len(self.raw) and not self.at_end(pos) else None
-            if delimiter is None:  # the mail or an enclosing part ended first: no close delimiter
+            closes = self.delimiter(own, pos) if pos < len(self.raw) and not self.at_end(pos) else None
+            if closes is None:  # the mail or an enclosing part ended first: no close delimiter
                 return pos
-            if delimiter.group(1):  # the close delimiter: the epilogue runs to the end of the part
+            if closes:  # the close delimiter: the epilogue runs to the end of the part
                 return self.part_end(self.next_line(pos))
 
     def leaf(self, pos: int, headers: Message, cuttable: bool) -> int:
