@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.maildir import deliver_file
-from benchmarks.probes import Clock, TimedModule, descendants, reset_tree_peak, tree_peak_bytes, tree_rss_bytes
+from benchmarks.probes import (
+    Clock,
+    TimedModule,
+    descendants,
+    reset_tree_peak,
+    stat_fields,
+    tree_peak_bytes,
+    tree_rss_bytes,
+)
 
 Spec = dict[str, Any]
 Result = dict[str, Any]
@@ -324,13 +332,9 @@ def cpu_seconds() -> dict[str, float]:
     all its processes over two."""
     own, gone = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     tick = os.sysconf("SC_CLK_TCK")
-    running = 0.0
-    for pid in descendants():
-        try:  # utime and stime: the 12th and 13th fields after the command, which is in parentheses
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # it ended meanwhile
-        running += (int(fields[11]) + int(fields[12])) / tick
+    # utime and stime: the 12th and 13th fields after the command
+    running = sum((int(fields[11]) + int(fields[12])) / tick
+                  for pid in descendants() if (fields := stat_fields(pid)) is not None)
     return {"user": own.ru_utime, "system": own.ru_stime, "process": own.ru_utime + own.ru_stime,
             "children": gone.ru_utime + gone.ru_stime + running}
 

@@ -56,16 +56,20 @@ def reset_peak(pid: int | str = "self") -> bool:
     return True
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command (which is in parentheses and may hold spaces): the
+    state first, then the parent's pid...; None when the process ended meanwhile."""
+    try:
+        return (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def descendants() -> list[int]:
     """The processes this one started, and theirs (the extraction worker)."""
     parents: dict[int, list[int]] = {}
     for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            try:
-                # The parent's pid is the 2nd field after the command, which is in parentheses and may hold spaces.
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # it ended meanwhile
+        if entry.name.isdigit() and (fields := stat_fields(entry.name)) is not None:
             parents.setdefault(int(fields[1]), []).append(int(entry.name))
     found, todo = [], [os.getpid()]
     while todo:

@@ -139,7 +139,7 @@ def _cpu_rows(base: dict[str, Any], triage: dict[str, Any]) -> list[Row]:
     mine, theirs = triage["cpu"], base["cpu"]["process"]
     spent = mine["process"] + mine["children"]
     return [_row("cpu", "CPU time: run --once (daemon, of it system; sandbox workers) / baseline",
-                 f"({mine['process']:.1f} s, {mine.get('system', 0):.1f} s; {mine['children']:.1f} s) = {spent:.1f} s"
+                 f"({mine['process']:.1f} s, {mine['system']:.1f} s; {mine['children']:.1f} s) = {spent:.1f} s"
                  f" / {theirs:.1f} s = {spent / theirs:.2f}x")]
 
 

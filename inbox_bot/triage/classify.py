@@ -249,7 +249,7 @@ def score_page(text: str, named: frozenset[DocumentKind] = frozenset(),
     """Every kind's score for one folded page, best first; a kind the file's name names gets PAGE_NAME_WEIGHT
     ("CV et lettre.docx": its first page is the CV even when it does not say "curriculum vitae")."""
     table, words = _TEXT if signals is None else signals, frozenset(text.split())
-    scored = [_evidence(kind, False, text, PAGE_NAME_WEIGHT if kind in named else 0, table[kind], words)
+    scored = [_evidence(kind, False, text, PAGE_NAME_WEIGHT if kind in named else 0, table[kind], words=words)
               for kind in table]
     ranked = sorted((e for e in scored if e.score), key=lambda e: e.score, reverse=True)
     return [PageScore(e.kind.value, e.score, e.phrases) for e in ranked]
@@ -287,7 +287,7 @@ class _Signal:
     shown: str  # as a reader would write it, for the reasons
     key: str  # folded, padded: matched as whole words
     weight: int
-    words: frozenset[str] = frozenset()  # the key's words
+    words: frozenset[str]  # the key's words
 
 
 def _signals(phrases: tuple[str, ...], weight: int) -> tuple[_Signal, ...]:
@@ -374,10 +374,9 @@ def _by_score(filename: str, named: list[DocumentKind], text: str) -> tuple[Docu
 
 
 def _evidence(kind: DocumentKind, named: bool, text: str, bonus: int = 0,
-              signals: tuple[_Signal, ...] | None = None, words: frozenset[str] | None = None) -> _Evidence:
-    """`words`: the folded text's words, when the caller weighs every kind against the same text."""
-    found_words = frozenset(text.split()) if words is None else words
-    matched = _present(_TEXT[kind] if signals is None else signals, text, found_words)
+              signals: tuple[_Signal, ...] | None = None, *, words: frozenset[str]) -> _Evidence:
+    """`words`: the folded text's words, split once by the caller, which weighs every kind against the text."""
+    matched = _present(_TEXT[kind] if signals is None else signals, text, words)
     # "régularité fiscale" inside "attestation de régularité fiscale" is the same evidence, not more of it
     found = sorted((signal for signal in matched
                     if not any(signal.key != other.key and signal.key in other.key for other in matched)),

@@ -226,7 +226,7 @@ class _Scanner:
 
     def multipart(self, pos: int, boundary: bytes, depth: int, default: str, cuttable: bool) -> int:
         own = (boundary,)
-        first = self.find((boundary,), pos, self.part_end(pos))
+        first = self.find(own, pos, self.part_end(pos))
         if first is None or first[1]:  # no start boundary: the body is one text payload to the part's end
             return self.part_end(first[0] if first else pos)
         pos = first[0]
