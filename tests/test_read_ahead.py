@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import re
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fpdf import FPDF
+from PIL import Image
 
 from inbox_bot.config.settings import Settings
 from inbox_bot.core.limits import ExtractionLimits
@@ -74,7 +78,7 @@ class Reads:
         self.waited: dict[int, bool] = {}
         original = Pipeline.read
 
-        def read(pipeline: Pipeline, raw: RawMail, known: Any = None) -> Read:
+        def read(pipeline: Pipeline, raw: RawMail, known: Any = None, keep: Any = None) -> Read:
             uid = uid_of(raw)
             with self.lock:
                 self.in_flight.add(uid)
@@ -84,7 +88,7 @@ class Reads:
             try:
                 if uid in self.waits:
                     self.waited[uid] = self.event(self.waits[uid]).wait(GUARD_S)
-                return original(pipeline, raw, known)
+                return original(pipeline, raw, known, keep)
             finally:
                 with self.lock:
                     self.in_flight.discard(uid)
@@ -175,6 +179,44 @@ def test_a_mails_files_are_written_by_its_reader_before_its_turn_and_a_failed_wr
     for row in store.db.query("select id, raw_path from mails"):
         assert store.has_file(row["raw_path"])
         assert all(store.has_file(d["path"]) for d in store.documents(row["id"]))
+
+
+def cv_with_a_photo() -> bytes:
+    """A CV over a megabyte: a page of text and a photo that does not compress (as a phone's does not)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in ("Curriculum vitae", "Expérience professionnelle", "Formation", "Compétences"):
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    photo = Image.frombytes("RGB", (640, 640), random.Random(7).randbytes(640 * 640 * 3))
+    pdf.image(photo, w=60)
+    return bytes(pdf.output())
+
+
+def test_a_large_file_is_read_by_its_worker_where_the_store_keeps_it(
+    memory_server: MemoryServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an application whose CV, a photo in it, is over a megabyte: a file a worker reads from disk
+    cv = cv_with_a_photo()
+    assert len(cv) > 1024 * 1024
+    memory_server.append("INBOX", hostile.application((b"CV.pdf", cv)), internaldate=received(0))
+    copies: list[str] = []
+    original_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        handle, name = original_mkstemp(*args, **kwargs)
+        copies.append(name)
+        return handle, name
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    # WHEN the inbox is polled with two workers
+    report = look_ahead_poller(store, memory_server).poll()
+    # THEN the worker read the CV where the store keeps it (its text is there: a CV), with no copy of it
+    # written for the worker and deleted after
+    assert report.recorded == 1
+    [document] = store.documents(store.db.execute("select id from mails").fetchone()[0])
+    assert document["kind"] == "cv" and store.read_file(document["path"]) == cv
+    assert copies == []
 
 
 def test_each_worker_keeps_its_limits_and_a_document_over_them_costs_that_document_only(

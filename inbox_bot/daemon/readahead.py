@@ -100,7 +100,8 @@ class ReadAhead:
             return pipeline.unreadable(raw, ahead.problem)
         if ahead.quarantined is not None:
             return pipeline.quarantined(raw, ahead.quarantined)
-        read = ahead.reading.result() if ahead.reading is not None else pipeline.read(raw, self._known)
+        keep = self.store.keep_file
+        read = ahead.reading.result() if ahead.reading is not None else pipeline.read(raw, self._known, keep)
         return pipeline.judge(read, self.store, threads=self.store)
 
     def _start(self, ahead: Ahead) -> Ahead:
@@ -124,7 +125,7 @@ class ReadAhead:
         """In a thread: the mail read, and its files written to the store's disk ahead of its turn, so that the
         daemon's thread, which records one mail at a time, does not wait for the disk (the writes release
         Python's interpreter lock; recording finds the files there)."""
-        read = pipeline.read(raw, self._known)
+        read = pipeline.read(raw, self._known, self.store.keep_file)
         self.store.write_files_early(raw, read.attachments)
         return read
 

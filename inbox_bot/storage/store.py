@@ -124,6 +124,11 @@ class Store:
             for attachment in attachments:
                 self.put_file("files", attachment.sha256, attachment.content)
 
+    def keep_file(self, sha256: str, content: bytes) -> str:
+        """`put_file` for a reading thread (triage.sandbox.Keep): the stored file's absolute path, for a sandbox
+        worker to read a large file where the mail's files go, instead of a temporary copy of it."""
+        return os.path.abspath(self.storage / self.put_file("files", sha256, content))
+
     def put_raw(self, raw: RawMail) -> str:
         """Store a mail's raw bytes under their hash: from memory, or from the file a large mail was fetched into."""
         if raw.spool is not None:

@@ -28,7 +28,7 @@ from inbox_bot.triage.safenames import MAX_NAME_CHARS as MAX_NAME_CHARS
 from inbox_bot.triage.safenames import ODT as ODT
 from inbox_bot.triage.safenames import XLSX as XLSX
 from inbox_bot.triage.safenames import safe_name as safe_name
-from inbox_bot.triage.sandbox import MailReader
+from inbox_bot.triage.sandbox import Keep, MailReader
 
 MAX_EXTRACT_BYTES = 30 * MB  # bigger files keep their name and hash but are not parsed
 _RATIO_FLOOR = 1 * MB  # small parts of a real file (an XML of spaces...) can compress very well
@@ -71,10 +71,12 @@ class MailFiles:
     call and the dossier are known (inbox_bot.triage.ocr_wanted), so OCR runs only where it can tell something."""
 
     def __init__(self, limits: ArchiveLimits = DEFAULT_LIMITS.archives,
-                 extraction: ExtractionLimits = DEFAULT_LIMITS.extraction, known: Known | None = None) -> None:
+                 extraction: ExtractionLimits = DEFAULT_LIMITS.extraction, known: Known | None = None,
+                 keep: Keep | None = None) -> None:
         self.limits = limits
         self.reader = MailReader(extraction)
         self.reader.known = known
+        self.reader.keep = keep
 
     def read(self, parts: list[tuple[str, bytes]]) -> list[Attachment]:
         found: list[Attachment] = []
@@ -299,7 +301,7 @@ def _extract(filename: str, sha256: str, family: str, data: bytes, limits: Archi
         return Extracted()  # an image has no text but what OCR reads: no need to ask the worker
     # a PDF whose name says no single kind may hold several documents: read beyond its first pages
     combined = family == "pdf" and kind_from_name(filename) is None
-    return reader.extract("pdf_combined" if combined else family, data, ocr=ocr)
+    return reader.extract("pdf_combined" if combined else family, data, ocr=ocr, sha256=sha256)
 
 
 def _stands_for(before: Extracted, ocr: bool) -> bool:

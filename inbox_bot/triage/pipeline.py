@@ -45,6 +45,7 @@ from inbox_bot.triage.ocr_wanted import ocr_wanted
 from inbox_bot.triage.own_kinds import with_own_kinds
 from inbox_bot.triage.parse import headers_only, parse, peek_received_at
 from inbox_bot.triage.rawview import opened, release
+from inbox_bot.triage.sandbox import Keep
 from inbox_bot.triage.threads import Threads, follow_thread
 
 log = logging.getLogger(__name__)
@@ -186,9 +187,10 @@ class Pipeline:
         known = history.read_before if isinstance(history, Readings) else None
         return self.judge(self.read(raw, known), history, threads)
 
-    def read(self, raw: RawMail, known: Known | None = None) -> Read:
+    def read(self, raw: RawMail, known: Known | None = None, keep: Keep | None = None) -> Read:
         """What a mail holds, read: the part of a triage that needs no other mail, so mails can be read ahead
-        (in threads, over the pool of sandbox workers) while earlier ones are judged and recorded. Never raises."""
+        (in threads, over the pool of sandbox workers) while earlier ones are judged and recorded. Never raises.
+        `keep` stores a large file where its mail's files go, for a worker to read it there."""
         try:
             # Size first, then depth, part count and header size, on the raw bytes: over a limit, no parser runs
             with opened(raw) as data:  # a spooled mail is mapped, never read whole (triage.rawview)
@@ -197,7 +199,7 @@ class Pipeline:
                 if scan.refusal is not None:
                     return Read(raw, refusal=scan.refusal)
                 parsed = parse(raw, scan, data)
-            files = MailFiles(self.limits.archives, self.limits.extraction, known)
+            files = MailFiles(self.limits.archives, self.limits.extraction, known, keep)
             attachments = files.read([(p.filename, p.content) for p in parsed.parts])
             return Read(raw, parsed=parsed, attachments=attachments, files=files)
         except Exception as exc:  # one bad mail costs one mail: record it for a person to look at

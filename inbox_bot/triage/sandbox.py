@@ -45,6 +45,9 @@ _REQUEST = struct.Struct(">BBBII")
 # A file this large is written to a file of the sandbox's own folder and the worker is given its path: the
 # worker reads what its parser needs of it (pypdf seeks) instead of holding a copy received through its pipe.
 _BY_PATH_FROM = 1 * MB
+# Keeps a file's bytes on disk under their SHA-256 (the store, where the mail's files go anyway) and gives the
+# absolute path: a large file is handed to a worker there, instead of through a temporary copy written and deleted
+Keep = Callable[[str, bytes], str]
 _OCR_MEMORY = 256  # a scan sent again (a reminder, a second mail of the dossier) is not read again
 _OCR_TIME_FACTOR = 3  # of `timeout_s`, for a file read by OCR
 _OCR_SHARE = 0.8  # of the time to answer: OCR stops in time for the worker to answer before it is killed
@@ -69,8 +72,11 @@ class Sandbox:
         self._readings: dict[bytes, Extracted] = {}  # OCR readings by SHA-256 of the file, the latest _OCR_MEMORY
         self._folder: Path | None = None  # where a large file is written for the worker to read (_passed)
 
-    def extract(self, family: str, data: bytes, timeout_s: float | None = None, *, ocr: bool = False) -> Extracted:
-        """The text of one file; with `ocr`, images and PDFs without a usable text layer are read by OCR."""
+    def extract(
+        self, family: str, data: bytes, timeout_s: float | None = None, *, ocr: bool = False, path: str | None = None
+    ) -> Extracted:
+        """The text of one file; with `ocr`, images and PDFs without a usable text layer are read by OCR. `path`:
+        where these very bytes are on disk, if they are (the worker reads a large file there)."""
         if family not in FAMILIES:
             return Extracted()
         key = hashlib.sha256(data).digest() if ocr else b""
@@ -82,7 +88,7 @@ class Sandbox:
                 # within what is left of the mail's budget (`timeout_s`, given by MailReader)
                 longest = self.limits.timeout_s * (_OCR_TIME_FACTOR if ocr else 1)
                 timeout = min(timeout_s or longest, longest)
-                extracted = self._ask(family, data, timeout, ocr)
+                extracted = self._ask(family, data, timeout, ocr, path)
             except _WorkerLost as lost:
                 self._stop(kill=True)
                 return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=str(lost)))
@@ -99,16 +105,19 @@ class Sandbox:
                 shutil.rmtree(self._folder, ignore_errors=True)
                 self._folder = None
 
-    def _ask(self, family: str, data: bytes, timeout_s: float, ocr: bool) -> Extracted:
+    def _ask(self, family: str, data: bytes, timeout_s: float, ocr: bool, path: str | None) -> Extracted:
         worker = self._running()
-        with self._passed(data) as (by_path, payload):
+        with self._passed(data, path) as (by_path, payload):
             return self._exchange(worker, family, payload, by_path, timeout_s, ocr)
 
     @contextlib.contextmanager
-    def _passed(self, data: bytes) -> Iterator[tuple[bool, bytes]]:
-        """What goes through the pipe: the file, or the path of a copy of it on disk, removed after the answer."""
+    def _passed(self, data: bytes, path: str | None) -> Iterator[tuple[bool, bytes]]:
+        """What goes through the pipe: the file, or its path on disk (given, or of a copy removed after the answer)."""
         if len(data) < _BY_PATH_FROM:
             yield False, data
+            return
+        if path is not None:
+            yield True, os.fsencode(path)
             return
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix="inbox-bot-sandbox-"))
@@ -275,17 +284,30 @@ class MailReader:
         self.pool = shared(limits)
         self.left = limits.mail_budget_s
         self.known: Callable[[str], Extracted | None] | None = None  # OCR readings by SHA-256 (attachments.py)
+        self.keep: Keep | None = None
 
-    def extract(self, family: str, data: bytes, *, ocr: bool = False) -> Extracted:
+    def extract(self, family: str, data: bytes, *, ocr: bool = False, sha256: str | None = None) -> Extracted:
+        """`sha256`: the file's, hex, by which `keep` stores it."""
         if self.left <= 0:
             spent = "the time for reading this mail's files is spent"
             return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=spent))
+        path = self._kept(data, sha256)
         with self.pool.worker() as sandbox:
             started = time.monotonic()
             try:
-                return sandbox.extract(family, data, timeout_s=self.left, ocr=ocr)
+                return sandbox.extract(family, data, timeout_s=self.left, ocr=ocr, path=path)
             finally:
                 self.left -= time.monotonic() - started
+
+    def _kept(self, data: bytes, sha256: str | None) -> str | None:
+        """Where a large file is kept, written now rather than when its mail is recorded (the same bytes, the same
+        place); None for a small file, without a store, or when the store cannot write it (a temporary copy then)."""
+        if self.keep is None or sha256 is None or len(data) < _BY_PATH_FROM:
+            return None
+        try:
+            return self.keep(sha256, data)
+        except OSError:
+            return None  # recording the mail writes it again, or says why it cannot
 
 
 # ---------------------------------------------------------------- shared workers
