@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import statistics
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -119,8 +120,7 @@ def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
              _rate(base["mails"], base["bytes"], base["seconds"], base["peak_rss"])),
         _row("triage", "inbox-bot `run --once`: fetch, parse, classify with text extraction, decide, store, file",
              _rate(n, size, triage["seconds"], triage["peak_rss"])),
-        _row("time_ratio", "time: run --once / baseline", f"{triage['seconds'] / base['seconds']:.2f}x",
-             triage["seconds"] / base["seconds"], TARGET_TIME_RATIO, at_target),
+        _time_ratio_row(found, at_target),
         *_cpu_rows(base, triage),
         _row("memory_ratio", "peak memory: run --once / baseline", f"{triage['peak_rss'] / base['peak_rss']:.2f}x",
              triage["peak_rss"] / base["peak_rss"]),
@@ -130,6 +130,17 @@ def _throughput_rows(measured: dict[str, Any]) -> list[Row]:
         _row("retriage_ratio", "time: retriage --call / run --once", f"{again['seconds'] / triage['seconds']:.2f}x",
              again["seconds"] / triage["seconds"], TARGET_RETRIAGE_RATIO, at_target),
     ]
+
+
+def _time_ratio_row(found: dict[str, Any], at_target: bool) -> Row:
+    """The median of the rounds' ratios, each round's baseline and run --once measured back to back."""
+    rounds = found.get("rounds") or [{"baseline": found["baseline"]["seconds"], "triage": found["triage"]["seconds"]}]
+    ratios = sorted(r["triage"] / r["baseline"] for r in rounds)
+    middle = statistics.median(ratios)
+    result = f"{middle:.2f}x"
+    if len(ratios) > 1:
+        result += f" (median of {len(ratios)} rounds: {', '.join(f'{ratio:.2f}x' for ratio in ratios)})"
+    return _row("time_ratio", "time: run --once / baseline", result, middle, TARGET_TIME_RATIO, at_target)
 
 
 def _cpu_rows(base: dict[str, Any], triage: dict[str, Any]) -> list[Row]:

@@ -62,14 +62,19 @@ class Plan:
     # from a phone (a photo and a scanner PDF each, read by OCR at a few seconds a page: hence fewer mails)
     ocr_n: int = 200
     ocr_share: float = 0.25
+    # run --once and the baseline, measured this many times on copies of the corpus, in turns: one run of each
+    # moves by a sixth on a shared machine, so a change smaller than that needs the median of several
+    rounds: int = 1
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
         profile = str(args.profile.resolve()) if args.profile else None
         if args.quick:  # the smoke test: every phase, tiny sizes, a few seconds
             return cls(args.n or 12, args.seed, (100, 1000), 10, 2 * 1024 * 1024, True, (500, 1000), 100, profile,
-                       push_mails=5, push_poll_seconds=1.0, push_gap=0.2, ocr_n=2, ocr_share=1.0)
-        return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile=profile)
+                       push_mails=5, push_poll_seconds=1.0, push_gap=0.2, ocr_n=2, ocr_share=1.0,
+                       rounds=args.rounds or 2)
+        return cls(args.n or 2000, args.seed, (1000, 20000), 50, 25 * 1024 * 1024, False, profile=profile,
+                   rounds=args.rounds or 1)
 
     def profile_path(self, phase: str) -> str | None:
         if self.profile is None:
@@ -87,6 +92,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, configs, logs)")
     parser.add_argument("--profile", type=Path, help="write pyinstrument reports of run --once and retriage here")
     parser.add_argument("--only", choices=sorted(PARTS), help="run this part alone (its rows only)")
+    parser.add_argument("--rounds", type=int, default=0,
+                        help="measure run --once and the baseline this many times, in turns (default 1; 2 with "
+                             "--quick): the time ratio is their median")
     return parser.parse_args(argv)
 
 
@@ -179,23 +187,52 @@ def throughput(bench: Bench) -> dict[str, Any]:
     raws, stats = build_corpus(bench.plan.n, bench.plan.seed)
     corpus = {"mails": stats.mails, "bytes": stats.bytes, "documents": stats.documents,
               "scenarios": stats.scenarios, "build_seconds": time.perf_counter() - started}
-    user = bench.user("main")
-    maildir = bench.server.folder_dir(user, "INBOX")
-    deliver(maildir, [(raw, received_at(number)) for number, raw in enumerate(raws)], bench.owner, "corpus")
+    # Every round's mailbox is filled before anything is timed: run --once files the mails it reads elsewhere
+    users = [bench.user(_round_label(number)) for number in range(bench.plan.rounds)]
+    for number, user in enumerate(users):
+        mails = [(raw, received_at(position)) for position, raw in enumerate(raws)]
+        deliver(bench.server.folder_dir(user, "INBOX"), mails, bench.owner, f"corpus{number}")
+        if bench.warm_index(user) != stats.mails:
+            raise RuntimeError("Dovecot does not list every mail of the corpus")
     del raws
-    if bench.warm_index(user) != stats.mails:
-        raise RuntimeError("Dovecot does not list every mail of the corpus")
-    base = bench.phase("baseline", bench.imap_spec("main", user))
-    config = bench.config("main", user)
-    triaged = bench.phase("triage", {"config": str(config), "profile": bench.plan.profile_path("triage")})
-    if triaged["exit_code"] != 0:
-        raise RuntimeError(f"run --once failed: see {bench.work / 'triage.log'}")
-    database = config.parent / "var" / "db.sqlite"
+    rounds = [_round(bench, number, user) for number, user in enumerate(users)]
+    first = rounds[0]
+    database = first["config"].parent / "var" / "db.sqlite"
     verdicts = state.verdict_counts(database)
-    again = bench.phase("retriage", {"config": str(config), "call": OFFICER_CALL,
+    again = bench.phase("retriage", {"config": str(first["config"]), "call": OFFICER_CALL,
                                      "profile": bench.plan.profile_path("retriage")})
     again["mails"] = state.retriaged_count(database, OFFICER_CALL)
-    return {"corpus": corpus, "baseline": base, "triage": triaged, "verdicts": verdicts, "retriage": again}
+    return {"corpus": corpus, "baseline": first["baseline"], "triage": first["triage"], "verdicts": verdicts,
+            "retriage": again,
+            "rounds": [{"baseline": r["baseline"]["seconds"], "triage": r["triage"]["seconds"]} for r in rounds]}
+
+
+def _round_label(number: int) -> str:
+    return "main" if number == 0 else f"main{number + 1}"
+
+
+def _round(bench: Bench, number: int, user: MailUser) -> dict[str, Any]:
+    """The baseline and run --once on one copy of the corpus; every other round runs them the other way round,
+    so that a machine growing busier or quieter over the run favours neither."""
+    label = _round_label(number)
+    suffix = "" if number == 0 else f":{number + 1}"
+    config = bench.config(label, user)
+
+    def baseline() -> dict[str, Any]:
+        return bench.phase(f"baseline{suffix}", bench.imap_spec(label, user))
+
+    def triage() -> dict[str, Any]:
+        profile = bench.plan.profile_path("triage") if number == 0 else None
+        triaged = bench.phase(f"triage{suffix}", {"config": str(config), "profile": profile})
+        if triaged["exit_code"] != 0:
+            raise RuntimeError(f"run --once failed: see {bench.work / f'triage{suffix}.log'}")
+        return triaged
+
+    if number % 2 == 0:
+        base = baseline()
+        return {"config": config, "baseline": base, "triage": triage()}
+    triaged = triage()
+    return {"config": config, "baseline": baseline(), "triage": triaged}
 
 
 def scanned(bench: Bench) -> dict[str, Any]:

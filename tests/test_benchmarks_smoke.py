@@ -46,6 +46,12 @@ def test_quick_run_reports_every_row_with_finite_ratios(tmp_path: Path) -> None:
         ratio = rows[key]["ratio"]
         assert isinstance(ratio, float) and math.isfinite(ratio) and ratio > 0, (key, ratio)
     assert all(rows[key]["status"].startswith(("OK", "SHORT")) for key in ("time_ratio", "idle_ratio", "big_triage"))
+    # --quick measures two rounds, the second in the other order; the ratio shown is their median
+    rounds = measured["throughput"]["rounds"]
+    assert len(rounds) == 2 and all(r["baseline"] > 0 and r["triage"] > 0 for r in rounds), rounds
+    ratios = sorted(r["triage"] / r["baseline"] for r in rounds)
+    assert rows["time_ratio"]["ratio"] == pytest.approx(sum(ratios) / 2)
+    assert "median of 2 rounds" in rows["time_ratio"]["result"]
     # The corpus really exercises classification: applications come out complete, not unmatched; and it holds
     # nothing a person must look at, so a needs_review means the triage failed (a broken probe, say).
     verdicts = measured["throughput"]["verdicts"]
