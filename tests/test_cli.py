@@ -322,6 +322,23 @@ def test_status_shows_sources_and_rules_in_force_never_a_secret(tmp_path: Path) 
     assert "secret-never-shown" not in shown + json.dumps(report)
 
 
+def test_status_of_a_config_without_mailboxes_says_so_instead_of_an_empty_table(tmp_path: Path) -> None:
+    # The README's first command reads the sample inbox, a folder: no IMAP mailbox is ever polled
+    config = write_config(tmp_path)
+    with config.open("a", encoding="utf-8") as out:
+        out.write(f'[[sources]]\nname = "saved"\npath = "{tmp_path.as_posix()}/saved"\n')
+    open_store(config).close()
+    shown = CliRunner().invoke(main, ["--config", str(config), "status"], env={"COLUMNS": "200"}).stdout
+    assert "Mailboxes: none in the config; mail comes from the folders under Sources" in shown
+    assert "mails seen" not in shown  # the mailboxes table's header
+    assert "saved" in shown
+    (tmp_path / "imap").mkdir()
+    never_polled = unreachable_mailbox(tmp_path / "imap")
+    open_store(never_polled).close()
+    polled_never = CliRunner().invoke(main, ["--config", str(never_polled), "status"], env={"COLUMNS": "200"}).stdout
+    assert "Mailboxes: not polled yet" in polled_never
+
+
 def test_a_command_imports_only_its_own_layers(tmp_path: Path) -> None:
     # `rules new` and `--help` of one command must not pay for the daemon, SQLite or the PDF readers.
     script = (

@@ -278,7 +278,13 @@ def extensions_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
     return table
 
 
-def print_status(out: Console, report: dict[str, Any]) -> None:
+def _print_mailboxes(out: Console, report: dict[str, Any]) -> None:
+    """Each polled mailbox's state; a line instead of an empty table when none was polled yet."""
+    if not report["mailboxes"]:
+        configured = any(source["kind"] == "imap" for source in report["sources"])
+        out.print("Mailboxes: not polled yet" if configured else
+                  "Mailboxes: none in the config; mail comes from the folders under Sources")
+        return
     boxes = Table(title="Mailboxes")
     columns = ("mailbox", "state", "folder", "last poll", "last success", "failing since", "last error", "mails seen")
     for column in (*columns, "not answered (backlog)"):
@@ -299,6 +305,10 @@ def print_status(out: Console, report: dict[str, Any]) -> None:
     for box in report["mailboxes"]:
         for problem in box.get("problems", []):
             out.print(problem_line(box["mailbox"], problem))
+
+
+def print_status(out: Console, report: dict[str, Any]) -> None:
+    _print_mailboxes(out, report)
     counts = Table(title="Mails per call and verdict")
     for column in ("call", "verdict", "mails"):
         counts.add_column(column)
