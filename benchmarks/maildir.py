@@ -40,13 +40,10 @@ def deliver_file(maildir: Path, source: Path, owner: tuple[int, int], received: 
     _publish(maildir, staged, owner, received)
 
 
-def copy_maildir(source: Path, maildir: Path, owner: tuple[int, int]) -> int:
-    """Copy the mails of one Maildir's cur/ into another's, receipt times (mtimes) kept; the count copied."""
-    copied = 0
+def copy_maildir(source: Path, maildir: Path, owner: tuple[int, int]) -> None:
+    """Copy the mails of one Maildir's cur/ into another's, receipt times (mtimes) kept."""
     for mail in sorted((source / "cur").iterdir()):
         staged = maildir / "tmp" / mail.name
         shutil.copy2(mail, staged)
         os.chown(staged, *owner)
         staged.rename(maildir / "cur" / mail.name)
-        copied += 1
-    return copied

@@ -192,9 +192,9 @@ def throughput(bench: Bench) -> dict[str, Any]:
     # it, and a round's copy and stored files are deleted after it: every round starts with the same disk and
     # page cache (on this virtual machine, memory the guest never used costs more to fill).
     base_user = bench.user("main")
-    deliver(bench.server.folder_dir(base_user, "INBOX"), [(raw, received_at(position)) for position, raw
-                                                          in enumerate(raws)], bench.owner, "corpus")
-    del raws
+    mails = [(raw, received_at(position)) for position, raw in enumerate(raws)]
+    deliver(bench.server.folder_dir(base_user, "INBOX"), mails, bench.owner, "corpus")
+    del raws, mails
     if bench.warm_index(base_user) != stats.mails:
         raise RuntimeError("Dovecot does not list every mail of the corpus")
     rounds, found = [], {}

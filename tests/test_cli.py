@@ -335,8 +335,8 @@ def test_status_of_a_config_without_mailboxes_says_so_instead_of_an_empty_table(
     (tmp_path / "imap").mkdir()
     never_polled = unreachable_mailbox(tmp_path / "imap")
     open_store(never_polled).close()
-    polled_never = CliRunner().invoke(main, ["--config", str(never_polled), "status"], env={"COLUMNS": "200"}).stdout
-    assert "Mailboxes: not polled yet" in polled_never
+    shown = CliRunner().invoke(main, ["--config", str(never_polled), "status"], env={"COLUMNS": "200"}).stdout
+    assert "Mailboxes: not polled yet" in shown
 
 
 def test_a_command_imports_only_its_own_layers(tmp_path: Path) -> None:
