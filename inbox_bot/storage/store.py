@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -23,6 +21,7 @@ from sqlite_utils.db import Table
 from inbox_bot.core.errors import ConfigError
 from inbox_bot.core.models import Attachment, DossierSoFar, RawMail, TriageResult
 from inbox_bot.storage import extensions, mails, readings
+from inbox_bot.storage.files import Files
 from inbox_bot.storage.rows import utc_now
 from inbox_bot.storage.schema import MIGRATIONS
 from inbox_bot.storage.spool import Spool
@@ -36,6 +35,7 @@ class Store:
     def __init__(self, database: Path, storage: Path) -> None:
         self.database = database
         self.storage = storage
+        self.files = Files(storage)
         try:
             database.parent.mkdir(parents=True, exist_ok=True)
             # One Store per thread of work; APScheduler may run a job on any of its pool threads, never two at once.
@@ -137,41 +137,11 @@ class Store:
 
     def put_file(self, area: str, sha256: str, content: bytes) -> str:
         """Store bytes under their hash (no extension, no exec bit); return the path relative to storage."""
-
-        def write(temporary: Path) -> None:
-            with temporary.open("xb") as out:
-                out.write(content)
-
-        return self._place(area, sha256, write)
+        return self.files.put_file(area, sha256, content)
 
     def put_spooled(self, area: str, sha256: str, spooled: Path) -> str:
-        """Store a spooled file under its hash, as `put_file` stores bytes: a hard link (the spool folder is
-        in the store), or a copy where links are refused; the bytes are never read into memory."""
-
-        def link(temporary: Path) -> None:
-            try:
-                os.link(spooled, temporary)
-            except OSError:
-                shutil.copyfile(spooled, temporary)
-
-        return self._place(area, sha256, link)
-
-    def _place(self, area: str, sha256: str, fill: Callable[[Path], None]) -> str:
-        """The file under its hash, unless it is there already: `fill` makes a temporary file beside it, which
-        takes the file's name at once (never half a file under a hash)."""
-        relative = Path(self.path_of(area, sha256))
-        target = self.storage / relative
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.parent / f".incoming-{secrets.token_hex(8)}"
-            try:
-                fill(temporary)
-                os.chmod(temporary, 0o600)
-                os.replace(temporary, target)
-            except BaseException:
-                temporary.unlink(missing_ok=True)
-                raise
-        return relative.as_posix()
+        """Store a spooled file under its hash (a hard link, or a copy), never reading it into memory."""
+        return self.files.put_spooled(area, sha256, spooled)
 
     def spool(self, mailbox: str) -> Spool:
         """The folder a mailbox's large mails are written to while they are fetched (storage.spool)."""
@@ -179,7 +149,7 @@ class Store:
 
     def path_of(self, area: str, sha256: str) -> str:
         """Where `put_file` keeps these bytes, relative to storage."""
-        return (Path(area) / sha256[:2] / sha256).as_posix()
+        return self.files.path_of(area, sha256)
 
     def has_file(self, relative: str) -> bool:
         return (self.storage / relative).is_file()

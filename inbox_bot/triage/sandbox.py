@@ -61,14 +61,100 @@ class _WorkerLost(Exception):
     """The worker overran or died: the file gets this as its problem and the worker is replaced."""
 
 
-class Sandbox:
-    """One worker process; a lock makes one file at a time go through it."""
+WorkerLost = _WorkerLost
 
-    def __init__(self, limits: ExtractionLimits) -> None:
+
+class WorkerProcess:
+    """One worker process running `entry`, started when first needed (and again once lost); a lock makes one
+    request at a time go through it. Requests go down its stdin; each answer comes up its stdout after its
+    length (`_REPLY`), within a deadline."""
+
+    entry = "from inbox_bot.triage.sandbox import serve; serve()"
+
+    def __init__(self, limits: ExtractionLimits, *arguments: str) -> None:
         self.limits = limits
+        self._arguments = arguments
         self._lock = threading.Lock()
         self._worker: subprocess.Popen[bytes] | None = None
         self._owner = 0  # the pid that started the worker: a forked child must start its own
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def ask(self, chunks: tuple[bytes, ...], timeout_s: float, max_answer: int) -> bytes:
+        """Send a request (its chunks), wait for the answer; raise `WorkerLost`. The caller holds the lock."""
+        worker = self._running()
+        assert worker.stdin is not None
+        try:
+            for chunk in chunks:
+                worker.stdin.write(chunk)
+            worker.stdin.flush()
+        except OSError as error:  # BrokenPipeError: it died before reading the request
+            raise _WorkerLost(self._death(worker)) from error
+        deadline = time.monotonic() + timeout_s
+        (size,) = _REPLY.unpack(self._read(worker, _REPLY.size, deadline))
+        if size > max_answer:
+            raise _WorkerLost("text extraction stopped: the worker sent an oversized answer")
+        return self._read(worker, size, deadline)
+
+    def _read(self, worker: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+        assert worker.stdout is not None
+        fd, got = worker.stdout.fileno(), bytearray()
+        while len(got) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise _WorkerLost("text extraction stopped: over the time limit")
+            chunk = os.read(fd, size - len(got))
+            if not chunk:
+                raise _WorkerLost(self._death(worker))
+            got += chunk
+        return bytes(got)
+
+    def _death(self, worker: subprocess.Popen[bytes]) -> str:
+        try:
+            code = worker.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "text extraction stopped: the worker stopped answering"
+        if code == -signal.SIGXCPU:
+            return f"text extraction stopped: over the CPU time limit ({self.limits.timeout_s:g} s)"
+        how = f"signal {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"exit code {code}"
+        return f"text extraction stopped: the worker died ({how}; memory limit {self.limits.memory_mb} MB)"
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._worker is None or self._worker.poll() is not None or self._owner != os.getpid():
+            self._stop()
+            worker = start_worker(self.entry, self.limits, *self._arguments)
+            self._worker, self._owner = worker, os.getpid()
+            # A file's time limit is the file's: Python starting and importing the parsers (slow on a busy
+            # machine) is waited for here, before any file's clock starts.
+            if self._read(worker, len(_READY), time.monotonic() + _START_TIMEOUT_S) != _READY:
+                raise _WorkerLost("text extraction stopped: the worker did not start")
+        return self._worker
+
+    def _stop(self, *, kill: bool = False) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None or self._owner != os.getpid():
+            return  # a worker inherited through fork belongs to the parent, which stops it
+        if kill and worker.poll() is None:
+            worker.kill()  # it overran: whatever it is doing is not worth waiting for
+        for stream in (worker.stdin, worker.stdout):
+            if stream is not None:
+                # the worker reads end-of-file and leaves; a write left half done cannot reach a dead worker
+                with contextlib.suppress(OSError):
+                    stream.close()
+        try:
+            worker.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+class Sandbox(WorkerProcess):
+    """One worker process reading one file at a time."""
+
+    def __init__(self, limits: ExtractionLimits) -> None:
+        super().__init__(limits)
         self._readings: dict[bytes, Extracted] = {}  # OCR readings by SHA-256 of the file, the latest _OCR_MEMORY
         self._folder: Path | None = None  # where a large file is written for the worker to read (_passed)
 
@@ -106,9 +192,12 @@ class Sandbox:
                 self._folder = None
 
     def _ask(self, family: str, data: bytes, timeout_s: float, ocr: bool, path: str | None) -> Extracted:
-        worker = self._running()
         with self._passed(data, path) as (by_path, payload):
-            return self._exchange(worker, family, payload, by_path, timeout_s, ocr)
+            request = _REQUEST.pack(FAMILIES.index(family), ocr, by_path, round(timeout_s * 1000), len(payload))
+            extracted, recycle = _decode(self.ask((request, payload), timeout_s, _MAX_REPLY))
+        if recycle:  # it grew large and is leaving: wait for it, so the next file does not meet a dying worker
+            self._stop()
+        return extracted
 
     @contextlib.contextmanager
     def _passed(self, data: bytes, path: str | None) -> Iterator[tuple[bool, bytes]]:
@@ -129,87 +218,15 @@ class Sandbox:
         finally:
             Path(name).unlink(missing_ok=True)
 
-    def _exchange(
-        self, worker: subprocess.Popen[bytes], family: str, payload: bytes, by_path: bool, timeout_s: float, ocr: bool
-    ) -> Extracted:
-        assert worker.stdin is not None and worker.stdout is not None
-        try:
-            request = _REQUEST.pack(FAMILIES.index(family), ocr, by_path, round(timeout_s * 1000), len(payload))
-            worker.stdin.write(request)
-            worker.stdin.write(payload)
-            worker.stdin.flush()
-        except OSError as error:  # BrokenPipeError: it died before reading the file
-            raise _WorkerLost(self._death(worker)) from error
-        deadline = time.monotonic() + timeout_s
-        (size,) = _REPLY.unpack(self._read(worker, _REPLY.size, deadline))
-        if size > _MAX_REPLY:
-            raise _WorkerLost("text extraction stopped: the worker sent an oversized answer")
-        extracted, recycle = _decode(self._read(worker, size, deadline))
-        if recycle:  # it grew large and is leaving: wait for it, so the next file does not meet a dying worker
-            self._stop()
-        return extracted
 
-    def _read(self, worker: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
-        assert worker.stdout is not None
-        fd, got = worker.stdout.fileno(), bytearray()
-        while len(got) < size:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise _WorkerLost("text extraction stopped: over the time limit")
-            chunk = os.read(fd, size - len(got))
-            if not chunk:
-                raise _WorkerLost(self._death(worker))
-            got += chunk
-        return bytes(got)
-
-    def _death(self, worker: subprocess.Popen[bytes]) -> str:
-        try:
-            code = worker.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return "text extraction stopped: the worker stopped answering"
-        if code == -signal.SIGXCPU:
-            return f"text extraction stopped: over the CPU time limit ({self.limits.timeout_s:g} s)"
-        how = f"signal {signal.Signals(-code).name}" if -code in signal.valid_signals() else f"exit code {code}"
-        return f"text extraction stopped: the worker died ({how}; memory limit {self.limits.memory_mb} MB)"
-
-    def _running(self) -> subprocess.Popen[bytes]:
-        if self._worker is None or self._worker.poll() is not None or self._owner != os.getpid():
-            self._stop()
-            worker = _start(self.limits)
-            self._worker, self._owner = worker, os.getpid()
-            # A file's time limit is the file's: Python starting and importing the parsers (slow on a busy
-            # machine) is waited for here, before any file's clock starts.
-            if self._read(worker, len(_READY), time.monotonic() + _START_TIMEOUT_S) != _READY:
-                raise _WorkerLost("text extraction stopped: the worker did not start")
-        return self._worker
-
-    def _stop(self, *, kill: bool = False) -> None:
-        worker, self._worker = self._worker, None
-        if worker is None or self._owner != os.getpid():
-            return  # a worker inherited through fork belongs to the parent, which stops it
-        if kill and worker.poll() is None:
-            worker.kill()  # it overran: whatever it is doing is not worth waiting for
-        for stream in (worker.stdin, worker.stdout):
-            if stream is not None:
-                # the worker reads end-of-file and leaves; a write left half done cannot reach a dead worker
-                with contextlib.suppress(OSError):
-                    stream.close()
-        try:
-            worker.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-
-
-_WORKER_ENTRY = "from inbox_bot.triage.sandbox import serve; serve()"
-
-
-def _start(limits: ExtractionLimits) -> subprocess.Popen[bytes]:
+def start_worker(entry: str, limits: ExtractionLimits, *arguments: str) -> subprocess.Popen[bytes]:
+    """A worker process running `entry` (Python code), given its memory (MB) and CPU (s) limits, then
+    `arguments`, on its command line; it talks through its stdin and stdout."""
     root = str(Path(__file__).resolve().parents[2])  # so the worker imports this very copy of inbox_bot
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     cpu_s = max(1, round(limits.timeout_s))
     return subprocess.Popen(
-        [sys.executable, "-s", "-c", _WORKER_ENTRY, str(limits.memory_mb), str(cpu_s)],
+        [sys.executable, "-s", "-c", entry, str(limits.memory_mb), str(cpu_s), *arguments],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -275,13 +292,35 @@ class Pool:
             sandbox.close()
 
 
+class InProcess:
+    """Extraction in this very process, for a worker that reads whole mails (inbox_bot.daemon.mailworkers): that
+    worker is itself a sandboxed process, under the same limits, whose reader in the daemon falls back to the
+    `Pool` (each file alone, each under its own limits) when it overruns or dies."""
+
+    def __init__(self, limits: ExtractionLimits) -> None:
+        self.limits = limits
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[InProcess]:
+        yield self
+
+    def extract(
+        self, family: str, data: bytes, timeout_s: float | None = None, *, ocr: bool = False, path: str | None = None
+    ) -> Extracted:
+        if family not in FAMILIES:
+            return Extracted()
+        longest = self.limits.timeout_s * (_OCR_TIME_FACTOR if ocr else 1)
+        ocr_until = time.monotonic() + min(timeout_s or longest, longest) * _OCR_SHARE if ocr else None
+        return extract_text(family, data, ocr_until=ocr_until)
+
+
 class MailReader:
     """One mail's share of the workers: each file within `timeout_s`, all of them within `mail_budget_s`, so a
     mail carrying many slow files cannot hold the daemon for longer either. Only the time a worker spends on the
     mail's files counts: waiting for an idle worker, while other mails are read, does not."""
 
     def __init__(self, limits: ExtractionLimits) -> None:
-        self.pool = shared(limits)
+        self.pool: Pool | InProcess = InProcess(limits) if _IN_PROCESS else shared(limits)
         self.left = limits.mail_budget_s
         self.known: Callable[[str], Extracted | None] | None = None  # OCR readings by SHA-256 (attachments.py)
         self.keep: Keep | None = None
@@ -314,6 +353,13 @@ class MailReader:
 
 _SHARED: dict[ExtractionLimits, Pool] = {}
 _SHARED_LOCK = threading.Lock()
+_IN_PROCESS = False
+
+
+def extract_in_this_process() -> None:
+    """For a worker process reading whole mails: files are read here, not handed to workers of its own."""
+    global _IN_PROCESS
+    _IN_PROCESS = True
 
 
 def shared(limits: ExtractionLimits = DEFAULT_LIMITS.extraction) -> Pool:
@@ -337,29 +383,37 @@ def close_all() -> None:
 def serve() -> None:
     """The worker: read (family, file) requests on stdin, answer JSON on stdout, until stdin closes."""
     memory_mb, cpu_s = int(sys.argv[1]), int(sys.argv[2])
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * MB, memory_mb * MB))
-    requests = sys.stdin.buffer
-    replies = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
-    replies.write(_READY)
-    replies.flush()
-    while header := _read_exactly(requests, _REQUEST.size):
+    requests, replies = serving(memory_mb)
+    while header := read_exactly(requests, _REQUEST.size):
         family, ocr, by_path, timeout_ms, size = _REQUEST.unpack(header)
         started = time.monotonic()
-        data = _read_exactly(requests, size)
-        _allow_cpu(cpu_s * (_OCR_TIME_FACTOR if ocr else 1))  # decoding and cleaning the pages is the worker's
+        data = read_exactly(requests, size)
+        allow_cpu(cpu_s * (_OCR_TIME_FACTOR if ocr else 1))  # decoding and cleaning the pages is the worker's
         # tesseract runs as the worker's child, under its own limits (inbox_bot.triage.ocr)
         ocr_until = started + timeout_ms / 1000 * _OCR_SHARE if ocr else None
         result = _extract(FAMILIES[family], data, by_path=bool(by_path), ocr_until=ocr_until)
         # a worker grown this large is replaced rather than trusted to shrink back
-        recycle = _resident_bytes() > memory_mb * MB // 2
+        recycle = resident_bytes() > memory_mb * MB // 2
         problem = result.problem.as_dict() if result.problem else None
         answer = {"text": result.text, "pages": result.pages, "problem": problem, "ocr": result.ocr, "recycle": recycle}
-        reply = json.dumps(answer).encode()
-        replies.write(_REPLY.pack(len(reply)) + reply)
-        replies.flush()
+        send(replies, json.dumps(answer).encode())
         if recycle:
             return
+
+
+def serving(memory_mb: int) -> tuple[IO[bytes], IO[bytes]]:
+    """A worker's streams (requests, answers) once its memory is limited; it says it is ready."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * MB, memory_mb * MB))
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
+    replies.write(_READY)
+    replies.flush()
+    return sys.stdin.buffer, replies
+
+
+def send(replies: IO[bytes], answer: bytes) -> None:
+    replies.write(_REPLY.pack(len(answer)) + answer)
+    replies.flush()
 
 
 def _extract(family: str, data: bytes, *, by_path: bool, ocr_until: float | None) -> Extracted:
@@ -373,7 +427,7 @@ def _extract(family: str, data: bytes, *, by_path: bool, ocr_until: float | None
         return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=f"file not found: {error.strerror}"))
 
 
-def _resident_bytes() -> int:
+def resident_bytes() -> int:
     # Not ru_maxrss: Linux keeps it across execve, so a worker started by a large daemon would inherit its peak
     try:
         with open("/proc/self/statm", "rb") as statm:
@@ -382,7 +436,7 @@ def _resident_bytes() -> int:
         return 0  # no /proc: the worker is never recycled for size, RLIMIT_AS still bounds it
 
 
-def _allow_cpu(seconds: int) -> None:
+def allow_cpu(seconds: int) -> None:
     # RLIMIT_CPU counts the whole life of the process: each file gets `seconds` more than used so far
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
@@ -390,6 +444,6 @@ def _allow_cpu(seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+def read_exactly(stream: IO[bytes], size: int) -> bytes:
     data = stream.read(size)
     return data if data and len(data) == size else b""
