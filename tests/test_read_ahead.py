@@ -30,6 +30,7 @@ from inbox_bot.core.limits import ExtractionLimits
 from inbox_bot.core.models import RawMail
 from inbox_bot.daemon.pipeline_setup import build_pipeline
 from inbox_bot.daemon.poller import MailboxPoller
+from inbox_bot.daemon.readahead import ReadAhead
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.sources.memory_mailbox import MemoryMailbox
 from inbox_bot.storage.store import Store, Transaction
@@ -67,7 +68,8 @@ def recorded_uids(store: Store) -> list[int]:
 
 
 class Reads:
-    """Pipeline.read watched: which reads were in flight together; a read may wait for another to begin."""
+    """ReadAhead._read watched (a mail read in a worker process, or in the thread): which reads were in flight
+    together; a read may wait for another to begin."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.lock = threading.Lock()
@@ -76,9 +78,9 @@ class Reads:
         self.started: dict[int, threading.Event] = {}
         self.waits: dict[int, int] = {}  # uid -> the uid whose reading it waits for before it goes on
         self.waited: dict[int, bool] = {}
-        original = Pipeline.read
+        original = ReadAhead._read
 
-        def read(pipeline: Pipeline, raw: RawMail, known: Any = None, keep: Any = None) -> Read:
+        def read(ahead: ReadAhead, pipeline: Pipeline, raw: RawMail) -> Read:
             uid = uid_of(raw)
             with self.lock:
                 self.in_flight.add(uid)
@@ -88,12 +90,12 @@ class Reads:
             try:
                 if uid in self.waits:
                     self.waited[uid] = self.event(self.waits[uid]).wait(GUARD_S)
-                return original(pipeline, raw, known, keep)
+                return original(ahead, pipeline, raw)
             finally:
                 with self.lock:
                     self.in_flight.discard(uid)
 
-        monkeypatch.setattr(Pipeline, "read", read)
+        monkeypatch.setattr(ReadAhead, "_read", read)
 
     def event(self, uid: int) -> threading.Event:
         return self.started.setdefault(uid, threading.Event())

@@ -19,12 +19,13 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 
 from inbox_bot.core.models import RawMail
+from inbox_bot.daemon import mailworkers
 from inbox_bot.storage.store import Store
-from inbox_bot.triage.attachments import Known
+from inbox_bot.triage.attachments import Known, MailFiles
 from inbox_bot.triage.pipeline import Pipeline, Read, Triaged
 
 SWITCH_INTERVAL = 0.0005  # seconds: see ReadAhead.__enter__
@@ -100,8 +101,7 @@ class ReadAhead:
             return pipeline.unreadable(raw, ahead.problem)
         if ahead.quarantined is not None:
             return pipeline.quarantined(raw, ahead.quarantined)
-        keep = self.store.keep_file
-        read = ahead.reading.result() if ahead.reading is not None else pipeline.read(raw, self._known, keep)
+        read = ahead.reading.result() if ahead.reading is not None else self._read(pipeline, raw)
         return pipeline.judge(read, self.store, threads=self.store)
 
     def _start(self, ahead: Ahead) -> Ahead:
@@ -122,12 +122,29 @@ class ReadAhead:
         return ahead
 
     def _read(self, pipeline: Pipeline, raw: RawMail) -> Read:
-        """In a thread: the mail read, and its files written to the store's disk ahead of its turn, so that the
-        daemon's thread, which records one mail at a time, does not wait for the disk (the writes release
-        Python's interpreter lock; recording finds the files there)."""
+        """In a thread: the mail read by a worker process (daemon.mailworkers), or here when it could not be;
+        either way its files are written to the store's disk ahead of its turn, so that the daemon's thread,
+        which records one mail at a time, does not wait for the disk (recording finds the files there)."""
+        whole = self._read_in_worker(pipeline, raw)
+        if whole is not None:
+            return whole
         read = pipeline.read(raw, self._known, self.store.keep_file)
         self.store.write_files_early(raw, read.attachments)
         return read
+
+    def _read_in_worker(self, pipeline: Pipeline, raw: RawMail) -> Read | None:
+        try:
+            path = (self.store.storage / self.store.put_raw(raw)).resolve()
+        except OSError:
+            return None  # read here: recording the mail says why it cannot be stored
+        workers = mailworkers.shared(pipeline.limits, self.store.storage, self.store.database)
+        read = workers.read(raw, path)
+        if read is None or read.parsed is None:
+            return read
+        # OCR, at the mail's turn, reads its scans from the store (its files come without their bytes)
+        limits = pipeline.limits
+        files = MailFiles(limits.archives, limits.extraction, self._known, self.store.keep_file)
+        return replace(read, files=files, content=self.store.file_bytes)
 
     def _finish_oldest(self) -> None:
         ahead = self._queue.popleft()  # out of the queue before its turn: on an error, it keeps its try

@@ -159,7 +159,7 @@ def _rejudge(
     if kept is not None:  # nothing parsed or read again
         read = Read(
             raw, parsed=kept.parsed, attachments=kept.attachments, classified=kept.classified,
-            content=lambda sha256: _file_bytes(store, sha256),
+            content=store.file_bytes,
         )
         judged = triager.judge(read, history, threads=store)
     else:
@@ -173,15 +173,6 @@ def _rejudge(
     result, change.kept = apply_pins(judged.result, pins(store, mail_id), row, rules, history)
     change.after = _view(result)
     return change, Rejudged(result, judged.attachments, fresh)
-
-
-def _file_bytes(store: Store, sha256: str) -> bytes | None:
-    """A document's bytes as the store keeps them (by hash), checked; None if gone or damaged."""
-    try:
-        data = store.read_file(store.path_of("files", sha256))
-    except OSError:
-        return None
-    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def stored_raw(store: Store, row: dict[str, Any], *, read: bool = True) -> RawMail | str:

@@ -6,6 +6,7 @@ storage.transaction); the nouns (mails, ledger, outbox_rows, overrides, ...) rea
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sqlite3
@@ -156,6 +157,24 @@ class Store:
 
     def read_file(self, relative: str) -> bytes:
         return (self.storage / relative).read_bytes()
+
+    def file_bytes(self, sha256: str) -> bytes | None:
+        """A document's bytes as the store keeps them (by hash), checked; None if gone or damaged."""
+        try:
+            data = self.read_file(self.path_of("files", sha256))
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+    def put_document(self, attachment: Attachment) -> str:
+        """`put_file` for a mail's file; one read by a worker process (daemon.mailworkers) comes without its
+        bytes, which the worker stored: never an empty file under its hash in their place."""
+        if attachment.content or not attachment.size:
+            return self.put_file("files", attachment.sha256, attachment.content)
+        relative = self.path_of("files", attachment.sha256)
+        if not self.has_file(relative):
+            raise FileNotFoundError(errno.ENOENT, "a file of the mail is not in the store", attachment.sha256)
+        return relative
 
     # ------------------------------------------------------------ tries at a mail that keeps failing
 

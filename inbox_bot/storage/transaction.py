@@ -39,7 +39,7 @@ class Transaction:
     def record_mail(self, raw: RawMail, result: TriageResult, attachments: Sequence[Attachment]) -> int:
         """Keep the mail, its files and its decision; return its id. The tries at it are over."""
         raw_path = self.store.put_raw(raw)
-        stored = {a.sha256: self.store.put_file("files", a.sha256, a.content) for a in attachments}
+        stored = {a.sha256: self.store.put_document(a) for a in attachments}
         mail_id = self._insert_mail(raw, result, raw_path)
         self._insert_documents(mail_id, result, attachments, stored)
         keep(self.store, attachments)
