@@ -135,6 +135,7 @@ def _clock_daemon(clock: Clock) -> None:
     from inbox_bot.storage.store import Store, Transaction
 
     clock.wrap(ReadAhead, "triaged", "triaged")
+    clock.wrap(ReadAhead, "_read_in_worker", "read_in_worker")
     clock.wrap_iterator(ImapMailbox, "fetch_bodies", "imap_fetch_bodies")
     clock.wrap(ImapMailbox, "fetch_meta", "imap_fetch_meta")
     clock.wrap(ImapMailbox, "move_many", "imap_move")

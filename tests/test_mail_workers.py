@@ -21,6 +21,7 @@ from inbox_bot.daemon import mailworkers
 from inbox_bot.daemon.mailworkers import MailWorker
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.storage.store import Store
+from inbox_bot.triage.classify import classify
 from inbox_bot.triage.pipeline import Pipeline, Read
 from tests import hostile
 from tests.docmakers import make_docx, make_pdf
@@ -67,6 +68,7 @@ def test_a_worker_reads_each_sample_mail_as_the_daemon_would(store: Store) -> No
             assert by_worker.parsed is not None and here.parsed is not None, path.name
             assert by_worker.parsed.model_dump(exclude={"parts"}) == here.parsed.model_dump(exclude={"parts"})
             assert [a.model_dump() for a in by_worker.attachments] == [a.model_dump() for a in here.attachments]
+            assert by_worker.classified == [classify(a) for a in here.attachments], path.name
             assert all(store.file_bytes(a.sha256) == a.content for a in here.attachments), path.name
     finally:
         workers.close()
@@ -155,10 +157,17 @@ def _file(**change: Any) -> dict[str, Any]:
             "sha256": "0" * 64, "text": "Curriculum vitae", **change}
 
 
+def _kind(**change: Any) -> dict[str, Any]:
+    return {"filename": "CV.pdf", "kind": "cv", "mime": "application/pdf", "size": 10, "sha256": "0" * 64, **change}
+
+
 @pytest.mark.parametrize(
     ("answer", "believed"),
     [
-        ({"parsed": _parsed(), "attachments": [_file()]}, True),
+        ({"parsed": _parsed(), "attachments": [_file()], "classified": [_kind()]}, True),
+        ({"parsed": _parsed(), "attachments": [_file()], "classified": []}, False),  # a file without its kinds
+        ({"parsed": _parsed(), "attachments": [_file()], "classified": [_kind(kind="passport")]}, False),
+        ({"parsed": _parsed(), "attachments": [_file()], "classified": [_kind(sha256="f" * 64)]}, False),
         ({"refusal": "the mail is nested 200 levels deep"}, True),
         ({}, False),  # not read to the end
         ({"parsed": _parsed(), "attachments": [_file(content="MZ\x90 a program")]}, False),  # bytes: not its to give

@@ -4,7 +4,8 @@ Reading a mail (`Pipeline.read`: scan, parse, decode, identify, unpack; extracti
 the daemon's threads, and Python's interpreter lock let one of them run at a time: the reading threads and the
 thread that judges and records shared one core between them. Here a worker process reads the whole mail: it
 finds the raw mail where the store keeps it, writes the mail's files where recording will find them (by their
-SHA-256) and answers what it read in JSON; the daemon's threads only wait for it, then judge and record.
+SHA-256), classifies them (which needs no rule) and answers in JSON; the daemon's threads only wait for it,
+then match, decide and record.
 
 What does not change:
 - A worker is a sandbox as a file's worker is (`triage.sandbox.WorkerProcess`): RLIMIT_AS and RLIMIT_CPU, a
@@ -34,9 +35,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from inbox_bot.core.limits import MB, Limits
-from inbox_bot.core.models import Attachment, ParsedMail, RawMail
+from inbox_bot.core.models import Attachment, ClassifiedDocument, ParsedMail, RawMail
 from inbox_bot.storage.files import Files
 from inbox_bot.storage.readings import shared_lookup
+from inbox_bot.triage.classify import classify
 from inbox_bot.triage.extract import Extracted
 from inbox_bot.triage.pipeline import Pipeline, Read
 from inbox_bot.triage.sandbox import (
@@ -67,6 +69,7 @@ class _File(Attachment):
 class _Answer(BaseModel):
     parsed: ParsedMail | None = None  # None, with no refusal: not read to the end, to be read again here
     attachments: list[_File] = []
+    classified: list[ClassifiedDocument] = []  # the files' kinds (classify needs no rule): one per file
     refusal: str | None = Field(default=None, max_length=1000)
     recycle: bool = False  # the worker grew large and is leaving
 
@@ -75,7 +78,9 @@ class _Answer(BaseModel):
             return Read(raw, refusal=self.refusal)
         if self.parsed is None or any(a.content for a in self.attachments):
             return None
-        return Read(raw, parsed=self.parsed, attachments=list(self.attachments))
+        if [d.sha256 for d in self.classified] != [a.sha256 for a in self.attachments]:
+            return None  # each file's kinds, in the files' order
+        return Read(raw, parsed=self.parsed, attachments=list(self.attachments), classified=list(self.classified))
 
 
 class MailWorker(WorkerProcess):
@@ -191,6 +196,7 @@ def _answer(
     return {
         "parsed": read.parsed.model_dump(mode="json", exclude={"parts"}),
         "attachments": [a.model_dump(mode="json") for a in read.attachments],
+        "classified": [classify(a).model_dump(mode="json") for a in read.attachments],
     }
 
 

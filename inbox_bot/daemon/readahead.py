@@ -50,7 +50,9 @@ class ReadAhead:
 
     def __init__(self, store: Store, workers: int) -> None:
         self.store = store
-        self.depth = workers + 1  # one being recorded while each worker reads the next
+        # one being recorded while each worker reads the next, and as many again waiting for a worker: the
+        # daemon's thread fetching a batch of mails leaves no worker idle meanwhile
+        self.depth = 8 * workers
         self._queue: deque[Ahead] = deque()
         self._stack = contextlib.ExitStack()
         self._known: Known | None = None

@@ -39,8 +39,8 @@ class EarlierFile:
 
 
 def mail_id_by_hash(store: Store, sha256: str) -> int | None:
-    rows = list(store.db.query("select id from mails where sha256 = ?", [sha256]))
-    return int(rows[0]["id"]) if rows else None
+    row = store.db.execute("select id from mails where sha256 = ?", [sha256]).fetchone()
+    return int(row[0]) if row else None
 
 
 def mail(store: Store, mail_id: int) -> dict[str, Any] | None:

@@ -110,7 +110,13 @@ def extract_text(family: str, data: bytes | BinaryIO, limits: Limits = ATTACHMEN
 def usable(text: str) -> bool:
     """Whether a text layer says enough to classify by: a scan often carries a few words of its own (a scanner
     app's watermark, a page number) that are not the document."""
-    return sum(char.isalpha() for char in text) >= MIN_LETTERS
+    letters = 0
+    for char in text:  # a document's text has enough within a line or two: no need to count them all
+        if char.isalpha():
+            letters += 1
+            if letters >= MIN_LETTERS:
+                return True
+    return False
 
 
 def _short(error: BaseException) -> str:
