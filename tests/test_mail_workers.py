@@ -55,12 +55,13 @@ def raw_of(path: Path) -> RawMail:
 def test_a_worker_reads_each_sample_mail_as_the_daemon_would(store: Store) -> None:
     # GIVEN the sample inbox (Gmail, Outlook, Thunderbird and Apple Mail mail, phone scans, zips, bounces)
     pipeline = Pipeline({}, DEFAULT_LIMITS)
-    workers = mailworkers.MailWorkers(DEFAULT_LIMITS, store.storage, store.database)
+    workers = mailworkers.MailWorkers(DEFAULT_LIMITS)
+    where = mailworkers.Where(store.storage.resolve(), store.database.resolve())
     try:
         for path in sorted((ROOT / "examples" / "inbox").glob("*.eml")):
             raw = raw_of(path)
             # WHEN a worker reads it, from where the store keeps it
-            by_worker = workers.read(raw, (store.storage / store.put_raw(raw)).resolve())
+            by_worker = workers.read(raw, (store.storage / store.put_raw(raw)).resolve(), where)
             # THEN it read what the daemon's thread reads, and left each file in the store, by its hash
             here = pipeline.read(raw)
             assert by_worker is not None, path.name
@@ -182,7 +183,7 @@ def test_what_a_worker_answers_is_checked_before_it_is_believed(answer: Any, bel
     told = answer if isinstance(answer, str) else json.dumps(answer)
     worker = _Told(ExtractionLimits(timeout_s=30), told)
     try:
-        read = worker.read(raw, tmp_path / "raw")
+        read = worker.read(raw, tmp_path / "raw", mailworkers.Where(tmp_path, tmp_path / "db.sqlite"))
     finally:
         worker.close()
     assert (read is not None) is believed

@@ -21,6 +21,7 @@ What does not change:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import queue
@@ -28,6 +29,7 @@ import struct
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,8 +88,9 @@ class _Answer(BaseModel):
 class MailWorker(WorkerProcess):
     entry = "from inbox_bot.daemon.mailworkers import serve; serve()"
 
-    def read(self, raw: RawMail, path: Path) -> Read | None:
-        """The mail whose bytes are at `path`, read by the worker; None when it must be read again here."""
+    def read(self, raw: RawMail, path: Path, store: Where) -> Read | None:
+        """The mail whose bytes are at `path`, read by the worker for this store; None when it must be read
+        again here."""
         request = json.dumps({
             "path": str(path),
             "size": raw.size,
@@ -95,6 +98,8 @@ class MailWorker(WorkerProcess):
             "sha256": raw.sha256,
             "server_received_at": _iso(raw.server_received_at),
             "file_mtime": _iso(raw.file_mtime),
+            "storage": str(store.storage),
+            "database": str(store.database),
         }).encode()
         with self._lock:
             try:
@@ -109,21 +114,28 @@ class MailWorker(WorkerProcess):
         return answer.read(raw)
 
 
+@dataclass(frozen=True)
+class Where:
+    """The store a mail is read for: where its files go, and the database its readings kept from before are in."""
+
+    storage: Path
+    database: Path
+
+
 class MailWorkers:
     """`worker_count` mail workers; a reading thread takes an idle one for one mail (the last used first)."""
 
-    def __init__(self, limits: Limits, storage: Path, database: Path) -> None:
-        where = {"storage": str(storage.resolve()), "database": str(database.resolve())}
-        config = json.dumps({"limits": limits.model_dump(mode="json"), **where})
+    def __init__(self, limits: Limits) -> None:
+        config = json.dumps({"limits": limits.model_dump(mode="json")})
         self._workers = [MailWorker(limits.extraction, config) for _ in range(limits.extraction.worker_count)]
         self._idle: queue.LifoQueue[MailWorker] = queue.LifoQueue()
         for worker in reversed(self._workers):
             self._idle.put(worker)
 
-    def read(self, raw: RawMail, path: Path) -> Read | None:
+    def read(self, raw: RawMail, path: Path, store: Where) -> Read | None:
         worker = self._idle.get()
         try:
-            return worker.read(raw, path)
+            return worker.read(raw, path, store)
         finally:
             self._idle.put(worker)
 
@@ -132,18 +144,18 @@ class MailWorkers:
             worker.close()
 
 
-_SHARED: dict[tuple[str, Path, Path], MailWorkers] = {}
+_SHARED: dict[str, MailWorkers] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared(limits: Limits, storage: Path, database: Path) -> MailWorkers:
-    """The workers for this store and these limits, started once and kept for the next polls."""
-    key = (limits.model_dump_json(), storage, database)
+def shared(limits: Limits) -> MailWorkers:
+    """The workers for these limits, started once (each when first needed) and kept for the next polls."""
+    key = limits.model_dump_json()
     with _SHARED_LOCK:
         if key not in _SHARED:
-            while len(_SHARED) >= _KEPT:  # another store (a test's, a second config): the oldest goes
+            while len(_SHARED) >= _KEPT:  # other limits (a second config): the oldest go
                 _SHARED.pop(next(iter(_SHARED))).close()
-            _SHARED[key] = MailWorkers(limits, storage, database)
+            _SHARED[key] = MailWorkers(limits)
         return _SHARED[key]
 
 
@@ -168,18 +180,34 @@ def serve() -> None:
     requests, replies = serving(memory_mb)
     extract_in_this_process()
     pipeline = Pipeline({}, Limits.model_validate(config["limits"]))
-    files = Files(Path(config["storage"]))
-    with shared_lookup(Path(config["database"])) as known:
+    with _Stores() as stores:
         while header := read_exactly(requests, _REQUEST.size):
             (size,) = _REQUEST.unpack(header)
             request = json.loads(read_exactly(requests, size))
             allow_cpu(cpu_s)
+            files, known = stores.of(Where(Path(request["storage"]), Path(request["database"])))
             answer = _answer(pipeline, files, known, request)
             # a worker grown this large is replaced rather than trusted to shrink back
             answer["recycle"] = recycle = resident_bytes() > memory_mb * MB // 2
             send(replies, json.dumps(answer, ensure_ascii=False).encode())
             if recycle:
                 return
+
+
+class _Stores(contextlib.ExitStack):
+    """The store of the last request, its database connection kept open from one mail to the next."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._where: Where | None = None
+        self._open: tuple[Files, Callable[[str], Extracted | None]] | None = None
+
+    def of(self, where: Where) -> tuple[Files, Callable[[str], Extracted | None]]:
+        if self._open is None or where != self._where:
+            self.close()
+            self._open = Files(where.storage), self.enter_context(shared_lookup(where.database))
+            self._where = where
+        return self._open
 
 
 def _answer(

@@ -139,8 +139,8 @@ class ReadAhead:
             path = (self.store.storage / self.store.put_raw(raw)).resolve()
         except OSError:
             return None  # read here: recording the mail says why it cannot be stored
-        workers = mailworkers.shared(pipeline.limits, self.store.storage, self.store.database)
-        read = workers.read(raw, path)
+        where = mailworkers.Where(self.store.storage.resolve(), self.store.database.resolve())
+        read = mailworkers.shared(pipeline.limits).read(raw, path, where)
         if read is None or read.parsed is None:
             return read
         # OCR, at the mail's turn, reads its scans from the store (its files come without their bytes)
