@@ -163,10 +163,20 @@ class MailboxPoller:
             known = self.ledger.known_uids(state.uidvalidity)
         uids = imap.new_uids(known_max, known)
         report.new = len(uids)
-        for start in range(0, len(uids), self.box.batch_size):
-            if should_stop():
-                return None
-            self._read_batch(imap, state, uids[start : start + self.box.batch_size], report, should_stop)
+        if not uids:
+            return known_max or 0
+        # The next mails are read ahead while each is recorded in turn (daemon.readahead), across the batches:
+        # the queue stays full from one batch to the next instead of emptying at each one's end
+        with ReadAhead(self.store, self.pipeline().limits.extraction.worker_count) as ahead:
+            try:
+                for start in range(0, len(uids), self.box.batch_size):
+                    if should_stop():
+                        return None
+                    batch = uids[start : start + self.box.batch_size]
+                    self._read_batch(imap, state, batch, report, should_stop, ahead)
+            except MailboxError:
+                ahead.drain()  # the server failed, not the mails: those fetched before it are recorded
+                raise
         return max([known_max or 0, *uids])
 
     def _read_batch(
@@ -176,7 +186,10 @@ class MailboxPoller:
         uids: list[int],
         report: PollReport,
         should_stop: Callable[[], bool],
+        ahead: ReadAhead,
     ) -> None:
+        """The batch's mails into the read-ahead queue. What is recorded without a reading (a mail linked, too
+        large, not delivered) waits until every mail queued before it is recorded: the order of receipt holds."""
         metas = imap.fetch_meta(uids)
         to_download = []
         for uid in uids:
@@ -184,27 +197,29 @@ class MailboxPoller:
             if meta is None:
                 continue  # vanished between SEARCH and FETCH: someone moved it; nothing to read
             if meta.gm_msgid is not None and (mail_id := self.ledger.mail_by_gm_msgid(meta.gm_msgid)) is not None:
+                ahead.drain()
                 self.ledger.add(_seen(state, meta), state=LedgerState.LINKED, mail_id=mail_id)
                 report.linked += 1
             elif meta.size > self.max_mail_bytes:
                 megabytes = f"{meta.size / 1_048_576:.1f} MB (limit {self.max_mail_bytes / 1_048_576:.0f} MB)"
                 problem = f"too large to read safely: {megabytes}; open it in the mailbox"
+                ahead.drain()
                 self._record(_placeholder(imap.raw_mail(uid, b"", meta)), state, meta, report, problem=problem)
             else:
                 to_download.append(uid)
         delivered = set()
         pipeline = self.pipeline()  # the rules in force when the batch starts: asked once, not at every mail
-        # The next mails are read in threads while each is recorded in turn (daemon.readahead)
-        with ReadAhead(self.store, pipeline.limits.extraction.worker_count) as ahead:
-            for raw, meta in self._bodies(imap, to_download, metas):
-                delivered.add(meta.uid)
-                short = f"the server delivered {raw.size} of {meta.size} bytes" if raw.size < meta.size else None
-                finish = functools.partial(self._finish, state=state, meta=meta, report=report, reading=ahead)
-                ahead.add(raw, pipeline, finish, problem=short)
-                if should_stop():
-                    return  # what is read ahead is recorded first, on the way out
-        for uid in set(to_download) - delivered:
-            self._undelivered(imap, state, metas[uid], report)
+        for raw, meta in self._bodies(imap, to_download, metas):
+            delivered.add(meta.uid)
+            short = f"the server delivered {raw.size} of {meta.size} bytes" if raw.size < meta.size else None
+            finish = functools.partial(self._finish, state=state, meta=meta, report=report, reading=ahead)
+            ahead.add(raw, pipeline, finish, problem=short)
+            if should_stop():
+                return  # what is read ahead is recorded first, on the way out
+        if undelivered := set(to_download) - delivered:
+            ahead.drain()
+            for uid in sorted(undelivered):
+                self._undelivered(imap, state, metas[uid], report)
 
     def _bodies(
         self, imap: Mailbox, uids: list[int], metas: dict[int, MessageMeta]
