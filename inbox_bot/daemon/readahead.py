@@ -1,5 +1,6 @@
-"""Reading ahead: while one mail of a poll is judged and recorded, the next ones are parsed and their files read
-in threads, over the pool of sandbox workers (`triage.sandbox.Pool`), so that every core works.
+"""Reading ahead: while one mail of a poll is judged and recorded, the next ones are read, each whole in a worker
+process (`daemon.mailworkers`; in the thread, file by file over the pool of sandbox workers, when a worker could
+not), so that every core works. A thread per worker waits for its answers.
 
 What does not change:
 - Mails are judged and recorded one at a time, in the order they came (UID order): a dossier builds up mail by
