@@ -198,19 +198,30 @@ def retriage(spec: Spec) -> Result:
 
 
 def idle(spec: Spec) -> Result:
+    """Idle polls of each folder size, taking turns poll by poll: a machine that slows down for a while slows both
+    sizes alike, instead of whichever was measured then (their ratio is what is asked)."""
     from inbox_bot.config.settings import load_settings
     from inbox_bot.daemon.scheduler import Daemon
     from inbox_bot.sources.imap import ImapMailbox
 
     clock = Clock()
     clock.wrap(ImapMailbox, "status", "status")  # the server's share: STATUS is the one command of an idle poll
-    daemon = Daemon(load_settings(Path(spec["config"])))
+    folders = spec["folders"]
+    daemons = {size: Daemon(load_settings(Path(folder["config"]))) for size, folder in folders.items()}
     try:
-        _idle_poll(daemon, spec["mailbox"], clock)  # connects; the daemon keeps the connection between polls
-        first = clock.seconds["poll"]
-        samples = [_idle_poll(daemon, spec["mailbox"], clock) for _ in range(spec["polls"])]
+        # the first poll connects; each daemon keeps its connection between polls
+        first = {size: _idle_poll(daemon, folders[size]["mailbox"], clock)[0] for size, daemon in daemons.items()}
+        samples: dict[str, list[tuple[float, float]]] = {size: [] for size in daemons}
+        for _ in range(spec["polls"]):
+            for size, daemon in daemons.items():
+                samples[size].append(_idle_poll(daemon, folders[size]["mailbox"], clock))
     finally:
-        daemon.close()
+        for daemon in daemons.values():
+            daemon.close()
+    return {size: _idle_summary(first[size], samples[size]) for size in daemons}
+
+
+def _idle_summary(first: float, samples: list[tuple[float, float]]) -> Result:
     polls, status = sorted(poll for poll, _ in samples), sorted(status for _, status in samples)
     own = sorted(poll - status for poll, status in samples)
     return {
@@ -229,7 +240,6 @@ def _idle_poll(daemon: Any, mailbox: str, clock: Clock) -> tuple[float, float]:
     started = time.perf_counter()
     report = daemon.poll_mailbox(mailbox)
     seconds = time.perf_counter() - started
-    clock.seconds["poll"] += seconds
     if report is None or report.new != 0:
         raise RuntimeError(f"the poll of {mailbox} was not idle: {report}")
     return seconds, clock.seconds["status"] - status_before

@@ -273,7 +273,8 @@ def scanned(bench: Bench) -> dict[str, Any]:
 
 
 def idle_polls(bench: Bench) -> dict[str, Any]:
-    results = {}
+    """Idle polls of a folder of each size, measured in one process, taking turns (benchmarks.phases.idle)."""
+    folders = {}
     for size in bench.plan.idle_sizes:
         label = f"idle{size}"
         user = bench.user(label)
@@ -282,9 +283,9 @@ def idle_polls(bench: Bench) -> dict[str, Any]:
         config = bench.config(label, user)
         uids = bench.server.uids(user, "INBOX")
         state.seed_ledger(config.parent / "var", MAILBOX, bench.server.uidvalidity(user), uids)
-        results[str(size)] = bench.phase(f"idle:{size}", {"config": str(config), "mailbox": MAILBOX,
-                                                           "polls": bench.plan.idle_polls})
-    return results
+        folders[str(size)] = {"config": str(config), "mailbox": MAILBOX}
+    result: dict[str, Any] = bench.phase("idle", {"folders": folders, "polls": bench.plan.idle_polls})
+    return result
 
 
 def big_mail_memory(bench: Bench) -> dict[str, Any]:
