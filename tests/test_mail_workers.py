@@ -22,11 +22,12 @@ from inbox_bot.daemon.mailworkers import MailWorker
 from inbox_bot.sources.memory import MemoryServer
 from inbox_bot.storage.store import Store
 from inbox_bot.triage.classify import classify
-from inbox_bot.triage.pipeline import Pipeline, Read
+from inbox_bot.triage.pipeline import MemoryHistory, Pipeline, Read
 from tests import hostile
 from tests.docmakers import make_docx, make_pdf
 from tests.pollkit import received
 from tests.test_read_ahead import look_ahead_poller
+from tests.values import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 CV = make_pdf(["Curriculum vitae", "Expérience professionnelle", "Formation", "Compétences"])
@@ -92,6 +93,30 @@ def test_a_polled_mail_is_read_by_a_worker_and_only_judged_and_recorded_here(
         documents = store.documents(row["id"])
         assert sorted(d["kind"] for d in documents) == ["cover_letter", "cv"]
         assert {store.read_file(d["path"]) for d in documents} == {CV, LETTER}
+
+
+def test_every_realworld_mail_polled_is_read_by_a_worker_and_judged_as_in_the_daemon(
+    memory_server: MemoryServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the 242 real-world mails nobody here wrote (bounces, auto-replies, spam, broken MIME, charsets)
+    paths = sorted((ROOT.parent / "shared" / "corpus" / "realworld").rglob("*.eml"))
+    assert len(paths) == 242
+    for n, path in enumerate(paths):
+        memory_server.append("INBOX", path.read_bytes(), internaldate=received(n))
+    here = ReadsHere(monkeypatch)
+    # WHEN the inbox is polled
+    report = look_ahead_poller(store, memory_server).poll()
+    # THEN every mail was read by a worker, none in the daemon's process, and each got the verdict the daemon's
+    # own reading gives it, with no internal error
+    assert report.recorded == 242
+    assert here.sources == []
+    polled = {row["sha256"]: row for row in store.mails()}
+    pipeline = Pipeline(RULES)
+    for path in paths:
+        expected = pipeline.triage(raw_of(path), MemoryHistory()).result
+        row = polled[hashlib.sha256(path.read_bytes()).hexdigest()]
+        assert (row["verdict"], row["call"]) == (expected.verdict.value, expected.call), path.name
+        assert "triage_failed" not in json.dumps(row["reasons"]), path.name
 
 
 def test_a_mail_its_worker_cannot_read_in_time_is_read_again_file_by_file(
