@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 _REQUEST = struct.Struct(">I")  # length of the JSON request that follows
 # A mail's answer holds its body and its files' text (20,000 characters each at most): far below this
 _MAX_ANSWER = 64 * MB
-_KEPT = 2  # sets of workers kept alive (one per store and limits): a daemon has one
+_KEPT = 2  # sets of workers kept alive, one per set of limits: a daemon has one
 
 
 class _File(Attachment):
