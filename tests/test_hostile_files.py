@@ -244,7 +244,7 @@ def test_the_worker_serves_many_files_even_when_started_by_a_large_daemon() -> N
 def test_what_the_worker_answers_is_checked_as_input(answer: bytes) -> None:
     try:
         extracted, _ = sandbox._decode(answer)
-    except sandbox._WorkerLost as lost:
+    except sandbox.WorkerLost as lost:
         assert str(lost) == "text extraction stopped: the worker sent an unreadable answer"
     else:
         assert (extracted.text, extracted.pages) == ("5", None)

@@ -51,19 +51,21 @@ class ReadAhead:
 
     def __init__(self, store: Store, workers: int) -> None:
         self.store = store
-        # one being recorded while each worker reads the next, and as many again waiting for a worker: the
-        # daemon's thread fetching a batch of mails leaves no worker idle meanwhile
+        # eight mails a worker: a large mail being read, or the daemon's thread fetching the next ten, leaves no
+        # worker idle meanwhile
         self.depth = 8 * workers
         self._queue: deque[Ahead] = deque()
         self._stack = contextlib.ExitStack()
         self._known: Known | None = None
         self._threads: ThreadPoolExecutor | None = None
         self._workers = workers
+        self._where = mailworkers.Where(store.storage.resolve(), store.database.resolve())
 
     def __enter__(self) -> ReadAhead:
         # The daemon's thread gives up the interpreter lock at each SQLite statement and disk write; with the
-        # reading threads parsing, it waited up to the default 5 ms switch interval to get it back, each time
-        # (a convoy: a third of its time). A short interval while reading ahead gives it back within 0.5 ms.
+        # reading threads parsing (now only a mail a worker could not read), it waited up to the default 5 ms
+        # switch interval to get it back, each time (a convoy: a third of its time). A short interval while
+        # reading ahead gives it back within 0.5 ms.
         self._stack.callback(sys.setswitchinterval, sys.getswitchinterval())
         sys.setswitchinterval(SWITCH_INTERVAL)
         self._known = self._stack.enter_context(self.store.readings_for_threads())
@@ -140,8 +142,7 @@ class ReadAhead:
             path = (self.store.storage / self.store.put_raw(raw)).resolve()
         except OSError:
             return None  # read here: recording the mail says why it cannot be stored
-        where = mailworkers.Where(self.store.storage.resolve(), self.store.database.resolve())
-        read = mailworkers.shared(pipeline.limits).read(raw, path, where)
+        read = mailworkers.shared(pipeline.limits).read(raw, path, self._where)
         if read is None or read.parsed is None:
             return read
         # OCR, at the mail's turn, reads its scans from the store (its files come without their bytes)

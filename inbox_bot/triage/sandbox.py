@@ -57,11 +57,8 @@ _START_TIMEOUT_S = 30.0
 _MAX_REPLY = 1 * MB  # the text is capped at 20,000 characters: anything longer is not from our worker
 
 
-class _WorkerLost(Exception):
+class WorkerLost(Exception):
     """The worker overran or died: the file gets this as its problem and the worker is replaced."""
-
-
-WorkerLost = _WorkerLost
 
 
 class WorkerProcess:
@@ -91,11 +88,11 @@ class WorkerProcess:
                 worker.stdin.write(chunk)
             worker.stdin.flush()
         except OSError as error:  # BrokenPipeError: it died before reading the request
-            raise _WorkerLost(self._death(worker)) from error
+            raise WorkerLost(self._death(worker)) from error
         deadline = time.monotonic() + timeout_s
         (size,) = _REPLY.unpack(self._read(worker, _REPLY.size, deadline))
         if size > max_answer:
-            raise _WorkerLost("text extraction stopped: the worker sent an oversized answer")
+            raise WorkerLost("text extraction stopped: the worker sent an oversized answer")
         return self._read(worker, size, deadline)
 
     def _read(self, worker: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
@@ -104,10 +101,10 @@ class WorkerProcess:
         while len(got) < size:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise _WorkerLost("text extraction stopped: over the time limit")
+                raise WorkerLost("text extraction stopped: over the time limit")
             chunk = os.read(fd, size - len(got))
             if not chunk:
-                raise _WorkerLost(self._death(worker))
+                raise WorkerLost(self._death(worker))
             got += chunk
         return bytes(got)
 
@@ -129,7 +126,7 @@ class WorkerProcess:
             # A file's time limit is the file's: Python starting and importing the parsers (slow on a busy
             # machine) is waited for here, before any file's clock starts.
             if self._read(worker, len(_READY), time.monotonic() + _START_TIMEOUT_S) != _READY:
-                raise _WorkerLost("text extraction stopped: the worker did not start")
+                raise WorkerLost("text extraction stopped: the worker did not start")
         return self._worker
 
     def _stop(self, *, kill: bool = False) -> None:
@@ -175,7 +172,7 @@ class Sandbox(WorkerProcess):
                 longest = self.limits.timeout_s * (_OCR_TIME_FACTOR if ocr else 1)
                 timeout = min(timeout_s or longest, longest)
                 extracted = self._ask(family, data, timeout, ocr, path)
-            except _WorkerLost as lost:
+            except WorkerLost as lost:
                 self._stop(kill=True)
                 return Extracted(problem=reason(ReasonCode.TEXT_NOT_READ, detail=str(lost)))
             if key and extracted.ocr is not None and extracted.ocr.startswith(OCR_DONE):
@@ -249,7 +246,7 @@ def _decode(reply: bytes) -> tuple[Extracted, bool]:
         )
         return extracted, data.get("recycle") is True
     except (ValueError, AttributeError) as error:
-        raise _WorkerLost("text extraction stopped: the worker sent an unreadable answer") from error
+        raise WorkerLost("text extraction stopped: the worker sent an unreadable answer") from error
 
 
 def _problem(value: object) -> Reason | None:
